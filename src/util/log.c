@@ -74,6 +74,9 @@ log_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static void log_vmsg(int, const char *, uint32_t, const char *, va_list)
+    VTID_PRINTF(4, 0);
+
 static void
 log_vmsg(int level, const char *prefix, uint32_t suppressed, const char *fmt,
     va_list ap)
