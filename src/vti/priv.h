@@ -1,0 +1,30 @@
+/* Helpers shared by the files of src/vti; not part of its API. */
+#ifndef VTID_VTI_PRIV_H
+#define VTID_VTI_PRIV_H
+
+#include "vti/vti.h"
+
+#define VTI_REQ_SIZE	1024
+/* Addresses read back from one device; more is not a VTI of ours. */
+#define VTI_ADDRS_SCAN	64
+
+/* The socket to use for the device's namespace: the caller's, or one
+ * opened in cfg->netns. Errors are reported on the caller's. */
+struct vti_sock {
+	struct nl_sock	*s;
+	struct nl_sock	*t;
+	bool		 opened;
+	struct nl_sock	 tmp;
+};
+
+int	 vti_sock_enter(struct vti_sock *, struct nl_sock *, const char *netns);
+void	 vti_sock_leave(struct vti_sock *);
+const char *vti_kind(uint16_t family);
+/* RTM_GETLINK by name on t: 0, -ENODEV, or -errno; no error text. */
+int	 vti_link_lookup(struct nl_sock *t, const char *name,
+	    struct vti_link_state *);
+/* vti_link_configure on an open target-namespace socket t; errors on s. */
+int	 vti_link_configure_in(struct nl_sock *s, struct nl_sock *t,
+	    const struct vti_link *);
+
+#endif

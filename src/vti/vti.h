@@ -1,0 +1,109 @@
+/* Route-based IPsec tunnel devices through NETLINK_ROUTE: "vti" (IPv4
+ * outer) and "vti6" (IPv6 outer). The kernel marks outbound packets with
+ * okey and looks inbound ones up with ikey, so the XFRM policies and SAs
+ * of a tunnel carry mark = key (src/xfrm); the inner traffic may be of
+ * either family.
+ *
+ * A device may be moved into a named namespace (/run/netns/NAME), as the
+ * seed lab does: it is created in the namespace of the socket given (the
+ * ESP side, where the SAs and policies live) and then moved; the tunnel
+ * keeps that namespace as its link namespace (IFLA_LINK_NETNSID) while
+ * the device, its addresses and the decapsulated traffic live in the
+ * target namespace. MTU, addresses and up state are set there.
+ *
+ * Errors: -errno, with the reason in nl_sock_error() of the socket given:
+ *   "vti3: exists with okey 5, config says 3" */
+#ifndef VTID_VTI_VTI_H
+#define VTID_VTI_VTI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netlink/netlink.h"
+
+/* IFNAMSIZ, without <net/if.h>: it clashes with <linux/if.h>, which
+ * the kernel's tunnel headers pull in, unless included first. */
+#define VTI_IFNAMSIZ	16
+#define VTI_ADDRS_MAX	8
+#define VTI_KIND_MAX	16
+
+/* A device as configured. */
+struct vti_link {
+	char		 name[VTI_IFNAMSIZ];
+	uint16_t	 family;	/* outer: AF_INET "vti", AF_INET6 "vti6" */
+	struct nl_addr	 local, remote;	/* outer endpoints, of family */
+	uint32_t	 ikey, okey;	/* host order; 0 is "no key" */
+	char		 link[VTI_IFNAMSIZ];	/* IFLA_VTI_LINK device, "" none */
+	const char	*netns;		/* NULL or "": stay in the socket's */
+	uint32_t	 mtu;		/* 0: leave the kernel's */
+	size_t		 n_addrs;
+	struct nl_prefix addrs[VTI_ADDRS_MAX];	/* IPv6 ones get nodad */
+	/* net.ipv4.conf.DEV.disable_policy=1, as the seed lab sets on its
+	 * VTIs: decapsulated packets are not checked against inbound
+	 * policies again in the device's namespace, which has none. */
+	bool		 disable_policy;
+};
+
+/* What the kernel says of an existing device. */
+struct vti_link_state {
+	char		 name[VTI_IFNAMSIZ];
+	char		 kind[VTI_KIND_MAX];	/* "vti", "vti6", "veth"... */
+	uint16_t	 family;	/* from kind: AF_INET, AF_INET6, 0 */
+	uint32_t	 ifindex;
+	uint32_t	 mtu;
+	bool		 up;
+	struct nl_addr	 local, remote;
+	uint32_t	 ikey, okey;
+	uint32_t	 link_ifindex;	/* in the link namespace; 0: none */
+	/* IFLA_LINK_NETNSID present: the tunnel's outer side is in another
+	 * namespace than the device (it was moved). */
+	bool		 link_netns_other;
+};
+
+/* Make the device match cfg: create it (then move it, then configure),
+ * or adopt an existing one with the same name and the same kind, keys,
+ * endpoints and link, bringing its MTU, addresses and up state to cfg.
+ * An existing device that differs is -EEXIST naming each difference.
+ * The target namespace is searched first, then the socket's (a device
+ * left there by an interrupted setup is adopted and moved). Addresses of
+ * global scope that cfg does not list are removed; link-local ones stay.
+ * *created (may be NULL) says which happened. The kernel allows one
+ * tunnel per (local, remote) pair and kind, whatever the keys: a second
+ * one under another name is -EEXIST. */
+int	 vti_link_setup(struct nl_sock *, const struct vti_link *,
+	    bool *created);
+/* Delete device name in netns (NULL: the socket's). Only a vti or vti6
+ * is deleted: another kind of device is -EINVAL. Absent: -ENODEV. */
+int	 vti_link_delete(struct nl_sock *, const char *netns,
+	    const char *name);
+/* Read a device (any kind) by name. Absent: -ENODEV. */
+int	 vti_link_get(struct nl_sock *, const char *netns, const char *name,
+	    struct vti_link_state *);
+/* Apply cfg's MTU, addresses, disable_policy and up state to the device
+ * named cfg->name in cfg->netns, whatever its kind (vti_link_setup does
+ * this; exposed so it can be tested on any device). */
+int	 vti_link_configure(struct nl_sock *, const struct vti_link *);
+
+/* Pure helpers, exposed for the unit tests. */
+int	 vti_link_check(const struct vti_link *, const char **why);
+/* Compare the tunnel parameters of cfg (whose link resolved to
+ * link_ifindex) with a device's. Returns 0 when they agree, else 1 with
+ * "okey 5, config says 3; remote ..." in buf. */
+int	 vti_link_diff(const struct vti_link *, uint32_t link_ifindex,
+	    const struct vti_link_state *, char *buf, size_t len);
+/* RTM_NEWLINK creating cfg's device. */
+int	 vti_link_msg_build(void *buf, size_t cap, const struct vti_link *,
+	    uint32_t link_ifindex, const char **why);
+/* RTM_NEWLINK changing device ifindex: mtu (0: unchanged),
+ * disable_policy, up (false: unchanged), netns_fd (-1: none). */
+int	 vti_setlink_msg_build(void *buf, size_t cap, uint32_t ifindex,
+	    uint32_t mtu, bool disable_policy, bool up, int netns_fd);
+/* RTM_NEWADDR (IPv6: nodad) or RTM_DELADDR of an address on ifindex. */
+int	 vti_addr_msg_build(void *buf, size_t cap, uint16_t type,
+	    uint32_t ifindex, const struct nl_prefix *);
+/* Decode an RTM_NEWLINK message. -ENOMSG: another type; -EBADMSG. */
+int	 vti_link_state_decode(const void *buf, size_t len,
+	    struct vti_link_state *);
+
+#endif
