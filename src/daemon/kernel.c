@@ -1,0 +1,419 @@
+#include <errno.h>
+#include <string.h>
+
+#include <netinet/in.h>
+
+#include "daemon/kernel.h"
+#include "daemon/net.h"
+#include "ike/ikev2.h"
+#include "util/log.h"
+#include "vti/vti.h"
+
+static void
+addr_to_nl(const struct sockaddr_storage *ss, struct nl_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = ss->ss_family;
+	if (ss->ss_family == AF_INET)
+		a->u.v4 = ((const struct sockaddr_in *)ss)->sin_addr;
+	else if (ss->ss_family == AF_INET6)
+		a->u.v6 = ((const struct sockaddr_in6 *)ss)->sin6_addr;
+}
+
+static struct xfrm_mark
+peer_mark(uint32_t mark)
+{
+	struct xfrm_mark m = { .v = mark, .m = 0xffffffffu };
+
+	return m;
+}
+
+/* The conf the engine holds is the ike_peer_conf; the config peer has the
+ * VTI and start mode. Both are looked up by name. */
+static const struct config_peer *
+conf_peer(struct kernel *k, const struct ike_peer_conf *pc)
+{
+	return config_peer_find(k->conf, pc->name);
+}
+
+static int
+kernel_send(void *ctx, const struct sockaddr_storage *local,
+    const struct sockaddr_storage *remote, bool natt, const uint8_t *buf,
+    size_t len)
+{
+	return net_send(local, remote, natt, buf, len) == 0 ? 0 : -errno;
+}
+
+static int
+kernel_spi_alloc(void *ctx, const struct ike_peer_conf *pc, uint32_t *spi)
+{
+	struct kernel *k = ctx;
+	struct xfrm_spi_req r;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	addr_to_nl(&pc->remote, &r.src);
+	addr_to_nl(&pc->local, &r.dst);
+	r.reqid = pc->reqid;
+	r.mark = peer_mark(pc->mark);
+	if ((rc = xfrm_spi_alloc(&k->xfrm, &r, spi)) != 0)
+		log_msg(LOG_ERR, pc->name, "%s", nl_sock_error(&k->xfrm));
+	return rc;
+}
+
+static int
+xfrm_encr_of(uint16_t encr, enum xfrm_encr *out)
+{
+	switch (encr) {
+	case ENCR_AES_GCM_16:
+		*out = XFRM_ENCR_AES_GCM_16;
+		return 0;
+	case ENCR_AES_CBC:
+		*out = XFRM_ENCR_AES_CBC;
+		return 0;
+	}
+	return -1;
+}
+
+static int
+xfrm_integ_of(uint16_t integ, enum xfrm_integ *out)
+{
+	switch (integ) {
+	case AUTH_NONE:
+		*out = XFRM_INTEG_NONE;
+		return 0;
+	case AUTH_HMAC_SHA2_256_128:
+		*out = XFRM_INTEG_HMAC_SHA2_256_128;
+		return 0;
+	case AUTH_HMAC_SHA2_384_192:
+		*out = XFRM_INTEG_HMAC_SHA2_384_192;
+		return 0;
+	case AUTH_HMAC_SHA2_512_256:
+		*out = XFRM_INTEG_HMAC_SHA2_512_256;
+		return 0;
+	}
+	return -1;
+}
+
+/* One SA of a CHILD SA. AF_UNSPEC inner family: a VTI carries IPv4 and
+ * IPv6 over one pair of SAs. */
+static int
+sa_fill(struct xfrm_sa *sa, const struct ike_child_kernel *c, bool inbound)
+{
+	memset(sa, 0, sizeof(*sa));
+	addr_to_nl(inbound ? &c->remote : &c->local, &sa->src);
+	addr_to_nl(inbound ? &c->local : &c->remote, &sa->dst);
+	sa->spi = inbound ? c->spi_in : c->spi_out;
+	sa->reqid = c->reqid;
+	sa->mark = peer_mark(c->mark);
+	sa->inner_family = AF_UNSPEC;
+	if (xfrm_encr_of(c->encr, &sa->encr) == -1 ||
+	    xfrm_integ_of(c->integ, &sa->integ) == -1 ||
+	    c->encr_len > sizeof(sa->encr_key) ||
+	    c->integ_len > sizeof(sa->integ_key))
+		return -1;
+	memcpy(sa->encr_key, inbound ? c->encr_in : c->encr_out, c->encr_len);
+	sa->encr_key_len = c->encr_len;
+	if (c->integ_len > 0)
+		memcpy(sa->integ_key, inbound ? c->integ_in : c->integ_out,
+		    c->integ_len);
+	sa->integ_key_len = c->integ_len;
+	sa->replay_window = c->replay_window;
+	sa->esn = c->esn;
+	return 0;
+}
+
+static void
+policy_fill(struct xfrm_policy *p, uint8_t dir, uint16_t family,
+    const struct sockaddr_storage *local, const struct sockaddr_storage *remote,
+    uint32_t mark, uint32_t reqid)
+{
+	bool out = dir == XFRM_POLICY_OUT;
+
+	memset(p, 0, sizeof(*p));
+	p->dir = dir;
+	nl_prefix_any(&p->sel_src, family);
+	nl_prefix_any(&p->sel_dst, family);
+	p->mark = peer_mark(mark);
+	addr_to_nl(out ? local : remote, &p->tmpl_src);
+	addr_to_nl(out ? remote : local, &p->tmpl_dst);
+	p->reqid = reqid;
+}
+
+static const uint8_t policy_dirs[] = {
+	XFRM_POLICY_OUT, XFRM_POLICY_IN, XFRM_POLICY_FWD
+};
+
+/* out/in/fwd for ::/0 and 0.0.0.0/0 with the peer's mark; the template's
+ * reqid equals the SAs' (a template with another reqid matches no SA). */
+static int
+policies_set(struct kernel *k, const char *name,
+    const struct sockaddr_storage *local, const struct sockaddr_storage *remote,
+    uint32_t mark, uint32_t reqid, bool add)
+{
+	static const uint16_t families[] = { AF_INET6, AF_INET };
+	struct xfrm_policy p;
+	size_t f, d;
+	int rc, ret = 0;
+
+	for (f = 0; f < 2; f++)
+		for (d = 0; d < 3; d++) {
+			policy_fill(&p, policy_dirs[d], families[f], local,
+			    remote, mark, reqid);
+			rc = add ? xfrm_policy_update(&k->xfrm, &p) :
+			    xfrm_policy_delete(&k->xfrm, &p);
+			if (rc != 0 && !(rc == -ENOENT && !add)) {
+				log_msg(LOG_ERR, name, "%s",
+				    nl_sock_error(&k->xfrm));
+				ret = rc;
+			}
+		}
+	return ret;
+}
+
+static void
+sa_delete(struct kernel *k, const char *name,
+    const struct sockaddr_storage *dst, uint32_t spi, uint32_t mark)
+{
+	struct xfrm_sa_id id;
+	int rc;
+
+	if (spi == 0)
+		return;
+	memset(&id, 0, sizeof(id));
+	addr_to_nl(dst, &id.dst);
+	id.spi = spi;
+	id.mark = peer_mark(mark);
+	rc = xfrm_sa_delete(&k->xfrm, &id);
+	if (rc != 0 && rc != -ESRCH)
+		log_msg(LOG_WARNING, name, "%s", nl_sock_error(&k->xfrm));
+}
+
+static int
+kernel_child_install(void *ctx, const struct ike_peer_conf *pc,
+    const struct ike_child_kernel *c)
+{
+	struct kernel *k = ctx;
+	struct xfrm_sa in, out;
+	int rc = -EINVAL;
+
+	if (c->natt) {
+		log_msg(LOG_ERR, pc->name, "ESP in UDP (NAT traversal) is not "
+		    "supported: the peer is behind a NAT");
+		return -EOPNOTSUPP;
+	}
+	if (sa_fill(&in, c, true) == -1 || sa_fill(&out, c, false) == -1)
+		goto done;
+	/* Inbound first: the peer may send as soon as it has our answer. */
+	if ((rc = xfrm_sa_update(&k->xfrm, &in)) != 0) {
+		log_msg(LOG_ERR, pc->name, "%s", nl_sock_error(&k->xfrm));
+		goto done;
+	}
+	if ((rc = xfrm_sa_add(&k->xfrm, &out)) != 0) {
+		log_msg(LOG_ERR, pc->name, "%s", nl_sock_error(&k->xfrm));
+		sa_delete(k, pc->name, &c->local, c->spi_in, c->mark);
+		goto done;
+	}
+	if ((rc = policies_set(k, pc->name, &c->local, &c->remote, c->mark,
+	    c->reqid, true)) != 0) {
+		sa_delete(k, pc->name, &c->local, c->spi_in, c->mark);
+		sa_delete(k, pc->name, &c->remote, c->spi_out, c->mark);
+	}
+done:
+	xfrm_sa_wipe(&in);
+	xfrm_sa_wipe(&out);
+	return rc;
+}
+
+static void
+kernel_child_remove(void *ctx, const struct ike_peer_conf *pc,
+    const struct sockaddr_storage *local, const struct sockaddr_storage *remote,
+    uint32_t spi_in, uint32_t spi_out, bool last)
+{
+	struct kernel *k = ctx;
+	const struct config_peer *cp = conf_peer(k, pc);
+
+	sa_delete(k, pc->name, local, spi_in, pc->mark);
+	sa_delete(k, pc->name, remote, spi_out, pc->mark);
+	/* A route peer keeps its policies as traps: the next packet brings
+	 * the tunnel back through an ACQUIRE. */
+	if (last && (cp == NULL || cp->start != CONFIG_START_ROUTE))
+		policies_set(k, pc->name, &pc->local, &pc->remote, pc->mark,
+		    pc->reqid, false);
+}
+
+static int
+kernel_child_counters(void *ctx, const struct ike_peer_conf *pc,
+    const struct sockaddr_storage *dst, uint32_t spi, uint64_t *bytes,
+    uint64_t *packets)
+{
+	struct kernel *k = ctx;
+	struct xfrm_sa_info info;
+	struct xfrm_sa_id id;
+	int rc;
+
+	memset(&id, 0, sizeof(id));
+	addr_to_nl(dst, &id.dst);
+	id.spi = spi;
+	id.mark = peer_mark(pc->mark);
+	if ((rc = xfrm_sa_get(&k->xfrm, &id, &info)) != 0)
+		return rc;
+	*bytes = info.bytes;
+	*packets = info.packets;
+	return 0;
+}
+
+void
+kernel_ops(struct kernel *k, struct ike_ops *ops)
+{
+	memset(ops, 0, sizeof(*ops));
+	ops->send = kernel_send;
+	ops->spi_alloc = kernel_spi_alloc;
+	ops->child_install = kernel_child_install;
+	ops->child_remove = kernel_child_remove;
+	ops->child_counters = kernel_child_counters;
+	ops->ctx = k;
+}
+
+int
+kernel_open(struct kernel *k, const struct vtid_config *conf)
+{
+	int rc;
+
+	memset(k, 0, sizeof(*k));
+	k->conf = conf;
+	k->reqid_min = conf->reqid_base;
+	k->reqid_max = conf->reqid_base + KERNEL_REQID_SPAN;
+	if ((rc = nl_sock_open(&k->xfrm, NETLINK_XFRM, NULL, false)) != 0) {
+		log_err("%s", nl_sock_error(&k->xfrm));
+		return rc;
+	}
+	if ((rc = nl_sock_open(&k->rtnl, NETLINK_ROUTE, NULL, false)) != 0) {
+		log_err("%s", nl_sock_error(&k->rtnl));
+		nl_sock_close(&k->xfrm);
+		return rc;
+	}
+	return 0;
+}
+
+void
+kernel_close(struct kernel *k)
+{
+	if (k->mon_on)
+		xfrm_monitor_stop(&k->mon);
+	nl_sock_close(&k->xfrm);
+	nl_sock_close(&k->rtnl);
+}
+
+void
+kernel_purge(struct kernel *k)
+{
+	struct xfrm_owner owner;
+	unsigned int sas = 0, pols = 0;
+
+	memset(&owner, 0, sizeof(owner));
+	owner.reqid_min = k->reqid_min;
+	owner.reqid_max = k->reqid_max;
+	if (xfrm_sa_purge(&k->xfrm, &owner, &sas) != 0)
+		log_warn("%s", nl_sock_error(&k->xfrm));
+	if (xfrm_policy_purge(&k->xfrm, &owner, &pols) != 0)
+		log_warn("%s", nl_sock_error(&k->xfrm));
+	if (sas > 0 || pols > 0)
+		log_notice("removed %u SAs and %u policies left by a previous "
+		    "vtid (reqids %u-%u)", sas, pols, k->reqid_min,
+		    k->reqid_max);
+}
+
+static void
+vti_fill(const struct config_peer *p, struct vti_link *v)
+{
+	size_t i;
+
+	memset(v, 0, sizeof(*v));
+	snprintf(v->name, sizeof(v->name), "%s", p->vti.name);
+	v->family = p->remote.ss_family;
+	addr_to_nl(&p->local, &v->local);
+	addr_to_nl(&p->remote, &v->remote);
+	v->ikey = v->okey = p->mark;
+	v->netns = p->vti.netns[0] != '\0' ? p->vti.netns : NULL;
+	v->mtu = p->vti.mtu;
+	for (i = 0; i < p->vti.n_addrs && i < VTI_ADDRS_MAX; i++) {
+		addr_to_nl(&p->vti.addrs[i].addr, &v->addrs[i].addr);
+		v->addrs[i].len = p->vti.addrs[i].len;
+	}
+	v->n_addrs = i;
+	v->disable_policy = true;
+}
+
+int
+kernel_peer_up(struct kernel *k, const struct config_peer *p)
+{
+	struct vti_link v;
+	bool created;
+	int rc;
+
+	vti_fill(p, &v);
+	if ((rc = vti_link_setup(&k->rtnl, &v, &created)) != 0) {
+		log_msg(LOG_ERR, p->name, "%s", nl_sock_error(&k->rtnl));
+		return rc;
+	}
+	log_msg(LOG_INFO, p->name, "%s %s%s%s, key %u", created ?
+	    "created" : "adopted", v.name, v.netns != NULL ? " in netns " : "",
+	    v.netns != NULL ? v.netns : "", p->mark);
+	if (p->start == CONFIG_START_ROUTE)
+		return policies_set(k, p->name, &p->local, &p->remote, p->mark,
+		    p->reqid, true);
+	return 0;
+}
+
+void
+kernel_peer_down(struct kernel *k, const struct config_peer *p)
+{
+	int rc;
+
+	policies_set(k, p->name, &p->local, &p->remote, p->mark, p->reqid,
+	    false);
+	rc = vti_link_delete(&k->rtnl, p->vti.netns[0] != '\0' ?
+	    p->vti.netns : NULL, p->vti.name);
+	if (rc != 0 && rc != -ENODEV)
+		log_msg(LOG_WARNING, p->name, "%s", nl_sock_error(&k->rtnl));
+}
+
+static void
+kernel_event(const struct xfrm_event *ev, void *arg)
+{
+	struct kernel *k = arg;
+	const struct vtid_config *c = k->conf;
+	size_t i;
+
+	if (ev->type != XFRM_EVENT_ACQUIRE)
+		return;
+	/* Traffic hit a trap policy of a route peer: negotiate. */
+	for (i = 0; i < c->n_peers; i++) {
+		const struct config_peer *p = &c->peers[i];
+
+		if (p->start == CONFIG_START_ROUTE &&
+		    ev->u.acquire.mark.v == p->mark &&
+		    ev->u.acquire.reqid == p->reqid) {
+			log_msg(LOG_INFO, p->name, "traffic for the tunnel, "
+			    "initiating");
+			ike_peer_initiate(k->eng, p->name);
+			return;
+		}
+	}
+}
+
+int
+kernel_monitor(struct kernel *k, struct ev_loop *loop, struct ike_engine *eng)
+{
+	int rc;
+
+	k->eng = eng;
+	if ((rc = xfrm_monitor_start(&k->mon, loop, NULL, kernel_event,
+	    k)) != 0) {
+		log_err("%s", nl_sock_error(&k->mon.sock));
+		return rc;
+	}
+	k->mon_on = true;
+	return 0;
+}

@@ -1,0 +1,44 @@
+/* The daemon's kernel side: the ike_ops the engine calls (SPIs, SAs,
+ * policies, counters), each peer's VTI, trap policies for on-demand
+ * peers, and the clean-up of vtid's own objects at start and exit. */
+#ifndef VTID_DAEMON_KERNEL_H
+#define VTID_DAEMON_KERNEL_H
+
+#include <stdbool.h>
+
+#include <ev.h>
+
+#include "config/config.h"
+#include "ike/ike.h"
+#include "netlink/netlink.h"
+#include "xfrm/xfrm.h"
+
+#define KERNEL_REPLAY_WINDOW	128
+/* Our reqids are reqid_base + mark; everything in this span is ours. */
+#define KERNEL_REQID_SPAN	0x00ffffffu
+
+struct kernel {
+	struct nl_sock	 xfrm;
+	struct nl_sock	 rtnl;
+	struct xfrm_monitor mon;
+	bool		 mon_on;
+	uint32_t	 reqid_min, reqid_max;
+	const struct vtid_config *conf;
+	struct ike_engine *eng;
+};
+
+int	 kernel_open(struct kernel *, const struct vtid_config *);
+void	 kernel_close(struct kernel *);
+/* Fills ops with the engine callbacks bound to k. */
+void	 kernel_ops(struct kernel *, struct ike_ops *);
+/* Removes SAs and policies a previous vtid left (a crash): the IKE SAs
+ * that owned them are gone, so they could never be rekeyed. */
+void	 kernel_purge(struct kernel *);
+/* The peer's VTI, created or adopted; trap policies for route peers. */
+int	 kernel_peer_up(struct kernel *, const struct config_peer *);
+/* Policies and VTI of a peer that goes away (exit, removed peer). */
+void	 kernel_peer_down(struct kernel *, const struct config_peer *);
+/* ACQUIREs for route peers and EXPIREs go to the engine. */
+int	 kernel_monitor(struct kernel *, struct ev_loop *, struct ike_engine *);
+
+#endif

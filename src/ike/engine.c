@@ -1,0 +1,1009 @@
+/* The IKE engine: peers, the SA table, message transport (window of one,
+ * retransmission with back-off, cached responses) and status. What each
+ * exchange does is in exchange.c. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "ike/sa.h"
+
+static void	 sa_retransmit_cb(struct ev_loop *, ev_timer *, int);
+static void	 sa_timeout_cb(struct ev_loop *, ev_timer *, int);
+static void	 peer_retry_cb(struct ev_loop *, ev_timer *, int);
+
+int
+ike_random(void *p, size_t n)
+{
+	return RAND_bytes(p, (int)n) == 1 ? 0 : -1;
+}
+
+static uint64_t
+sa_our_spi(const struct ike_sa *sa)
+{
+	return sa->initiator ? sa->ispi : sa->rspi;
+}
+
+static size_t
+sa_bucket(uint64_t spi)
+{
+	return (size_t)((spi ^ (spi >> 32)) % IKE_SA_HASH);
+}
+
+static void
+sa_hash_insert(struct ike_sa *sa)
+{
+	size_t b = sa_bucket(sa_our_spi(sa));
+
+	sa->hnext = sa->eng->hash[b];
+	sa->eng->hash[b] = sa;
+}
+
+static void
+sa_hash_remove(struct ike_sa *sa)
+{
+	struct ike_sa **pp = &sa->eng->hash[sa_bucket(sa_our_spi(sa))];
+
+	for (; *pp != NULL; pp = &(*pp)->hnext)
+		if (*pp == sa) {
+			*pp = sa->hnext;
+			return;
+		}
+}
+
+static struct ike_sa *
+sa_lookup(struct ike_engine *eng, uint64_t spi)
+{
+	struct ike_sa *sa;
+
+	for (sa = eng->hash[sa_bucket(spi)]; sa != NULL; sa = sa->hnext)
+		if (sa_our_spi(sa) == spi)
+			return sa;
+	return NULL;
+}
+
+/* A fresh, non-zero SPI that no SA of ours uses (RFC 7296 2.6). */
+static uint64_t
+sa_new_spi(struct ike_engine *eng)
+{
+	uint64_t spi;
+
+	do {
+		if (ike_random(&spi, sizeof(spi)) == -1)
+			fatal("RAND_bytes failed");
+	} while (spi == 0 || sa_lookup(eng, spi) != NULL);
+	return spi;
+}
+
+static uint16_t
+addr_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+static void
+addr_set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+}
+
+/* Same address, ports ignored. */
+static bool
+addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		    ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+	    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+}
+
+static bool
+addr_is_any(const struct sockaddr_storage *a)
+{
+	static const uint8_t zero[16];
+
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr == 0;
+	if (a->ss_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		    zero, 16) == 0;
+	return true;
+}
+
+static const char *
+addr_str(const struct sockaddr_storage *a, char *buf, size_t len)
+{
+	const void *p = a->ss_family == AF_INET ?
+	    (const void *)&((const struct sockaddr_in *)a)->sin_addr :
+	    (const void *)&((const struct sockaddr_in6 *)a)->sin6_addr;
+
+	if (inet_ntop(a->ss_family, p, buf, (socklen_t)len) == NULL)
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+struct ike_sa *
+ike_sa_new(struct ike_engine *eng, struct ike_peer *peer, bool init,
+    const struct sockaddr_storage *local, const struct sockaddr_storage *remote)
+{
+	struct ike_sa *sa;
+
+	if ((sa = calloc(1, sizeof(*sa))) == NULL)
+		return NULL;
+	sa->eng = eng;
+	sa->peer = peer;
+	sa->serial = ++eng->serial;
+	snprintf(sa->logp, sizeof(sa->logp), "%s #%u", peer->conf.name,
+	    sa->serial);
+	sa->initiator = init;
+	sa->local = *local;
+	sa->remote = *remote;
+	sa->created = ev_now(eng->loop);
+	if (init) {
+		sa->ispi = sa_new_spi(eng);
+		sa->state = SA_INIT_SENT;
+	} else {
+		sa->rspi = sa_new_spi(eng);
+		sa->state = SA_INIT_DONE;
+	}
+	ev_timer_init(&sa->req.timer, sa_retransmit_cb, 0, 0);
+	sa->req.timer.data = sa;
+	ev_timer_init(&sa->timeout, sa_timeout_cb, IKE_HALF_OPEN_S, 0);
+	sa->timeout.data = sa;
+	if (!init)
+		ev_timer_start(eng->loop, &sa->timeout);
+	sa->next = eng->sas;
+	eng->sas = sa;
+	sa_hash_insert(sa);
+	return sa;
+}
+
+/* The initiator learns the responder's SPI from the IKE_SA_INIT answer. */
+void
+ike_sa_set_rspi(struct ike_sa *sa, uint64_t rspi)
+{
+	sa->rspi = rspi;
+}
+
+static void
+xmit_clear(struct ike_engine *eng, struct ike_xmit *x)
+{
+	ev_timer_stop(eng->loop, &x->timer);
+	free(x->buf);
+	x->buf = NULL;
+	x->len = 0;
+	x->active = false;
+}
+
+void
+ike_sa_destroy(struct ike_sa *sa, const char *reason)
+{
+	struct ike_engine *eng = sa->eng;
+	struct ike_peer *peer = sa->peer;
+	struct ike_sa **pp;
+	bool was_current = peer->sa == sa;
+
+	if (reason != NULL) {
+		log_msg(LOG_NOTICE, sa->logp, "%s", reason);
+		snprintf(peer->last_error, sizeof(peer->last_error), "%s",
+		    reason);
+	}
+	ike_child_remove(sa);
+	if (sa->pending_spi != 0 && eng->ops.child_remove != NULL)
+		eng->ops.child_remove(eng->ops.ctx, &peer->conf, &sa->local,
+		    &sa->remote, sa->pending_spi, 0, false);
+	xmit_clear(eng, &sa->req);
+	ev_timer_stop(eng->loop, &sa->timeout);
+	free(sa->resp);
+	free(sa->init_req);
+	free(sa->init_resp);
+	ike_dh_free(&sa->dh);
+	ike_keys_wipe(&sa->keys);
+	ike_sk_ctx_wipe(&sa->sk_out);
+	ike_sk_ctx_wipe(&sa->sk_in);
+	sa_hash_remove(sa);
+	for (pp = &eng->sas; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == sa) {
+			*pp = sa->next;
+			break;
+		}
+	if (was_current)
+		peer->sa = NULL;
+	OPENSSL_cleanse(sa, sizeof(*sa));
+	free(sa);
+	if (was_current)
+		ike_peer_schedule_retry(peer);
+}
+
+void
+ike_sa_fail(struct ike_sa *sa, const char *fmt, ...)
+{
+	char reason[192];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	if (sa->peer->sa == sa)
+		sa->peer->failures++;
+	ike_sa_destroy(sa, reason);
+}
+
+void
+ike_sa_established(struct ike_sa *sa)
+{
+	struct ike_peer *peer = sa->peer;
+	char l[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
+	char suite[PROPOSAL_STR_MAX];
+
+	sa->state = SA_ESTABLISHED;
+	sa->established = ev_now(sa->eng->loop);
+	ev_timer_stop(sa->eng->loop, &sa->timeout);
+	sa->eng->stats.ike_up++;
+	peer->failures = 0;
+	peer->last_error[0] = '\0';
+	ev_timer_stop(sa->eng->loop, &peer->retry);
+	if (peer->sa != sa) {
+		/* A second IKE SA with the same peer (it initiated while we
+		 * did): the newest carries the tunnel. The collision rules of
+		 * RFC 7296 2.8.1 are the lifecycle's business. */
+		peer->sa = sa;
+	}
+	log_msg(LOG_NOTICE, sa->logp, "IKE SA established %s...%s, %s",
+	    addr_str(&sa->local, l, sizeof(l)),
+	    addr_str(&sa->remote, r, sizeof(r)),
+	    proposal_suite_str(&sa->choice.suite, IKE_PROTO_IKE, suite,
+	    sizeof(suite)));
+}
+
+void
+ike_out_begin(struct ike_sa *sa, struct ike_out *o, uint8_t exchange,
+    bool response, uint32_t msgid, bool protect)
+{
+	struct ike_hdr hdr;
+
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.ispi = sa->ispi;
+	hdr.rspi = sa->rspi;
+	hdr.exchange = exchange;
+	hdr.flags = (uint8_t)((sa->initiator ? IKE_FLAG_INITIATOR : 0) |
+	    (response ? IKE_FLAG_RESPONSE : 0));
+	hdr.msgid = msgid;
+	wbuf_init(&o->w, o->buf, sizeof(o->buf));
+	ike_msg_encode_init(&o->e, &o->w, &hdr);
+	o->protect = protect;
+	if (protect)
+		ike_msg_encode_sk_begin(&o->e, sa->sk_out.encr->iv_len);
+}
+
+static int
+sa_transmit(struct ike_sa *sa, const uint8_t *buf, size_t len)
+{
+	struct ike_engine *eng = sa->eng;
+
+	return eng->ops.send(eng->ops.ctx, &sa->local, &sa->remote, sa->natt,
+	    buf, len);
+}
+
+/* Seals and sends; returns the message length or -1. The buffer keeps
+ * the sealed message for the caller to store. */
+static long
+out_finish(struct ike_sa *sa, struct ike_out *o)
+{
+	struct ike_sk_layout lay;
+	enum ike_sk_err why;
+	long len;
+
+	len = ike_msg_encode_finish(&o->e, o->protect ? &lay : NULL);
+	if (len < 0) {
+		log_msg(LOG_ERR, sa->logp, "cannot encode message");
+		return -1;
+	}
+	if (o->protect) {
+		if (ike_sk_seal_layout(&sa->sk_out, &o->w, &lay, &why) == -1) {
+			log_msg(LOG_ERR, sa->logp, "cannot seal message: %s",
+			    ike_sk_strerror(why));
+			return -1;
+		}
+		len = (long)o->w.len;
+	}
+	return len;
+}
+
+int
+ike_out_send(struct ike_sa *sa, struct ike_out *o)
+{
+	long len = out_finish(sa, o);
+
+	if (len < 0)
+		return -1;
+	free(sa->resp);
+	if ((sa->resp = malloc((size_t)len)) != NULL) {
+		memcpy(sa->resp, o->buf, (size_t)len);
+		sa->resp_len = (size_t)len;
+	}
+	/* Window of one (RFC 7296 2.3): the peer's next request is the next
+	 * message ID; this one is now answered from the cache. */
+	sa->msgid_peer++;
+	return sa_transmit(sa, o->buf, (size_t)len);
+}
+
+int
+ike_out_send_once(struct ike_sa *sa, struct ike_out *o)
+{
+	long len = out_finish(sa, o);
+
+	if (len < 0)
+		return -1;
+	return sa_transmit(sa, o->buf, (size_t)len);
+}
+
+int
+ike_sa_request(struct ike_sa *sa, struct ike_out *o, uint8_t exchange)
+{
+	struct ike_engine *eng = sa->eng;
+	long len = out_finish(sa, o);
+
+	if (len < 0)
+		return -1;
+	xmit_clear(eng, &sa->req);
+	if ((sa->req.buf = malloc((size_t)len)) == NULL)
+		return -1;
+	memcpy(sa->req.buf, o->buf, (size_t)len);
+	sa->req.len = (size_t)len;
+	sa->req.exchange = exchange;
+	sa->req.tries = 0;
+	sa->req.active = true;
+	/* IKE_SA_INIT is resent with the same ID 0 after COOKIE or
+	 * INVALID_KE_PAYLOAD; any other request takes the next ID. */
+	if (exchange == IKE_SA_INIT)
+		sa->req.msgid = 0;
+	else
+		sa->req.msgid = sa->msgid_next++;
+	ev_timer_set(&sa->req.timer, sa->peer->conf.retransmit_timeout, 0);
+	ev_timer_start(eng->loop, &sa->req.timer);
+	if (sa_transmit(sa, sa->req.buf, sa->req.len) == -1)
+		log_msg_rl(&sa->peer->rl, LOG_WARNING, sa->logp,
+		    "cannot send %s request, will retransmit",
+		    ike_exchange_name(exchange));
+	return 0;
+}
+
+static void
+sa_retransmit_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct ike_sa *sa = t->data;
+	const struct ike_peer_conf *c = &sa->peer->conf;
+	double next;
+	unsigned int i;
+
+	if (!sa->req.active)
+		return;
+	if (++sa->req.tries > c->retransmit_tries) {
+		if (sa->state == SA_DELETING) {
+			ike_sa_destroy(sa, "no answer to DELETE, SA removed");
+			return;
+		}
+		ike_sa_fail(sa, "peer not responding: %s request unanswered "
+		    "after %u retransmissions",
+		    ike_exchange_name(sa->req.exchange), c->retransmit_tries);
+		return;
+	}
+	next = c->retransmit_timeout;
+	for (i = 0; i < sa->req.tries; i++)
+		next *= c->retransmit_base;
+	sa->eng->stats.tx_retransmit++;
+	log_msg(LOG_INFO, sa->logp, "retransmit %u of %s request",
+	    sa->req.tries, ike_exchange_name(sa->req.exchange));
+	sa_transmit(sa, sa->req.buf, sa->req.len);
+	ev_timer_set(&sa->req.timer, next, 0);
+	ev_timer_start(loop, &sa->req.timer);
+}
+
+static void
+sa_timeout_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct ike_sa *sa = t->data;
+
+	ike_sa_destroy(sa, "half-open IKE SA timed out waiting for IKE_AUTH");
+}
+
+static void
+peer_retry_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct ike_peer *peer = t->data;
+
+	if (peer->sa == NULL)
+		ike_peer_initiate(peer->eng, peer->conf.name);
+}
+
+void
+ike_peer_schedule_retry(struct ike_peer *peer)
+{
+	double delay = peer->conf.retry_interval;
+
+	if (peer->conf.start != IKE_START_START || delay <= 0)
+		return;
+	ev_timer_stop(peer->eng->loop, &peer->retry);
+	ev_timer_set(&peer->retry, delay, 0);
+	ev_timer_start(peer->eng->loop, &peer->retry);
+}
+
+struct ike_engine *
+ike_engine_new(struct ev_loop *loop, const struct ike_ops *ops)
+{
+	struct ike_engine *eng;
+
+	if ((eng = calloc(1, sizeof(*eng))) == NULL)
+		return NULL;
+	eng->loop = loop;
+	eng->ops = *ops;
+	return eng;
+}
+
+void
+ike_engine_free(struct ike_engine *eng)
+{
+	struct ike_peer *peer;
+
+	if (eng == NULL)
+		return;
+	while (eng->sas != NULL) {
+		if (eng->sas->state == SA_ESTABLISHED)
+			ike_sa_send_delete(eng->sas);
+		/* No retries while shutting down. */
+		eng->sas->peer->conf.start = IKE_START_ADD;
+		ike_sa_destroy(eng->sas, NULL);
+	}
+	while ((peer = eng->peers) != NULL) {
+		eng->peers = peer->next;
+		ev_timer_stop(eng->loop, &peer->retry);
+		OPENSSL_cleanse(peer, sizeof(*peer));
+		free(peer);
+	}
+	OPENSSL_cleanse(eng->rxbuf, sizeof(eng->rxbuf));
+	free(eng);
+}
+
+static struct ike_peer *
+peer_find(struct ike_engine *eng, const char *name)
+{
+	struct ike_peer *p;
+
+	for (p = eng->peers; p != NULL; p = p->next)
+		if (strcmp(p->conf.name, name) == 0)
+			return p;
+	return NULL;
+}
+
+int
+ike_peer_add(struct ike_engine *eng, const struct ike_peer_conf *conf)
+{
+	struct ike_peer *peer, **pp;
+
+	if (peer_find(eng, conf->name) != NULL)
+		return -1;
+	if ((peer = calloc(1, sizeof(*peer))) == NULL)
+		return -1;
+	peer->eng = eng;
+	peer->conf = *conf;
+	if (addr_port(&peer->conf.remote) == 0)
+		addr_set_port(&peer->conf.remote, IKE_PORT);
+	ev_timer_init(&peer->retry, peer_retry_cb, 0, 0);
+	peer->retry.data = peer;
+	/* Appended, so status lists peers in configuration order. */
+	for (pp = &eng->peers; *pp != NULL; pp = &(*pp)->next)
+		;
+	*pp = peer;
+	if (conf->start == IKE_START_START)
+		ike_peer_initiate(eng, conf->name);
+	return 0;
+}
+
+int
+ike_peer_initiate(struct ike_engine *eng, const char *name)
+{
+	struct ike_peer *peer = peer_find(eng, name);
+	struct sockaddr_storage local;
+	struct ike_sa *sa;
+
+	if (peer == NULL)
+		return -1;
+	if (peer->sa != NULL)
+		return 0;
+	local = peer->conf.local;
+	addr_set_port(&local, addr_port(&peer->conf.remote));
+	if ((sa = ike_sa_new(eng, peer, true, &local,
+	    &peer->conf.remote)) == NULL)
+		return -1;
+	peer->sa = sa;
+	log_msg(LOG_INFO, sa->logp, "initiating IKE SA");
+	if (ike_init_start(sa) == -1) {
+		ike_sa_fail(sa, "cannot start IKE_SA_INIT");
+		return -1;
+	}
+	return 0;
+}
+
+/* The peer a new IKE_SA_INIT comes from: by its address (the seed binds
+ * every conn to one remote address), and our address if configured. */
+static struct ike_peer *
+peer_match(struct ike_engine *eng, const struct sockaddr_storage *local,
+    const struct sockaddr_storage *remote)
+{
+	struct ike_peer *p;
+
+	for (p = eng->peers; p != NULL; p = p->next) {
+		if (!addr_equal(&p->conf.remote, remote))
+			continue;
+		if (!addr_is_any(&p->conf.local) &&
+		    !addr_equal(&p->conf.local, local))
+			continue;
+		return p;
+	}
+	return NULL;
+}
+
+/* A retransmitted IKE_SA_INIT request: same initiator SPI, same address. */
+static struct ike_sa *
+sa_find_half_open(struct ike_engine *eng, uint64_t ispi,
+    const struct sockaddr_storage *remote)
+{
+	struct ike_sa *sa;
+
+	for (sa = eng->sas; sa != NULL; sa = sa->next)
+		if (!sa->initiator && sa->ispi == ispi &&
+		    addr_equal(&sa->remote, remote))
+			return sa;
+	return NULL;
+}
+
+static void
+input_init_request(struct ike_engine *eng, const struct sockaddr_storage *local,
+    const struct sockaddr_storage *remote, bool natt, const uint8_t *buf,
+    size_t len, const struct ike_hdr *hdr)
+{
+	struct ike_peer *peer;
+	struct ike_sa *sa;
+	struct ike_msg m;
+	enum ike_dec v;
+	char a[INET6_ADDRSTRLEN];
+
+	if (hdr->rspi != 0 || hdr->msgid != 0) {
+		eng->stats.rx_invalid++;
+		return;
+	}
+	if ((sa = sa_find_half_open(eng, hdr->ispi, remote)) != NULL) {
+		/* RFC 7296 2.1: the same request again gets the same answer;
+		 * anything else on this SPI is not for us. */
+		if (sa->init_req != NULL && sa->init_req_len == len &&
+		    memcmp(sa->init_req, buf, len) == 0 && sa->resp != NULL &&
+		    sa->msgid_peer == 1) {
+			eng->stats.rx_retransmit++;
+			sa_transmit(sa, sa->init_resp, sa->init_resp_len);
+		}
+		return;
+	}
+	if ((peer = peer_match(eng, local, remote)) == NULL) {
+		eng->stats.rx_no_peer++;
+		log_msg_rl(&eng->rl, LOG_INFO, "ike",
+		    "IKE_SA_INIT from %s: no peer configured for this address",
+		    addr_str(remote, a, sizeof(a)));
+		return;
+	}
+	v = ike_msg_decode(&m, buf, len);
+	if (v != IKE_DEC_OK) {
+		eng->stats.rx_invalid++;
+		log_msg_rl(&peer->rl, LOG_INFO, peer->conf.name,
+		    "malformed IKE_SA_INIT: %s (%s)", ike_dec_str(v),
+		    m.err.detail != NULL ? m.err.detail : "-");
+		/* RFC 7296 2.5: an unknown critical payload is answered;
+		 * other errors in an unauthenticated request are dropped
+		 * (2.21.1: no INVALID_SYNTAX before the SA exists). */
+		if (v == IKE_DEC_UNSUPPORTED_CRITICAL) {
+			uint8_t t = m.err.payload;
+
+			ike_init_notify(eng, local, remote, natt, &m.hdr,
+			    UNSUPPORTED_CRITICAL_PAYLOAD, &t, 1);
+		}
+		return;
+	}
+	ike_init_request(eng, peer, local, remote, &m);
+}
+
+void
+ike_input(struct ike_engine *eng, const struct sockaddr_storage *local,
+    const struct sockaddr_storage *remote, bool natt, const uint8_t *data,
+    size_t len)
+{
+	uint8_t *buf = eng->rxbuf;
+	const uint8_t *plain;
+	size_t plain_len;
+	struct ike_hdr hdr;
+	struct ike_msg m;
+	struct ike_sa *sa;
+	enum ike_dec v;
+	enum ike_sk_err why;
+	bool response, from_init;
+	uint64_t spi;
+	char a[INET6_ADDRSTRLEN];
+
+	eng->stats.rx++;
+	if (len > sizeof(eng->rxbuf)) {
+		eng->stats.rx_invalid++;
+		return;
+	}
+	memcpy(buf, data, len);
+	v = ike_hdr_decode(&hdr, buf, len);
+	if (v != IKE_DEC_OK) {
+		eng->stats.rx_invalid++;
+		log_msg_rl(&eng->rl, LOG_DEBUG, "ike", "dropped %zu bytes from "
+		    "%s: %s", len, addr_str(remote, a, sizeof(a)),
+		    ike_dec_str(v));
+		/* RFC 7296 2.5: a request of a higher major version gets
+		 * INVALID_MAJOR_VERSION, unprotected, with our version. */
+		if (v == IKE_DEC_BAD_VERSION && hdr.exchange == IKE_SA_INIT &&
+		    !(hdr.flags & IKE_FLAG_RESPONSE) && hdr.ispi != 0) {
+			uint8_t ver = IKE_VERSION_2;
+
+			ike_init_notify(eng, local, remote, natt, &hdr,
+			    INVALID_MAJOR_VERSION, &ver, 1);
+		}
+		return;
+	}
+	response = (hdr.flags & IKE_FLAG_RESPONSE) != 0;
+	from_init = (hdr.flags & IKE_FLAG_INITIATOR) != 0;
+	if (hdr.exchange == IKE_SA_INIT && !response) {
+		if (!from_init) {
+			eng->stats.rx_invalid++;
+			return;
+		}
+		input_init_request(eng, local, remote, natt, buf, len, &hdr);
+		return;
+	}
+
+	/* Everything else belongs to an SA: ours is the SPI of our role. */
+	spi = from_init ? hdr.rspi : hdr.ispi;
+	sa = sa_lookup(eng, spi);
+	if (sa == NULL || sa->initiator == from_init ||
+	    (from_init && sa->ispi != hdr.ispi) ||
+	    (!from_init && sa->state != SA_INIT_SENT && sa->rspi != hdr.rspi) ||
+	    !addr_equal(&sa->remote, remote)) {
+		eng->stats.rx_no_sa++;
+		log_msg_rl(&eng->rl, LOG_DEBUG, "ike", "%s from %s for no "
+		    "known IKE SA", ike_exchange_name(hdr.exchange),
+		    addr_str(remote, a, sizeof(a)));
+		return;
+	}
+	if (response && (!sa->req.active || hdr.msgid != sa->req.msgid ||
+	    hdr.exchange != sa->req.exchange)) {
+		eng->stats.rx_invalid++;
+		return;
+	}
+	if (!response && hdr.msgid != sa->msgid_peer &&
+	    !(sa->resp != NULL && hdr.msgid + 1 == sa->msgid_peer)) {
+		eng->stats.rx_invalid++;
+		log_msg_rl(&sa->peer->rl, LOG_DEBUG, sa->logp,
+		    "request with message ID %u, expected %u", hdr.msgid,
+		    sa->msgid_peer);
+		return;
+	}
+
+	v = ike_msg_decode(&m, buf, len);
+	if (v != IKE_DEC_OK) {
+		eng->stats.rx_invalid++;
+		log_msg_rl(&sa->peer->rl, LOG_INFO, sa->logp,
+		    "malformed %s %s: %s (%s)", ike_exchange_name(hdr.exchange),
+		    response ? "response" : "request", ike_dec_str(v),
+		    m.err.detail != NULL ? m.err.detail : "-");
+		return;
+	}
+	if (hdr.exchange == IKE_SA_INIT) {
+		ike_init_response(sa, &m);
+		return;
+	}
+	if (!sa->have_keys || !ike_msg_has(&m, IKE_PL_SK)) {
+		/* SKF: vtid does not announce fragmentation (RFC 7383 2.3),
+		 * so a peer must not send fragments. */
+		eng->stats.rx_invalid++;
+		return;
+	}
+	if (ike_sk_open_hdr(&sa->sk_in, buf, len, m.sk.hdr_off,
+	    IKE_SK_HDR_LEN, &plain, &plain_len, &why) == -1) {
+		eng->stats.rx_bad_icv++;
+		log_msg_rl(&sa->peer->rl, LOG_INFO, sa->logp,
+		    "dropped %s %s: %s", ike_exchange_name(hdr.exchange),
+		    response ? "response" : "request", ike_sk_strerror(why));
+		return;
+	}
+	if (!response && hdr.msgid + 1 == sa->msgid_peer) {
+		/* Authenticated retransmission: the cached answer, same bytes
+		 * (RFC 7296 2.1). */
+		eng->stats.rx_retransmit++;
+		sa_transmit(sa, sa->resp, sa->resp_len);
+		return;
+	}
+	v = ike_msg_decode_inner(&m, m.sk.next, plain, plain_len);
+	if (v != IKE_DEC_OK) {
+		uint16_t n = ike_dec_notify(v);
+
+		eng->stats.rx_invalid++;
+		log_msg_rl(&sa->peer->rl, LOG_INFO, sa->logp,
+		    "malformed %s %s: %s (%s)", ike_exchange_name(hdr.exchange),
+		    response ? "response" : "request", ike_dec_str(v),
+		    m.err.detail != NULL ? m.err.detail : "-");
+		if (response) {
+			ike_sa_fail(sa, "malformed %s response",
+			    ike_exchange_name(hdr.exchange));
+			return;
+		}
+		if (n != 0) {
+			/* RFC 7296 2.21.2/3.10.1: answered inside SK. */
+			struct ike_out o;
+			uint8_t t = m.err.payload;
+
+			ike_out_begin(sa, &o, hdr.exchange, true, hdr.msgid,
+			    true);
+			ike_msg_encode_notify(&o.e, 0, NULL, 0, n,
+			    n == UNSUPPORTED_CRITICAL_PAYLOAD ? &t : NULL,
+			    n == UNSUPPORTED_CRITICAL_PAYLOAD ? 1 : 0);
+			ike_out_send(sa, &o);
+		}
+		if (hdr.exchange == IKE_AUTH)
+			ike_sa_fail(sa, "malformed IKE_AUTH request");
+		return;
+	}
+
+	if (response) {
+		xmit_clear(eng, &sa->req);
+		switch (hdr.exchange) {
+		case IKE_AUTH:
+			ike_auth_response(sa, &m);
+			break;
+		case INFORMATIONAL:
+			ike_info_response(sa, &m);
+			break;
+		default:
+			break;
+		}
+		return;
+	}
+	switch (hdr.exchange) {
+	case IKE_AUTH:
+		if (sa->state != SA_INIT_DONE) {
+			eng->stats.rx_invalid++;
+			return;
+		}
+		ike_auth_request(sa, &m);
+		break;
+	case INFORMATIONAL:
+		ike_info_request(sa, &m);
+		break;
+	case CREATE_CHILD_SA:
+		ike_child_request(sa, &m);
+		break;
+	default:
+		eng->stats.rx_invalid++;
+		break;
+	}
+}
+
+const struct ike_stats *
+ike_engine_stats(const struct ike_engine *eng)
+{
+	return &eng->stats;
+}
+
+void
+ike_engine_count(const struct ike_engine *eng, unsigned *up, unsigned *total)
+{
+	const struct ike_peer *p;
+
+	*up = *total = 0;
+	for (p = eng->peers; p != NULL; p = p->next) {
+		(*total)++;
+		if (p->sa != NULL && p->sa->child.installed)
+			(*up)++;
+	}
+}
+
+static const char *
+sa_state_name(enum ike_sa_state s)
+{
+	switch (s) {
+	case SA_INIT_SENT:
+	case SA_AUTH_SENT:
+	case SA_INIT_DONE:
+		return "CONNECTING";
+	case SA_ESTABLISHED:
+		return "ESTABLISHED";
+	case SA_DELETING:
+		return "DELETING";
+	}
+	return "?";
+}
+
+static void
+fmt_age(double secs, char *buf, size_t len)
+{
+	unsigned long s = secs < 0 ? 0 : (unsigned long)secs;
+
+	if (s < 60)
+		snprintf(buf, len, "%lus", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%lum%02lus", s / 60, s % 60);
+	else
+		snprintf(buf, len, "%luh%02lum", s / 3600, (s / 60) % 60);
+}
+
+static void
+ts_str(const struct ike_child *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s", c->family6 ? "::/0" : "",
+	    c->family6 && c->family4 ? " " : "", c->family4 ? "0.0.0.0/0" : "");
+}
+
+struct child_counters {
+	uint64_t	 in_bytes, in_pkts, out_bytes, out_pkts;
+};
+
+static void
+child_counters(struct ike_sa *sa, struct child_counters *cc)
+{
+	struct ike_engine *eng = sa->eng;
+
+	memset(cc, 0, sizeof(*cc));
+	if (eng->ops.child_counters == NULL)
+		return;
+	eng->ops.child_counters(eng->ops.ctx, &sa->peer->conf, &sa->local,
+	    sa->child.spi_in, &cc->in_bytes, &cc->in_pkts);
+	eng->ops.child_counters(eng->ops.ctx, &sa->peer->conf, &sa->remote,
+	    sa->child.spi_out, &cc->out_bytes, &cc->out_pkts);
+}
+
+static void
+status_text(struct ike_engine *eng, FILE *out)
+{
+	struct ike_peer *p;
+	struct ike_sa *sa;
+	struct child_counters cc;
+	char l[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN], age[32], ts[64];
+	unsigned int up = 0, connecting = 0;
+	double now = ev_now(eng->loop);
+
+	for (sa = eng->sas; sa != NULL; sa = sa->next) {
+		if (sa->state == SA_ESTABLISHED)
+			up++;
+		else
+			connecting++;
+	}
+	fprintf(out, "Security Associations (%u up, %u connecting):\n", up,
+	    connecting);
+	for (p = eng->peers; p != NULL; p = p->next) {
+		bool any = false;
+
+		for (sa = eng->sas; sa != NULL; sa = sa->next) {
+			if (sa->peer != p)
+				continue;
+			any = true;
+			fmt_age(now - (sa->state == SA_ESTABLISHED ?
+			    sa->established : sa->created), age, sizeof(age));
+			addr_str(&sa->local, l, sizeof(l));
+			addr_str(&sa->remote, r, sizeof(r));
+			fprintf(out, "%12s[%u]: %s %s, %s[%s]...%s[%s]%s\n",
+			    p->conf.name, sa->serial, sa_state_name(sa->state),
+			    age, l, l, r, r, sa->initiator ? "" : " (responder)");
+			if (!sa->child.installed)
+				continue;
+			child_counters(sa, &cc);
+			ts_str(&sa->child, ts, sizeof(ts));
+			fprintf(out, "%12s{%u}:  INSTALLED, TUNNEL, reqid %u, "
+			    "mark %u, ESP SPIs: %08x_i %08x_o\n", p->conf.name,
+			    sa->serial, p->conf.reqid, p->conf.mark,
+			    sa->child.spi_in, sa->child.spi_out);
+			fprintf(out, "%12s{%u}:   %s === %s, in %llu bytes "
+			    "%llu packets, out %llu bytes %llu packets\n",
+			    p->conf.name, sa->serial, ts, ts,
+			    (unsigned long long)cc.in_bytes,
+			    (unsigned long long)cc.in_pkts,
+			    (unsigned long long)cc.out_bytes,
+			    (unsigned long long)cc.out_pkts);
+		}
+		if (!any)
+			fprintf(out, "%12s: DOWN (%s)%s%s\n", p->conf.name,
+			    p->conf.start == IKE_START_ADD ? "waiting for peer" :
+			    p->conf.start == IKE_START_ROUTE ?
+			    "on traffic" : "retrying",
+			    p->last_error[0] != '\0' ? ", last error: " : "",
+			    p->last_error);
+	}
+}
+
+static void
+json_str(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(out, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(out, "\\u%04x", *s);
+		else
+			fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void
+status_json(struct ike_engine *eng, FILE *out)
+{
+	struct ike_peer *p;
+	struct ike_sa *sa;
+	struct child_counters cc;
+	char l[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
+	double now = ev_now(eng->loop);
+	bool first_p = true, first_sa;
+
+	fprintf(out, "{\"peers\":[");
+	for (p = eng->peers; p != NULL; p = p->next) {
+		fprintf(out, "%s{\"name\":", first_p ? "" : ",");
+		first_p = false;
+		json_str(out, p->conf.name);
+		fprintf(out, ",\"mark\":%u,\"reqid\":%u,\"last_error\":",
+		    p->conf.mark, p->conf.reqid);
+		json_str(out, p->last_error);
+		fprintf(out, ",\"ike_sas\":[");
+		first_sa = true;
+		for (sa = eng->sas; sa != NULL; sa = sa->next) {
+			if (sa->peer != p)
+				continue;
+			fprintf(out, "%s{\"id\":%u,\"state\":\"%s\",\"age\":%.0f,"
+			    "\"local\":\"%s\",\"remote\":\"%s\","
+			    "\"initiator\":%s", first_sa ? "" : ",", sa->serial,
+			    sa_state_name(sa->state), now - sa->created,
+			    addr_str(&sa->local, l, sizeof(l)),
+			    addr_str(&sa->remote, r, sizeof(r)),
+			    sa->initiator ? "true" : "false");
+			first_sa = false;
+			if (sa->child.installed) {
+				child_counters(sa, &cc);
+				fprintf(out, ",\"child\":{\"state\":\"INSTALLED\","
+				    "\"spi_in\":\"%08x\",\"spi_out\":\"%08x\","
+				    "\"ipv4\":%s,\"ipv6\":%s,"
+				    "\"bytes_in\":%llu,\"packets_in\":%llu,"
+				    "\"bytes_out\":%llu,\"packets_out\":%llu}",
+				    sa->child.spi_in, sa->child.spi_out,
+				    sa->child.family4 ? "true" : "false",
+				    sa->child.family6 ? "true" : "false",
+				    (unsigned long long)cc.in_bytes,
+				    (unsigned long long)cc.in_pkts,
+				    (unsigned long long)cc.out_bytes,
+				    (unsigned long long)cc.out_pkts);
+			}
+			fprintf(out, "}");
+		}
+		fprintf(out, "]}");
+	}
+	fprintf(out, "]}\n");
+}
+
+void
+ike_status(struct ike_engine *eng, FILE *out, bool json)
+{
+	if (json)
+		status_json(eng, out);
+	else
+		status_text(eng, out);
+}
