@@ -112,6 +112,11 @@ void	 ike_engine_free(struct ike_engine *);
 int	 ike_peer_add(struct ike_engine *, const struct ike_peer_conf *);
 /* Initiates now if the peer has no IKE SA (start, route on ACQUIRE). */
 int	 ike_peer_initiate(struct ike_engine *, const char *name);
+/* Deletes the peer's SAs (DELETE sent) and keeps it down until
+ * ike_peer_initiate or the peer initiates. */
+int	 ike_peer_down(struct ike_engine *, const char *name);
+/* Deletes the peer's SAs and forgets it (reload: removed or changed). */
+int	 ike_peer_remove(struct ike_engine *, const char *name);
 /* One datagram from the network. local/remote carry the ports. */
 void	 ike_input(struct ike_engine *, const struct sockaddr_storage *local,
 	    const struct sockaddr_storage *remote, bool natt,

@@ -99,6 +99,13 @@ struct ike_peer {
 	bool		 contacted;	/* INITIAL_CONTACT sent once per run */
 	char		 last_error[192];
 	struct log_ratelimit rl;
+	/* Accounting across SAs, for vtictl list and metrics. */
+	uint64_t	 bytes_in, bytes_out;	/* of CHILD SAs gone */
+	uint64_t	 packets_in, packets_out;
+	uint64_t	 child_rekeys, ike_rekeys;
+	uint64_t	 failures_total;
+	double		 dpd_rtt;		/* last liveness round trip, s */
+	double		 up_since;		/* 0 when down */
 };
 
 struct ike_engine {
@@ -142,6 +149,7 @@ int		 ike_out_send_once(struct ike_sa *, struct ike_out *);
 void		 ike_sa_established(struct ike_sa *);
 void		 ike_peer_schedule_retry(struct ike_peer *);
 int		 ike_random(void *, size_t);
+const char	*ike_addr_str(const struct sockaddr_storage *, char *, size_t);
 
 /* exchange.c */
 int		 ike_init_start(struct ike_sa *);
