@@ -28,14 +28,6 @@ peer_mark(uint32_t mark)
 	return m;
 }
 
-/* The conf the engine holds is the ike_peer_conf; the config peer has the
- * VTI and start mode. Both are looked up by name. */
-static const struct config_peer *
-conf_peer(struct kernel *k, const struct ike_peer_conf *pc)
-{
-	return config_peer_find(k->conf, pc->name);
-}
-
 static int
 kernel_send(void *ctx, const struct sockaddr_storage *local,
     const struct sockaddr_storage *remote, bool natt, const uint8_t *buf,
@@ -95,15 +87,15 @@ xfrm_integ_of(uint16_t integ, enum xfrm_integ *out)
 	return -1;
 }
 
-/* One SA of a CHILD SA. AF_UNSPEC inner family: a VTI carries IPv4 and
- * IPv6 over one pair of SAs. */
+/* AF_UNSPEC inner family: a VTI carries IPv4 and IPv6 over one pair of
+ * SAs. */
 static int
-sa_fill(struct xfrm_sa *sa, const struct ike_child_kernel *c, bool inbound)
+sa_fill(struct xfrm_sa *sa, const struct ike_sa_kernel *c)
 {
 	memset(sa, 0, sizeof(*sa));
-	addr_to_nl(inbound ? &c->remote : &c->local, &sa->src);
-	addr_to_nl(inbound ? &c->local : &c->remote, &sa->dst);
-	sa->spi = inbound ? c->spi_in : c->spi_out;
+	addr_to_nl(&c->src, &sa->src);
+	addr_to_nl(&c->dst, &sa->dst);
+	sa->spi = c->spi;
 	sa->reqid = c->reqid;
 	sa->mark = peer_mark(c->mark);
 	sa->inner_family = AF_UNSPEC;
@@ -112,14 +104,15 @@ sa_fill(struct xfrm_sa *sa, const struct ike_child_kernel *c, bool inbound)
 	    c->encr_len > sizeof(sa->encr_key) ||
 	    c->integ_len > sizeof(sa->integ_key))
 		return -1;
-	memcpy(sa->encr_key, inbound ? c->encr_in : c->encr_out, c->encr_len);
+	memcpy(sa->encr_key, c->encr_key, c->encr_len);
 	sa->encr_key_len = c->encr_len;
 	if (c->integ_len > 0)
-		memcpy(sa->integ_key, inbound ? c->integ_in : c->integ_out,
-		    c->integ_len);
+		memcpy(sa->integ_key, c->integ_key, c->integ_len);
 	sa->integ_key_len = c->integ_len;
 	sa->replay_window = c->replay_window;
 	sa->esn = c->esn;
+	sa->lifetime.soft_seconds = c->soft_seconds;
+	sa->lifetime.hard_seconds = c->hard_seconds;
 	return 0;
 }
 
@@ -171,10 +164,35 @@ policies_set(struct kernel *k, const char *name,
 	return ret;
 }
 
-static void
-sa_delete(struct kernel *k, const char *name,
-    const struct sockaddr_storage *dst, uint32_t spi, uint32_t mark)
+static int
+kernel_sa_add(void *ctx, const struct ike_peer_conf *pc,
+    const struct ike_sa_kernel *c)
 {
+	struct kernel *k = ctx;
+	struct xfrm_sa sa;
+	int rc = -EINVAL;
+
+	if (c->natt) {
+		log_msg(LOG_ERR, pc->name, "ESP in UDP (NAT traversal) is not "
+		    "supported");
+		return -EOPNOTSUPP;
+	}
+	if (sa_fill(&sa, c) == 0) {
+		rc = c->update ? xfrm_sa_update(&k->xfrm, &sa) :
+		    xfrm_sa_add(&k->xfrm, &sa);
+		if (rc != 0)
+			log_msg(LOG_ERR, pc->name, "%s",
+			    nl_sock_error(&k->xfrm));
+	}
+	xfrm_sa_wipe(&sa);
+	return rc;
+}
+
+static void
+kernel_sa_del(void *ctx, const struct ike_peer_conf *pc,
+    const struct sockaddr_storage *dst, uint32_t spi)
+{
+	struct kernel *k = ctx;
 	struct xfrm_sa_id id;
 	int rc;
 
@@ -183,63 +201,17 @@ sa_delete(struct kernel *k, const char *name,
 	memset(&id, 0, sizeof(id));
 	addr_to_nl(dst, &id.dst);
 	id.spi = spi;
-	id.mark = peer_mark(mark);
+	id.mark = peer_mark(pc->mark);
 	rc = xfrm_sa_delete(&k->xfrm, &id);
 	if (rc != 0 && rc != -ESRCH)
-		log_msg(LOG_WARNING, name, "%s", nl_sock_error(&k->xfrm));
+		log_msg(LOG_WARNING, pc->name, "%s", nl_sock_error(&k->xfrm));
 }
 
 static int
-kernel_child_install(void *ctx, const struct ike_peer_conf *pc,
-    const struct ike_child_kernel *c)
+kernel_policies(void *ctx, const struct ike_peer_conf *pc, bool install)
 {
-	struct kernel *k = ctx;
-	struct xfrm_sa in, out;
-	int rc = -EINVAL;
-
-	if (c->natt) {
-		log_msg(LOG_ERR, pc->name, "ESP in UDP (NAT traversal) is not "
-		    "supported: the peer is behind a NAT");
-		return -EOPNOTSUPP;
-	}
-	if (sa_fill(&in, c, true) == -1 || sa_fill(&out, c, false) == -1)
-		goto done;
-	/* Inbound first: the peer may send as soon as it has our answer. */
-	if ((rc = xfrm_sa_update(&k->xfrm, &in)) != 0) {
-		log_msg(LOG_ERR, pc->name, "%s", nl_sock_error(&k->xfrm));
-		goto done;
-	}
-	if ((rc = xfrm_sa_add(&k->xfrm, &out)) != 0) {
-		log_msg(LOG_ERR, pc->name, "%s", nl_sock_error(&k->xfrm));
-		sa_delete(k, pc->name, &c->local, c->spi_in, c->mark);
-		goto done;
-	}
-	if ((rc = policies_set(k, pc->name, &c->local, &c->remote, c->mark,
-	    c->reqid, true)) != 0) {
-		sa_delete(k, pc->name, &c->local, c->spi_in, c->mark);
-		sa_delete(k, pc->name, &c->remote, c->spi_out, c->mark);
-	}
-done:
-	xfrm_sa_wipe(&in);
-	xfrm_sa_wipe(&out);
-	return rc;
-}
-
-static void
-kernel_child_remove(void *ctx, const struct ike_peer_conf *pc,
-    const struct sockaddr_storage *local, const struct sockaddr_storage *remote,
-    uint32_t spi_in, uint32_t spi_out, bool last)
-{
-	struct kernel *k = ctx;
-	const struct config_peer *cp = conf_peer(k, pc);
-
-	sa_delete(k, pc->name, local, spi_in, pc->mark);
-	sa_delete(k, pc->name, remote, spi_out, pc->mark);
-	/* A route peer keeps its policies as traps: the next packet brings
-	 * the tunnel back through an ACQUIRE. */
-	if (last && (cp == NULL || cp->start != CONFIG_START_ROUTE))
-		policies_set(k, pc->name, &pc->local, &pc->remote, pc->mark,
-		    pc->reqid, false);
+	return policies_set(ctx, pc->name, &pc->local, &pc->remote, pc->mark,
+	    pc->reqid, install);
 }
 
 static int
@@ -269,8 +241,9 @@ kernel_ops(struct kernel *k, struct ike_ops *ops)
 	memset(ops, 0, sizeof(*ops));
 	ops->send = kernel_send;
 	ops->spi_alloc = kernel_spi_alloc;
-	ops->child_install = kernel_child_install;
-	ops->child_remove = kernel_child_remove;
+	ops->sa_add = kernel_sa_add;
+	ops->sa_del = kernel_sa_del;
+	ops->policies = kernel_policies;
 	ops->child_counters = kernel_child_counters;
 	ops->ctx = k;
 }
@@ -386,6 +359,16 @@ kernel_event(const struct xfrm_event *ev, void *arg)
 	const struct vtid_config *c = k->conf;
 	size_t i;
 
+	if (ev->type == XFRM_EVENT_EXPIRE) {
+		/* Ours are marked with the peer's mark; the engine knows
+		 * which of its SAs the SPI is (reserved SPIs expire too). */
+		if (ev->u.expire.proto == IPPROTO_ESP &&
+		    ev->u.expire.reqid >= k->reqid_min &&
+		    ev->u.expire.reqid <= k->reqid_max)
+			ike_kernel_expire(k->eng, ev->u.expire.mark.v,
+			    ev->u.expire.spi, ev->u.expire.hard);
+		return;
+	}
 	if (ev->type != XFRM_EVENT_ACQUIRE)
 		return;
 	/* Traffic hit a trap policy of a route peer: negotiate. */

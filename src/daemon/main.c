@@ -1,36 +1,38 @@
 /* vtid: the daemon. Loads the configuration, opens the IKE sockets and the
- * control socket, sets up each peer's VTI, runs the IKE engine on a libev
- * loop, and on SIGTERM deletes its IKE SAs and removes what it installed. */
+ * control socket, sets up each peer's VTI, drops the capabilities it no
+ * longer needs, tells systemd it is ready, runs the IKE engine on a libev
+ * loop; SIGHUP reloads the configuration, SIGTERM deletes its IKE SAs and
+ * removes what it installed. vtid(8) documents it. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
 #include "config/config.h"
+#include "daemon/caps.h"
 #include "daemon/control.h"
+#include "daemon/ctl.h"
 #include "daemon/kernel.h"
 #include "daemon/net.h"
+#include "daemon/notify.h"
+#include "daemon/peer.h"
+#include "daemon/vtid.h"
 #include "ike/ike.h"
 #include "ike/ikev2.h"
 #include "ike/proposal_lang.h"
+#include "netlink/netlink.h"
 #include "util/log.h"
 
-#define VTID_RETRY_S	5.0
+#define VTID_STATUS_S	1.0
 
-struct vtid {
-	struct ev_loop		*loop;
-	struct vtid_config	*conf;
-	struct kernel		 kernel;
-	struct ike_engine	*eng;
-	ev_signal		 sigterm, sigint, sighup;
-};
-
-static int
-proposal_check(enum config_proposal_kind kind, const char *s, char *msg,
+int
+vtid_proposal_check(enum config_proposal_kind kind, const char *s, char *msg,
     size_t len)
 {
 	struct proposal_conf pc;
@@ -39,85 +41,87 @@ proposal_check(enum config_proposal_kind kind, const char *s, char *msg,
 	    IKE_PROTO_IKE : IKE_PROTO_ESP, s, msg, len);
 }
 
-static enum ike_start
-start_of(enum config_start s)
+void
+vtid_status_notify(struct vtid *v, bool force)
 {
-	switch (s) {
-	case CONFIG_START_START:
-		return IKE_START_START;
-	case CONFIG_START_ROUTE:
-		return IKE_START_ROUTE;
-	case CONFIG_START_ADD:
-		break;
-	}
-	return IKE_START_ADD;
+	unsigned up, total;
+
+	if (!notify_enabled() || v->eng == NULL)
+		return;
+	ike_engine_count(v->eng, &up, &total);
+	if (!force && up == v->status_up && total == v->status_total)
+		return;
+	v->status_up = up;
+	v->status_total = total;
+	notify_send("STATUS=%u/%u peers up", up, total);
 }
 
-/* The engine's view of a configured peer. Proposals were checked when the
- * configuration was loaded. */
-static int
-peer_conf(const struct vtid_config *c, const struct config_peer *p,
-    struct ike_peer_conf *pc)
+void
+vtid_control_path(struct vtid_config *c)
 {
-	char err[PROPOSAL_ERR_MAX];
+	const char *rd = getenv("RUNTIME_DIRECTORY");
+	char path[CONFIG_SOCKET_MAX];
+	int n;
 
-	memset(pc, 0, sizeof(*pc));
-	snprintf(pc->name, sizeof(pc->name), "%s", p->name);
-	pc->local = p->local;
-	pc->remote = p->remote;
-	pc->local_id_type = (uint8_t)p->local_id.type;
-	memcpy(pc->local_id, p->local_id.data, p->local_id.len);
-	pc->local_id_len = p->local_id.len;
-	pc->remote_id_type = (uint8_t)p->remote_id.type;
-	memcpy(pc->remote_id, p->remote_id.data, p->remote_id.len);
-	pc->remote_id_len = p->remote_id.len;
-	if (p->psk_len > sizeof(pc->psk)) {
-		log_msg(LOG_ERR, p->name, "PSK longer than %zu bytes",
-		    sizeof(pc->psk));
-		return -1;
-	}
-	memcpy(pc->psk, p->psk, p->psk_len);
-	pc->psk_len = p->psk_len;
-	pc->mark = p->mark;
-	pc->reqid = p->reqid;
-	pc->start = start_of(p->start);
-	if (proposal_conf_parse(&pc->ike, IKE_PROTO_IKE, p->ike.proposals, err,
-	    sizeof(err)) == -1 ||
-	    proposal_conf_parse(&pc->esp, IKE_PROTO_ESP, p->esp.proposals, err,
-	    sizeof(err)) == -1) {
-		log_msg(LOG_ERR, p->name, "%s", err);
-		return -1;
-	}
-	pc->retransmit_timeout = c->retransmit.timeout_ms / 1000.0;
-	pc->retransmit_base = c->retransmit.base;
-	pc->retransmit_tries = c->retransmit.tries == CONFIG_FOREVER ?
-	    100000 : c->retransmit.tries;
-	pc->retry_interval = VTID_RETRY_S;
-	pc->replay_window = KERNEL_REPLAY_WINDOW;
-	return 0;
+	/* systemd's RuntimeDirectory= is the one place under /run that
+	 * ProtectSystem=strict leaves writable: the default socket moves
+	 * there (vtictl looks there first). A socket the file names stays
+	 * where it says. With several directories, the first is ours. */
+	if (rd == NULL || rd[0] != '/' ||
+	    strcmp(c->control_socket, CONFIG_DEFAULT_SOCKET) != 0)
+		return;
+	n = snprintf(path, sizeof(path), "%.*s/vtid.sock",
+	    (int)strcspn(rd, ":"), rd);
+	if (n > 0 && (size_t)n < sizeof(path))
+		memcpy(c->control_socket, path, (size_t)n + 1);
 }
 
-static int
-control_cmd(int argc, char **argv, FILE *out, void *arg)
+/* What "vtid -t" checks beyond the loader: each peer as the engine would
+ * take it (PSK size, proposals), and namespaces that do not exist yet
+ * (a warning: the lab creates them before starting vtid). Returns the
+ * number of errors. */
+static unsigned
+config_check_peers(const struct vtid_config *c, bool warn_netns)
 {
-	struct vtid *v = arg;
+	struct ike_peer_conf pc;
+	char why[CONFIG_MSG_MAX + 64], path[CONFIG_NETNS_MAX + 16];
+	struct stat st;
+	unsigned errors = 0;
+	size_t i, j;
 
-	if (strcmp(argv[0], "status") == 0) {
-		ike_status(v->eng, out, argc > 1 && strcmp(argv[1], "-j") == 0);
-		return 0;
-	}
-	if (strcmp(argv[0], "up") == 0 && argc == 2) {
-		if (config_peer_find(v->conf, argv[1]) == NULL) {
-			fprintf(out, "no peer named '%s'\n", argv[1]);
-			return -1;
+	for (i = 0; i < c->n_peers; i++) {
+		const struct config_peer *p = &c->peers[i];
+
+		if (vtid_peer_conf(c, p, &pc, why, sizeof(why)) == -1) {
+			log_err("%s", why);
+			errors++;
 		}
-		ike_peer_initiate(v->eng, argv[1]);
-		fprintf(out, "%s: initiating\n", argv[1]);
-		return 0;
+		OPENSSL_cleanse(&pc, sizeof(pc));
+		if (!warn_netns || p->vti.netns[0] == '\0')
+			continue;
+		/* Once per namespace, at its first peer. */
+		for (j = 0; j < i; j++)
+			if (strcmp(c->peers[j].vti.netns, p->vti.netns) == 0)
+				break;
+		snprintf(path, sizeof(path), "%s/%s", NL_NETNS_DIR,
+		    p->vti.netns);
+		if (j == i && stat(path, &st) == -1)
+			log_warn("%s: peer '%s': vti.netns: %s does not exist "
+			    "(yet): create it before vtid starts", p->origin,
+			    p->name, path);
 	}
-	fprintf(out, "unknown command '%s' (try: status, status -j, up PEER)\n",
-	    argv[0]);
-	return -1;
+	return errors;
+}
+
+static bool
+config_has_netns(const struct vtid_config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_peers; i++)
+		if (c->peers[i].vti.netns[0] != '\0')
+			return true;
+	return false;
 }
 
 static void
@@ -139,18 +143,53 @@ signal_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 static void
 signal_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	log_notice("SIGHUP: reload is not implemented yet, configuration "
-	    "unchanged");
+	vtid_reload(w->data, NULL);
+}
+
+static void
+status_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	vtid_status_notify(t->data, false);
+}
+
+/* The watchdog is fed from the event loop: a loop that hangs stops
+ * feeding it, and systemd restarts vtid. */
+static void
+watchdog_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	notify_send("WATCHDOG=1");
+}
+
+/* Everything vtid set up: bound sockets, peers, VTIs. After this it
+ * keeps CAP_NET_ADMIN, and CAP_SYS_ADMIN when a VTI lives in another
+ * namespace (entering it to set up, update or remove the device). */
+static void
+drop_caps(struct vtid *v)
+{
+	char why[128];
+	bool sys_admin = config_has_netns(v->conf);
+
+	if (caps_drop(sys_admin, why, sizeof(why)) == -1) {
+		log_warn("cannot drop capabilities: %s; running with all of "
+		    "them", why);
+		return;
+	}
+	v->caps_dropped = true;
+	v->have_sys_admin = sys_admin;
+	log_info("capabilities: kept CAP_NET_ADMIN%s", sys_admin ?
+	    " and CAP_SYS_ADMIN (VTIs in other namespaces)" : "");
 }
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: vtid [-dst] [-c file]\n"
+	fprintf(stderr, "usage: vtid [-dstTV] [-c file]\n"
 	    "  -c file  configuration (default %s)\n"
 	    "  -d       debug logging\n"
 	    "  -s       log to syslog instead of stderr\n"
-	    "  -t       check the configuration and exit\n",
+	    "  -t       check the configuration and exit\n"
+	    "  -T       check it and print it with every default resolved\n"
+	    "  -V       print the version and exit\n",
 	    CONFIG_DEFAULT_PATH);
 	exit(2);
 }
@@ -158,29 +197,38 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	const char *path = CONFIG_DEFAULT_PATH;
 	struct config_error cerr;
 	struct ike_peer_conf pc;
 	struct ike_ops ops;
 	struct vtid v;
-	bool test = false, debug = false, use_syslog = false;
+	char why[CONFIG_MSG_MAX + 64];
+	bool test = false, dump = false;
+	uint64_t wd;
 	size_t i;
 	int ch, rc = 1;
 
-	while ((ch = getopt(argc, argv, "c:dst")) != -1) {
+	memset(&v, 0, sizeof(v));
+	v.conf_path = CONFIG_DEFAULT_PATH;
+	while ((ch = getopt(argc, argv, "c:dstTVh")) != -1) {
 		switch (ch) {
 		case 'c':
-			path = optarg;
+			v.conf_path = optarg;
 			break;
 		case 'd':
-			debug = true;
+			v.debug = true;
 			break;
 		case 's':
-			use_syslog = true;
+			v.cli_syslog = true;
 			break;
+		case 'T':
+			dump = true;
+			/* FALLTHROUGH */
 		case 't':
 			test = true;
 			break;
+		case 'V':
+			printf("vtid %s\n", VTID_VERSION);
+			return 0;
 		default:
 			usage();
 		}
@@ -188,23 +236,35 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 
-	memset(&v, 0, sizeof(v));
 	log_init("vtid", LOG_INFO, false);
-	if ((v.conf = config_load(path, proposal_check, &cerr)) == NULL) {
+	if ((v.conf = config_load(v.conf_path, vtid_proposal_check,
+	    &cerr)) == NULL) {
 		log_err("%s", cerr.msg);
 		return 1;
 	}
 	for (i = 0; i < v.conf->n_warnings; i++)
 		log_warn("%s", v.conf->warnings[i]);
+	vtid_control_path(v.conf);
+	if (config_check_peers(v.conf, test) > 0) {
+		config_free(v.conf);
+		return 1;
+	}
 	if (test) {
-		printf("%s: configuration OK, %zu peers\n", path,
-		    v.conf->n_peers);
+		if (dump)
+			vtid_config_dump(v.conf, stdout);
+		else
+			printf("%s: configuration OK, %zu peers%s\n",
+			    v.conf_path, v.conf->n_peers,
+			    v.conf->n_warnings > 0 ? " (see the warnings)" :
+			    "");
 		config_free(v.conf);
 		return 0;
 	}
-	log_init("vtid", debug ? LOG_DEBUG : v.conf->log_level,
-	    use_syslog || v.conf->syslog);
+	log_init("vtid", v.debug ? LOG_DEBUG : v.conf->log_level,
+	    v.cli_syslog || v.conf->syslog);
+	notify_init();
 	signal(SIGPIPE, SIG_IGN);
+	v.started = v.last_reload = ev_time();
 
 	v.loop = ev_default_loop(EVFLAG_AUTO);
 	if (kernel_open(&v.kernel, v.conf) != 0)
@@ -217,8 +277,10 @@ main(int argc, char **argv)
 		goto done;
 	if (net_open(v.loop, IKE_PORT, IKE_NATT_PORT, net_input, &v) != 0)
 		goto done;
-	if (control_open(v.loop, v.conf->control_socket, control_cmd, &v) != 0)
+	if (control_open(v.loop, v.conf->control_socket, vtid_ctl, &v) != 0)
 		goto done;
+	snprintf(v.control_path, sizeof(v.control_path), "%s",
+	    v.conf->control_socket);
 	for (i = 0; i < v.conf->n_peers; i++) {
 		const struct config_peer *p = &v.conf->peers[i];
 
@@ -226,22 +288,47 @@ main(int argc, char **argv)
 		 * negotiates: the operator sees the error in the log and the
 		 * SAs are there when the device is fixed. */
 		kernel_peer_up(&v.kernel, p);
-		if (peer_conf(v.conf, p, &pc) == 0)
+		if (vtid_peer_conf(v.conf, p, &pc, why, sizeof(why)) == 0)
 			ike_peer_add(v.eng, &pc);
+		else
+			log_msg(LOG_ERR, p->name, "%s", why);
 		OPENSSL_cleanse(&pc, sizeof(pc));
 	}
+	drop_caps(&v);
 	ev_signal_init(&v.sigterm, signal_stop_cb, SIGTERM);
 	ev_signal_init(&v.sigint, signal_stop_cb, SIGINT);
 	ev_signal_init(&v.sighup, signal_hup_cb, SIGHUP);
+	v.sighup.data = &v;
 	ev_signal_start(v.loop, &v.sigterm);
 	ev_signal_start(v.loop, &v.sigint);
 	ev_signal_start(v.loop, &v.sighup);
+	if (notify_enabled()) {
+		ev_timer_init(&v.status_timer, status_cb, VTID_STATUS_S,
+		    VTID_STATUS_S);
+		v.status_timer.data = &v;
+		ev_timer_start(v.loop, &v.status_timer);
+	}
+	if ((wd = notify_watchdog_usec()) > 0) {
+		/* Twice per interval, as sd_watchdog_enabled(3) advises. */
+		ev_timer_init(&v.watchdog_timer, watchdog_cb, 0,
+		    (double)wd / 2e6);
+		ev_timer_again(v.loop, &v.watchdog_timer);
+		log_info("systemd watchdog: a ping every %.1f s",
+		    (double)wd / 2e6);
+	}
 	log_notice("vtid started: %zu peers, control socket %s",
 	    v.conf->n_peers, v.conf->control_socket);
+	notify_send("READY=1\nMAINPID=%ld", (long)getpid());
+	vtid_status_notify(&v, true);
 
 	ev_run(v.loop, 0);
 	rc = 0;
 done:
+	notify_send("STOPPING=1\nSTATUS=stopping");
+	if (v.loop != NULL) {
+		ev_timer_stop(v.loop, &v.status_timer);
+		ev_timer_stop(v.loop, &v.watchdog_timer);
+	}
 	/* DELETE to every peer and the CHILD SAs out of the kernel, then the
 	 * policies and VTIs: nothing of ours stays behind. */
 	ike_engine_free(v.eng);

@@ -15,6 +15,43 @@
 static void	 sa_retransmit_cb(struct ev_loop *, ev_timer *, int);
 static void	 sa_timeout_cb(struct ev_loop *, ev_timer *, int);
 static void	 peer_retry_cb(struct ev_loop *, ev_timer *, int);
+static void	 sa_rekey_cb(struct ev_loop *, ev_timer *, int);
+static void	 sa_ike_rekey_cb(struct ev_loop *, ev_timer *, int);
+static void	 sa_drain_cb(struct ev_loop *, ev_timer *, int);
+static void	 sa_dpd_cb(struct ev_loop *, ev_timer *, int);
+static void	 sa_kick_cb(struct ev_loop *, ev_timer *, int);
+static void	 input_request(struct ike_sa *, const struct ike_hdr *,
+		    const struct ike_msg *);
+static struct ike_peer *peer_find(struct ike_engine *, const char *);
+
+uint32_t
+ike_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+void
+ike_put32(uint32_t v, uint8_t *p)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+uint64_t
+ike_get64(const uint8_t *p)
+{
+	return (uint64_t)ike_get32(p) << 32 | ike_get32(p + 4);
+}
+
+void
+ike_put64(uint64_t v, uint8_t *p)
+{
+	ike_put32((uint32_t)(v >> 32), p);
+	ike_put32((uint32_t)v, p + 4);
+}
 
 int
 ike_random(void *p, size_t n)
@@ -55,8 +92,8 @@ sa_hash_remove(struct ike_sa *sa)
 		}
 }
 
-static struct ike_sa *
-sa_lookup(struct ike_engine *eng, uint64_t spi)
+struct ike_sa *
+ike_sa_lookup(struct ike_engine *eng, uint64_t spi)
 {
 	struct ike_sa *sa;
 
@@ -67,15 +104,15 @@ sa_lookup(struct ike_engine *eng, uint64_t spi)
 }
 
 /* A fresh, non-zero SPI that no SA of ours uses (RFC 7296 2.6). */
-static uint64_t
-sa_new_spi(struct ike_engine *eng)
+uint64_t
+ike_sa_new_spi(struct ike_engine *eng)
 {
 	uint64_t spi;
 
 	do {
 		if (ike_random(&spi, sizeof(spi)) == -1)
 			fatal("RAND_bytes failed");
-	} while (spi == 0 || sa_lookup(eng, spi) != NULL);
+	} while (spi == 0 || ike_sa_lookup(eng, spi) != NULL);
 	return spi;
 }
 
@@ -134,9 +171,10 @@ ike_addr_str(const struct sockaddr_storage *a, char *buf, size_t len)
 	return buf;
 }
 
-struct ike_sa *
-ike_sa_new(struct ike_engine *eng, struct ike_peer *peer, bool init,
-    const struct sockaddr_storage *local, const struct sockaddr_storage *remote)
+static struct ike_sa *
+sa_alloc(struct ike_engine *eng, struct ike_peer *peer, bool init,
+    const struct sockaddr_storage *local, const struct sockaddr_storage *remote,
+    uint64_t ispi, uint64_t rspi)
 {
 	struct ike_sa *sa;
 
@@ -151,22 +189,57 @@ ike_sa_new(struct ike_engine *eng, struct ike_peer *peer, bool init,
 	sa->local = *local;
 	sa->remote = *remote;
 	sa->created = ev_now(eng->loop);
-	if (init) {
-		sa->ispi = sa_new_spi(eng);
-		sa->state = SA_INIT_SENT;
-	} else {
-		sa->rspi = sa_new_spi(eng);
-		sa->state = SA_INIT_DONE;
-	}
+	sa->ispi = ispi;
+	sa->rspi = rspi;
+	sa->state = init ? SA_INIT_SENT : SA_INIT_DONE;
 	ev_timer_init(&sa->req.timer, sa_retransmit_cb, 0, 0);
 	sa->req.timer.data = sa;
 	ev_timer_init(&sa->timeout, sa_timeout_cb, IKE_HALF_OPEN_S, 0);
 	sa->timeout.data = sa;
-	if (!init)
-		ev_timer_start(eng->loop, &sa->timeout);
+	ev_timer_init(&sa->rekey_timer, sa_rekey_cb, 0, 0);
+	sa->rekey_timer.data = sa;
+	ev_timer_init(&sa->ike_rekey_timer, sa_ike_rekey_cb, 0, 0);
+	sa->ike_rekey_timer.data = sa;
+	ev_timer_init(&sa->drain_timer, sa_drain_cb, 0, 0);
+	sa->drain_timer.data = sa;
+	ev_timer_init(&sa->dpd_timer, sa_dpd_cb, 0, 0);
+	sa->dpd_timer.data = sa;
+	ev_timer_init(&sa->kick_timer, sa_kick_cb, 0, 0);
+	sa->kick_timer.data = sa;
+	sa->last_rx = sa->created;
 	sa->next = eng->sas;
 	eng->sas = sa;
 	sa_hash_insert(sa);
+	return sa;
+}
+
+struct ike_sa *
+ike_sa_new(struct ike_engine *eng, struct ike_peer *peer, bool init,
+    const struct sockaddr_storage *local, const struct sockaddr_storage *remote)
+{
+	uint64_t spi = ike_sa_new_spi(eng);
+	struct ike_sa *sa;
+
+	sa = sa_alloc(eng, peer, init, local, remote, init ? spi : 0,
+	    init ? 0 : spi);
+	if (sa != NULL && !init)
+		ev_timer_start(eng->loop, &sa->timeout);
+	return sa;
+}
+
+/* RFC 7296 2.18: the rekey's initiator is the new SA's initiator; its
+ * message IDs start again at 0. */
+struct ike_sa *
+ike_sa_new_rekeyed(struct ike_sa *old, bool init, uint64_t ispi, uint64_t rspi)
+{
+	struct ike_sa *sa;
+
+	sa = sa_alloc(old->eng, old->peer, init, &old->local, &old->remote,
+	    ispi, rspi);
+	if (sa == NULL)
+		return NULL;
+	sa->natt = old->natt;
+	sa->from_rekey = true;
 	return sa;
 }
 
@@ -192,7 +265,7 @@ ike_sa_destroy(struct ike_sa *sa, const char *reason)
 {
 	struct ike_engine *eng = sa->eng;
 	struct ike_peer *peer = sa->peer;
-	struct ike_sa **pp;
+	struct ike_sa **pp, *o;
 	bool was_current = peer->sa == sa;
 
 	if (reason != NULL) {
@@ -201,11 +274,20 @@ ike_sa_destroy(struct ike_sa *sa, const char *reason)
 		    reason);
 	}
 	ike_child_remove(sa);
-	if (sa->pending_spi != 0 && eng->ops.child_remove != NULL)
-		eng->ops.child_remove(eng->ops.ctx, &peer->conf, &sa->local,
-		    &sa->remote, sa->pending_spi, 0, false);
+	ike_rekey_abort(sa);
+	if (sa->pending_spi != 0)
+		eng->ops.sa_del(eng->ops.ctx, &peer->conf, &sa->local,
+		    sa->pending_spi);
 	xmit_clear(eng, &sa->req);
 	ev_timer_stop(eng->loop, &sa->timeout);
+	ev_timer_stop(eng->loop, &sa->rekey_timer);
+	ev_timer_stop(eng->loop, &sa->ike_rekey_timer);
+	ev_timer_stop(eng->loop, &sa->drain_timer);
+	ev_timer_stop(eng->loop, &sa->dpd_timer);
+	ev_timer_stop(eng->loop, &sa->kick_timer);
+	for (o = eng->sas; o != NULL; o = o->next)
+		if (o->rekey_sibling == sa)
+			o->rekey_sibling = NULL;
 	free(sa->resp);
 	free(sa->init_req);
 	free(sa->init_resp);
@@ -219,12 +301,19 @@ ike_sa_destroy(struct ike_sa *sa, const char *reason)
 			*pp = sa->next;
 			break;
 		}
-	if (was_current)
+	if (was_current) {
+		/* Another established SA of the peer (a crossing, a rekey)
+		 * carries on. */
 		peer->sa = NULL;
+		for (o = eng->sas; o != NULL; o = o->next)
+			if (o->peer == peer && o->state == SA_ESTABLISHED &&
+			    !o->replaced)
+				peer->sa = o;
+	}
+	if (peer->sa == NULL)
+		peer->up_since = 0;
 	OPENSSL_cleanse(sa, sizeof(*sa));
 	free(sa);
-	if (was_current)
-		ike_peer_schedule_retry(peer);
 }
 
 void
@@ -232,13 +321,15 @@ ike_sa_fail(struct ike_sa *sa, const char *fmt, ...)
 {
 	char reason[192];
 	va_list ap;
+	struct ike_peer *peer = sa->peer;
+	bool current = peer->sa == sa;
 
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	if (sa->peer->sa == sa)
-		sa->peer->failures++;
 	ike_sa_destroy(sa, reason);
+	if (current && peer->sa == NULL)
+		ike_peer_failed(peer);
 }
 
 void
@@ -255,17 +346,44 @@ ike_sa_established(struct ike_sa *sa)
 	peer->failures = 0;
 	peer->last_error[0] = '\0';
 	ev_timer_stop(sa->eng->loop, &peer->retry);
-	if (peer->sa != sa) {
-		/* A second IKE SA with the same peer (it initiated while we
-		 * did): the newest carries the tunnel. The collision rules of
-		 * RFC 7296 2.8.1 are the lifecycle's business. */
-		peer->sa = sa;
-	}
+	ike_nonce_min(sa->ni, sa->ni_len, sa->nr, sa->nr_len, sa->nonce_min,
+	    &sa->nonce_min_len);
+	peer->sa = sa;
 	log_msg(LOG_NOTICE, sa->logp, "IKE SA established %s...%s, %s",
 	    ike_addr_str(&sa->local, l, sizeof(l)),
 	    ike_addr_str(&sa->remote, r, sizeof(r)),
 	    proposal_suite_str(&sa->choice.suite, IKE_PROTO_IKE, suite,
 	    sizeof(suite)));
+}
+
+/* Both ends initiated at once (route peers, traffic from both sides):
+ * two IKE SAs. As for colliding rekeys (RFC 7296 2.8.1), the one with the
+ * lowest nonce goes, deleted by its initiator; both ends reach the same
+ * verdict from the same four nonces, so exactly one pair survives. */
+void
+ike_sa_resolve_crossing(struct ike_sa *sa)
+{
+	struct ike_sa *o, *loser;
+
+	for (o = sa->eng->sas; o != NULL; o = o->next) {
+		if (o == sa || o->peer != sa->peer ||
+		    o->state != SA_ESTABLISHED || o->replaced ||
+		    o->from_rekey || sa->from_rekey)
+			continue;
+		loser = ike_nonce_cmp(o->nonce_min, o->nonce_min_len,
+		    sa->nonce_min, sa->nonce_min_len) < 0 ? o : sa;
+		sa->peer->sa = loser == sa ? o : sa;
+		if (!loser->initiator) {
+			log_msg(LOG_INFO, loser->logp, "duplicate IKE SA "
+			    "(both ends initiated), the peer deletes it");
+			continue;
+		}
+		log_msg(LOG_INFO, loser->logp, "duplicate IKE SA (both ends "
+		    "initiated), deleting it");
+		ike_sa_delete(loser);
+		if (loser == sa)
+			return;
+	}
 }
 
 void
@@ -366,6 +484,7 @@ ike_sa_request(struct ike_sa *sa, struct ike_out *o, uint8_t exchange)
 	sa->req.exchange = exchange;
 	sa->req.tries = 0;
 	sa->req.active = true;
+	sa->req_sent = ev_now(eng->loop);
 	/* IKE_SA_INIT is resent with the same ID 0 after COOKIE or
 	 * INVALID_KE_PAYLOAD; any other request takes the next ID. */
 	if (exchange == IKE_SA_INIT)
@@ -381,6 +500,20 @@ ike_sa_request(struct ike_sa *sa, struct ike_out *o, uint8_t exchange)
 	return 0;
 }
 
+/* DPD verdict (RFC 7296 2.4): the peer is gone; the SAs go without a
+ * DELETE it could not receive, then the configured action. */
+static void
+sa_dead(struct ike_sa *sa)
+{
+	struct ike_peer *peer = sa->peer;
+	char why[128];
+
+	snprintf(why, sizeof(why), "peer dead: no answer to liveness check "
+	    "for %.0f s", ev_now(sa->eng->loop) - sa->req_sent);
+	ike_sa_destroy(sa, why);
+	ike_peer_closed(peer, true);
+}
+
 static void
 sa_retransmit_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
@@ -391,9 +524,28 @@ sa_retransmit_cb(struct ev_loop *loop, ev_timer *t, int revents)
 
 	if (!sa->req.active)
 		return;
+	next = c->retransmit_timeout;
+	for (i = 0; i <= sa->req.tries && next < c->retransmit_limit; i++)
+		next *= c->retransmit_base;
+	if (next > c->retransmit_limit)
+		next = c->retransmit_limit;
+	/* DPD: the peer is dead when it stays silent for the timeout,
+	 * however many retransmissions that took. */
+	if (sa->liveness && ev_now(loop) - sa->req_sent >=
+	    c->dpd_timeout - 0.01) {
+		sa_dead(sa);
+		return;
+	}
+	if (sa->liveness && sa->req_sent + c->dpd_timeout - ev_now(loop) <
+	    next)
+		next = sa->req_sent + c->dpd_timeout - ev_now(loop);
 	if (++sa->req.tries > c->retransmit_tries) {
 		if (sa->state == SA_DELETING) {
 			ike_sa_destroy(sa, "no answer to DELETE, SA removed");
+			return;
+		}
+		if (sa->liveness) {
+			sa_dead(sa);
 			return;
 		}
 		ike_sa_fail(sa, "peer not responding: %s request unanswered "
@@ -401,9 +553,6 @@ sa_retransmit_cb(struct ev_loop *loop, ev_timer *t, int revents)
 		    ike_exchange_name(sa->req.exchange), c->retransmit_tries);
 		return;
 	}
-	next = c->retransmit_timeout;
-	for (i = 0; i < sa->req.tries; i++)
-		next *= c->retransmit_base;
 	sa->eng->stats.tx_retransmit++;
 	log_msg(LOG_INFO, sa->logp, "retransmit %u of %s request",
 	    sa->req.tries, ike_exchange_name(sa->req.exchange));
@@ -429,16 +578,291 @@ peer_retry_cb(struct ev_loop *loop, ev_timer *t, int revents)
 		ike_peer_initiate(peer->eng, peer->conf.name);
 }
 
-void
-ike_peer_schedule_retry(struct ike_peer *peer)
+static void
+peer_retry_in(struct ike_peer *peer, double delay)
 {
-	double delay = peer->conf.retry_interval;
-
-	if (peer->conf.start != IKE_START_START || delay <= 0)
-		return;
 	ev_timer_stop(peer->eng->loop, &peer->retry);
 	ev_timer_set(&peer->retry, delay, 0);
 	ev_timer_start(peer->eng->loop, &peer->retry);
+}
+
+/* A uniform factor in [1 - j, 1 + j]. */
+static double
+jitter(double j)
+{
+	uint32_t r = 0;
+
+	ike_random(&r, sizeof(r));
+	return 1.0 - j + 2.0 * j * (r / 4294967295.0);
+}
+
+void
+ike_peer_failed(struct ike_peer *peer)
+{
+	struct ike_peer_conf *c = &peer->conf;
+	double delay;
+	unsigned int i;
+
+	peer->failures++;
+	peer->failures_total++;
+	if (c->start == IKE_START_ADD)
+		return;
+	if (c->keying_tries != IKE_TRIES_FOREVER &&
+	    peer->failures >= c->keying_tries) {
+		log_msg(LOG_WARNING, c->name, "giving up after %u attempts%s",
+		    peer->failures, c->start == IKE_START_ROUTE ?
+		    ", back to waiting for traffic" : "");
+		peer->failures = 0;
+		return;
+	}
+	/* Capped exponential back-off with jitter, so that a mesh whose
+	 * peers all failed at once does not retry in step. */
+	delay = c->retry_base;
+	for (i = 1; i < peer->failures && delay < c->retry_max; i++)
+		delay *= 2;
+	if (delay > c->retry_max)
+		delay = c->retry_max;
+	delay *= jitter(0.25);
+	log_msg(LOG_INFO, c->name, "retrying in %.1f s (attempt %u)", delay,
+	    peer->failures + 1);
+	peer_retry_in(peer, delay);
+}
+
+void
+ike_peer_closed(struct ike_peer *peer, bool dead)
+{
+	struct ike_peer_conf *c = &peer->conf;
+
+	if (peer->sa != NULL)
+		return;
+	if (dead) {
+		if (c->dpd_action == IKE_DPD_RESTART) {
+			log_msg(LOG_INFO, c->name, "DPD action restart: "
+			    "initiating");
+			peer_retry_in(peer, 0);
+		}
+		return;
+	}
+	/* The peer deleted the tunnel: a start peer wants it back; a route
+	 * peer waits for traffic, as strongSwan's auto=route does. */
+	if (c->start == IKE_START_START)
+		peer_retry_in(peer, c->retry_base * jitter(0.25));
+}
+
+static void
+timer_in(struct ike_sa *sa, ev_timer *t, double delay)
+{
+	ev_timer_stop(sa->eng->loop, t);
+	ev_timer_set(t, delay > 0 ? delay : 0, 0);
+	ev_timer_start(sa->eng->loop, t);
+}
+
+/* Rekey at lifetime - random(0, jitter) after the SA was made, so that two
+ * ends with the same settings rarely rekey at once. */
+void
+ike_sa_rekey_schedule(struct ike_sa *sa, bool ike)
+{
+	const struct ike_lifetime *l = ike ? &sa->peer->conf.ike_life :
+	    &sa->peer->conf.child_life;
+	double born = ike ? sa->established : sa->child.established;
+	double when, r;
+
+	if (l->rekey <= 0)
+		return;
+	r = (jitter(1.0) / 2.0) * l->jitter;
+	when = born + l->rekey - r - ev_now(sa->eng->loop);
+	timer_in(sa, ike ? &sa->ike_rekey_timer : &sa->rekey_timer,
+	    when < 1 ? 1 : when);
+}
+
+void
+ike_sa_timers_start(struct ike_sa *sa)
+{
+	struct ike_peer *peer = sa->peer;
+
+	if (sa->child.installed) {
+		ike_sa_rekey_schedule(sa, false);
+		if (peer->up_since == 0)
+			peer->up_since = ev_now(sa->eng->loop);
+	}
+	ike_sa_rekey_schedule(sa, true);
+	if (peer->conf.dpd_delay > 0)
+		timer_in(sa, &sa->dpd_timer, peer->conf.dpd_delay);
+}
+
+static void
+sa_rekey_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct ike_sa *sa = t->data;
+
+	sa->want_child_rekey = true;
+	ike_sa_kick(sa);
+}
+
+static void
+sa_ike_rekey_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct ike_sa *sa = t->data;
+
+	sa->want_ike_rekey = true;
+	ike_sa_kick(sa);
+}
+
+static void
+sa_drain_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct ike_sa *sa = t->data;
+
+	ike_child_drop(sa, &sa->old);
+	ike_peer_policies_check(sa->peer);
+}
+
+/* RFC 7296 2.4: a liveness check only when the peer has been silent,
+ * IKE and ESP alike, for the DPD delay. */
+static void
+sa_dpd_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct ike_sa *sa = t->data;
+	struct ike_engine *eng = sa->eng;
+	double delay = sa->peer->conf.dpd_delay, idle;
+	uint64_t bytes = 0, pkts = 0;
+
+	if (sa->child.in_on && eng->ops.child_counters != NULL &&
+	    eng->ops.child_counters(eng->ops.ctx, &sa->peer->conf, &sa->local,
+	    sa->child.spi_in, &bytes, &pkts) == 0 && bytes != sa->dpd_bytes) {
+		sa->dpd_bytes = bytes;
+		sa->last_rx = ev_now(loop);
+	}
+	idle = ev_now(loop) - sa->last_rx;
+	if (idle < delay) {
+		timer_in(sa, t, delay - idle);
+		return;
+	}
+	sa->want_dpd = true;
+	ike_sa_kick(sa);
+	timer_in(sa, t, delay);
+}
+
+static void
+sa_kick_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	ike_sa_kick(t->data);
+}
+
+void
+ike_sa_delete(struct ike_sa *sa)
+{
+	struct ike_out o;
+
+	if (sa->req.active) {
+		sa->want_delete = true;
+		return;
+	}
+	sa->state = SA_DELETING;
+	ike_out_begin(sa, &o, INFORMATIONAL, false, sa->msgid_next, true);
+	ike_msg_encode_delete(&o.e, IKE_PROTO_IKE, NULL, 0);
+	if (ike_sa_request(sa, &o, INFORMATIONAL) == -1)
+		ike_sa_destroy(sa, "cannot send DELETE");
+}
+
+/* One request at a time (RFC 7296 2.3): the next wanted action starts
+ * when none is out. A rekey waits while an earlier one still settles. */
+void
+ike_sa_kick(struct ike_sa *sa)
+{
+	if (sa->req.active || sa->state != SA_ESTABLISHED)
+		return;
+	if (sa->want_delete) {
+		sa->want_delete = false;
+		ike_sa_delete(sa);
+		return;
+	}
+	if (sa->replaced)
+		return;
+	if (sa->want_ike_rekey) {
+		if (sa->peer_new.installed) {
+			timer_in(sa, &sa->kick_timer, IKE_BUSY_RETRY_S);
+			return;
+		}
+		sa->want_ike_rekey = false;
+		if (ike_rekey_ike_start(sa) == 0)
+			return;
+		ike_sa_rekey_schedule(sa, true);
+	}
+	if (sa->want_child_rekey) {
+		if (!sa->child.installed) {
+			sa->want_child_rekey = false;
+		} else if (sa->peer_new.installed || sa->old.installed) {
+			timer_in(sa, &sa->kick_timer, IKE_BUSY_RETRY_S);
+			return;
+		} else {
+			sa->want_child_rekey = false;
+			if (ike_rekey_child_start(sa) == 0)
+				return;
+			ike_sa_rekey_schedule(sa, false);
+		}
+	}
+	if (sa->want_dpd) {
+		sa->want_dpd = false;
+		ike_dpd_start(sa);
+	}
+}
+
+int
+ike_peer_rekey(struct ike_engine *eng, const char *name, bool ike)
+{
+	struct ike_peer *peer = peer_find(eng, name);
+	struct ike_sa *sa;
+
+	if (peer == NULL || (sa = peer->sa) == NULL ||
+	    sa->state != SA_ESTABLISHED || (!ike && !sa->child.installed))
+		return -1;
+	if (ike)
+		sa->want_ike_rekey = true;
+	else
+		sa->want_child_rekey = true;
+	ike_sa_kick(sa);
+	return 0;
+}
+
+void
+ike_kernel_expire(struct ike_engine *eng, uint32_t mark, uint32_t spi,
+    bool hard)
+{
+	struct ike_peer *peer;
+	struct ike_sa *sa;
+
+	for (sa = eng->sas; sa != NULL; sa = sa->next) {
+		if (sa->peer->conf.mark != mark)
+			continue;
+		peer = sa->peer;
+		if (ike_child_has_spi(&sa->child, spi)) {
+			if (!hard) {
+				log_msg(LOG_INFO, sa->logp, "kernel soft "
+				    "lifetime reached, rekeying");
+				sa->want_child_rekey = true;
+				ike_sa_kick(sa);
+				return;
+			}
+			/* The kernel removed it: the tunnel is broken. */
+			if (spi == sa->child.spi_in)
+				sa->child.in_on = false;
+			else
+				sa->child.out_on = false;
+			ike_sa_send_delete(sa);
+			ike_sa_destroy(sa, "CHILD SA expired before it was "
+			    "rekeyed, closing");
+			ike_peer_closed(peer, true);
+			return;
+		}
+		if (hard && ike_child_has_spi(&sa->old, spi)) {
+			if (spi == sa->old.spi_in)
+				sa->old.in_on = false;
+			else
+				sa->old.out_on = false;
+			return;
+		}
+	}
 }
 
 struct ike_engine *
@@ -725,7 +1149,7 @@ ike_input(struct ike_engine *eng, const struct sockaddr_storage *local,
 
 	/* Everything else belongs to an SA: ours is the SPI of our role. */
 	spi = from_init ? hdr.rspi : hdr.ispi;
-	sa = sa_lookup(eng, spi);
+	sa = ike_sa_lookup(eng, spi);
 	if (sa == NULL || sa->initiator == from_init ||
 	    (from_init && sa->ispi != hdr.ispi) ||
 	    (!from_init && sa->state != SA_INIT_SENT && sa->rspi != hdr.rspi) ||
@@ -815,6 +1239,9 @@ ike_input(struct ike_engine *eng, const struct sockaddr_storage *local,
 		return;
 	}
 
+	/* Anything authenticated from the peer proves it alive (DPD). */
+	sa->last_rx = ev_now(eng->loop);
+	spi = sa_our_spi(sa);
 	if (response) {
 		xmit_clear(eng, &sa->req);
 		switch (hdr.exchange) {
@@ -824,24 +1251,38 @@ ike_input(struct ike_engine *eng, const struct sockaddr_storage *local,
 		case INFORMATIONAL:
 			ike_info_response(sa, &m);
 			break;
+		case CREATE_CHILD_SA:
+			ike_rekey_response(sa, &m);
+			break;
 		default:
 			break;
 		}
-		return;
-	}
-	switch (hdr.exchange) {
+	} else
+		input_request(sa, &hdr, &m);
+	/* The handler may have destroyed the SA: look it up again. */
+	if ((sa = ike_sa_lookup(eng, spi)) != NULL)
+		ike_sa_kick(sa);
+}
+
+static void
+input_request(struct ike_sa *sa, const struct ike_hdr *hdr,
+    const struct ike_msg *m)
+{
+	struct ike_engine *eng = sa->eng;
+
+	switch (hdr->exchange) {
 	case IKE_AUTH:
 		if (sa->state != SA_INIT_DONE) {
 			eng->stats.rx_invalid++;
 			return;
 		}
-		ike_auth_request(sa, &m);
+		ike_auth_request(sa, m);
 		break;
 	case INFORMATIONAL:
-		ike_info_request(sa, &m);
+		ike_info_request(sa, m);
 		break;
 	case CREATE_CHILD_SA:
-		ike_child_request(sa, &m);
+		ike_rekey_request(sa, m);
 		break;
 	default:
 		eng->stats.rx_invalid++;

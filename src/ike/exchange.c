@@ -11,8 +11,8 @@
 #include "ike/sa.h"
 #include "ike/secret.h"
 
-static const char *
-notify_name(uint16_t type)
+const char *
+ike_notify_name(uint16_t type)
 {
 	switch (type) {
 	case UNSUPPORTED_CRITICAL_PAYLOAD: return "UNSUPPORTED_CRITICAL_PAYLOAD";
@@ -37,8 +37,8 @@ notify_name(uint16_t type)
 }
 
 /* The first error notify of a message, or 0. */
-static uint16_t
-msg_error(const struct ike_msg *m)
+uint16_t
+ike_msg_error(const struct ike_msg *m)
 {
 	size_t i;
 
@@ -46,17 +46,6 @@ msg_error(const struct ike_msg *m)
 		if (ike_notify_is_error(m->notify[i].type))
 			return m->notify[i].type;
 	return 0;
-}
-
-static void
-spi_bytes(uint64_t spi, uint8_t out[8])
-{
-	int i;
-
-	for (i = 7; i >= 0; i--) {
-		out[i] = (uint8_t)spi;
-		spi >>= 8;
-	}
 }
 
 /* NAT_DETECTION_*_IP data: SHA-1(SPIi | SPIr | IP | port), RFC 7296 2.23. */
@@ -68,8 +57,8 @@ nat_hash(uint64_t ispi, uint64_t rspi, const struct sockaddr_storage *a,
 	size_t n = 16;
 	unsigned int olen;
 
-	spi_bytes(ispi, buf);
-	spi_bytes(rspi, buf + 8);
+	ike_put64(ispi, buf);
+	ike_put64(rspi, buf + 8);
 	if (a->ss_family == AF_INET) {
 		const struct sockaddr_in *s = (const struct sockaddr_in *)a;
 
@@ -177,8 +166,8 @@ sa_derive(struct ike_sa *sa, const struct ike_pl_ke *ke)
 		goto done;
 	if (ike_dh_derive(&sa->dh, ke->data, ke->len, &gir) == -1)
 		goto done;
-	spi_bytes(sa->ispi, si);
-	spi_bytes(sa->rspi, sr);
+	ike_put64(sa->ispi, si);
+	ike_put64(sa->rspi, sr);
 	if (ike_keys_ike_sa(&sa->algs, NULL, NULL, 0, gir.ptr, gir.len,
 	    sa->ni, sa->ni_len, sa->nr, sa->nr_len, si, sr, &sa->keys) == -1)
 		goto done;
@@ -313,11 +302,11 @@ ike_init_response(struct ike_sa *sa, const struct ike_msg *m)
 			ike_sa_fail(sa, "cannot resend IKE_SA_INIT");
 		return;
 	}
-	if ((err = msg_error(m)) != 0) {
+	if ((err = ike_msg_error(m)) != 0) {
 		if (err == NO_PROPOSAL_CHOSEN)
 			sa->eng->stats.no_proposal++;
 		ike_sa_fail(sa, "peer answered IKE_SA_INIT with %s%s",
-		    notify_name(err), err == NO_PROPOSAL_CHOSEN ?
+		    ike_notify_name(err), err == NO_PROPOSAL_CHOSEN ?
 		    ": no common IKE proposal" : "");
 		return;
 	}
@@ -485,8 +474,8 @@ id_str(const struct ike_pl_id *id, char *buf, size_t len)
 }
 
 /* The two traffic selectors of a route-based tunnel: everything. */
-static size_t
-ts_all(struct ike_ts ts[2], bool v4, bool v6)
+size_t
+ike_ts_all(struct ike_ts ts[2], bool v4, bool v6)
 {
 	size_t n = 0;
 
@@ -511,8 +500,8 @@ ts_all(struct ike_ts ts[2], bool v4, bool v6)
  * 0.0.0.0/0 and routing decides; a TSi that starts with the packet that
  * triggered the peer (RFC 7296 2.9) is fine since its wide selectors
  * follow. */
-static void
-ts_families(const struct ike_pl_ts *p, bool *v4, bool *v6)
+void
+ike_ts_families(const struct ike_pl_ts *p, bool *v4, bool *v6)
 {
 	static const uint8_t zero[16];
 	static const uint8_t ones[16] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
@@ -534,131 +523,6 @@ ts_families(const struct ike_pl_ts *p, bool *v4, bool *v6)
 		else
 			*v6 = true;
 	}
-}
-
-static bool
-sa_child_elsewhere(const struct ike_sa *sa)
-{
-	const struct ike_sa *o;
-
-	for (o = sa->eng->sas; o != NULL; o = o->next)
-		if (o != sa && o->peer == sa->peer && o->child.installed)
-			return true;
-	return false;
-}
-
-static void
-addr_noport(struct sockaddr_storage *dst, const struct sockaddr_storage *src)
-{
-	*dst = *src;
-	set_port(dst, 0);
-}
-
-static uint16_t
-addr_port(const struct sockaddr_storage *a)
-{
-	return ntohs(a->ss_family == AF_INET ?
-	    ((const struct sockaddr_in *)a)->sin_port :
-	    ((const struct sockaddr_in6 *)a)->sin6_port);
-}
-
-/* Derives the CHILD SA keys (RFC 7296 2.17, no PFS in IKE_AUTH) and hands
- * both SAs to the kernel. */
-static int
-child_install(struct ike_sa *sa, uint32_t spi_in, uint32_t spi_out,
-    const struct ike_suite *suite, bool v4, bool v6)
-{
-	struct ike_engine *eng = sa->eng;
-	struct ike_peer_conf *c = &sa->peer->conf;
-	const struct ike_encr_alg *encr;
-	const struct ike_integ_alg *integ = NULL;
-	struct ike_child_keys ck;
-	struct ike_child_kernel k;
-	char s[PROPOSAL_STR_MAX];
-	int rc;
-
-	encr = ike_encr_lookup(suite->encr, suite->encr_keylen);
-	if (suite->integ != AUTH_NONE)
-		integ = ike_integ_lookup(suite->integ);
-	if (encr == NULL || (suite->integ != AUTH_NONE && integ == NULL))
-		return -1;
-	if (ike_keys_child(sa->algs.prf, sa->keys.sk_d, sa->keys.prf_len, NULL,
-	    0, sa->ni, sa->ni_len, sa->nr, sa->nr_len, encr->key_len,
-	    integ != NULL ? integ->key_len : 0, &ck) == -1)
-		return -1;
-	memset(&k, 0, sizeof(k));
-	addr_noport(&k.local, &sa->local);
-	addr_noport(&k.remote, &sa->remote);
-	k.natt = sa->natt;
-	k.natt_lport = addr_port(&sa->local);
-	k.natt_rport = addr_port(&sa->remote);
-	k.spi_in = spi_in;
-	k.spi_out = spi_out;
-	k.reqid = c->reqid;
-	k.mark = c->mark;
-	k.encr = suite->encr;
-	k.encr_keybits = suite->encr_keylen;
-	k.integ = suite->integ;
-	k.esn = suite->esn == ESN_ENABLED;
-	k.replay_window = c->replay_window;
-	k.encr_len = ck.encr_len;
-	k.integ_len = ck.integ_len;
-	/* KEYMAT is initiator->responder first (RFC 7296 2.17). */
-	k.encr_out = sa->initiator ? ck.encr_i : ck.encr_r;
-	k.integ_out = sa->initiator ? ck.integ_i : ck.integ_r;
-	k.encr_in = sa->initiator ? ck.encr_r : ck.encr_i;
-	k.integ_in = sa->initiator ? ck.integ_r : ck.integ_i;
-	k.family4 = v4;
-	k.family6 = v6;
-	rc = eng->ops.child_install(eng->ops.ctx, c, &k);
-	ike_child_keys_wipe(&ck);
-	OPENSSL_cleanse(&k, sizeof(k));
-	if (rc != 0)
-		return -1;
-	sa->child.installed = true;
-	sa->child.spi_in = spi_in;
-	sa->child.spi_out = spi_out;
-	sa->child.suite = *suite;
-	sa->child.family4 = v4;
-	sa->child.family6 = v6;
-	sa->child.established = ev_now(eng->loop);
-	eng->stats.child_up++;
-	log_msg(LOG_NOTICE, sa->logp, "CHILD SA installed, SPIs %08x_i "
-	    "%08x_o, %s, %s%s%s", spi_in, spi_out,
-	    proposal_suite_str(suite, IKE_PROTO_ESP, s, sizeof(s)),
-	    v6 ? "::/0" : "", v4 && v6 ? " " : "", v4 ? "0.0.0.0/0" : "");
-	return 0;
-}
-
-void
-ike_child_remove(struct ike_sa *sa)
-{
-	struct ike_engine *eng = sa->eng;
-
-	if (!sa->child.installed)
-		return;
-	sa->child.installed = false;
-	eng->ops.child_remove(eng->ops.ctx, &sa->peer->conf, &sa->local,
-	    &sa->remote, sa->child.spi_in, sa->child.spi_out,
-	    !sa_child_elsewhere(sa));
-	log_msg(LOG_INFO, sa->logp, "CHILD SA removed, SPIs %08x_i %08x_o",
-	    sa->child.spi_in, sa->child.spi_out);
-}
-
-static uint32_t
-spi32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-spi32_put(uint32_t v, uint8_t *p)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
 }
 
 static void
@@ -729,9 +593,9 @@ ike_auth_start(struct ike_sa *sa)
 	proposal_conf_offer(&peer->conf.esp, PROPOSAL_SKIP_DH, &offer);
 	for (i = 0; i < offer.n; i++) {
 		offer.p[i].spi_size = 4;
-		spi32_put(sa->pending_spi, offer.p[i].spi);
+		ike_put32(sa->pending_spi, offer.p[i].spi);
 	}
-	nts = ts_all(ts, true, true);
+	nts = ike_ts_all(ts, true, true);
 	ike_out_begin(sa, &o, IKE_AUTH, false, sa->msgid_next, true);
 	encode_our_id(sa, &o, IKE_PL_IDi);
 	ike_msg_encode_auth(&o.e, AUTH_SHARED_KEY_MIC, auth,
@@ -759,8 +623,10 @@ initial_contact(struct ike_sa *sa)
 
 	for (o = sa->eng->sas; o != NULL; o = next) {
 		next = o->next;
+		/* Only SAs from before this one began: one that came up
+		 * meanwhile is a crossing, not a leftover (2.8.1 decides). */
 		if (o != sa && o->peer == sa->peer &&
-		    o->state == SA_ESTABLISHED) {
+		    o->state == SA_ESTABLISHED && o->established < sa->created) {
 			if (o->peer->sa == o)
 				o->peer->sa = sa;
 			ike_sa_destroy(o, "peer restarted (INITIAL_CONTACT), "
@@ -837,8 +703,8 @@ ike_auth_request(struct ike_sa *sa, const struct ike_msg *m)
 	    &choice, why, sizeof(why)) == -1) {
 		child_err = NO_PROPOSAL_CHOSEN;
 	} else {
-		ts_families(&m->tsi, &v4i, &v6i);
-		ts_families(&m->tsr, &v4r, &v6r);
+		ike_ts_families(&m->tsi, &v4i, &v6i);
+		ike_ts_families(&m->tsr, &v4r, &v6r);
 		v4 = v4i && v4r;
 		v6 = v6i && v6r;
 		if (!v4 && !v6) {
@@ -849,22 +715,23 @@ ike_auth_request(struct ike_sa *sa, const struct ike_msg *m)
 			child_err = NO_PROPOSAL_CHOSEN;
 			snprintf(why, sizeof(why), "ESP proposal without SPI");
 		} else if (eng->ops.spi_alloc(eng->ops.ctx, c, &spi_in) != 0 ||
-		    child_install(sa, spi_in, spi32(choice.chosen.spi),
-		    &choice.suite, v4, v6) == -1) {
+		    ike_child_make(sa, &sa->child, &choice.suite, spi_in,
+		    ike_get32(choice.chosen.spi), v4, v6, NULL, 0, sa->ni,
+		    sa->ni_len, sa->nr, sa->nr_len, false, false) == -1) {
 			child_err = NO_PROPOSAL_CHOSEN;
 			snprintf(why, sizeof(why), "kernel refused the SAs");
 			if (spi_in != 0)
-				eng->ops.child_remove(eng->ops.ctx, c,
-				    &sa->local, &sa->remote, spi_in, 0, false);
+				eng->ops.sa_del(eng->ops.ctx, c, &sa->local,
+				    spi_in);
 		}
 	}
 	if (child_err != 0) {
 		if (child_err == NO_PROPOSAL_CHOSEN)
 			eng->stats.no_proposal++;
 		log_msg(LOG_WARNING, sa->logp, "no CHILD SA: %s: %s",
-		    notify_name(child_err), why);
+		    ike_notify_name(child_err), why);
 		snprintf(peer->last_error, sizeof(peer->last_error),
-		    "CHILD SA: %s: %.120s", notify_name(child_err), why);
+		    "CHILD SA: %s: %.120s", ike_notify_name(child_err), why);
 	}
 
 	ike_out_begin(sa, &o, IKE_AUTH, true, sa->msgid_peer, true);
@@ -878,13 +745,15 @@ ike_auth_request(struct ike_sa *sa, const struct ike_msg *m)
 		memset(&reply, 0, sizeof(reply));
 		reply.n = 1;
 		reply.p[0] = choice.chosen;
-		spi32_put(spi_in, reply.p[0].spi);
-		nts = ts_all(ts, v4, v6);
+		ike_put32(spi_in, reply.p[0].spi);
+		nts = ike_ts_all(ts, v4, v6);
 		ike_msg_encode_sa(&o.e, &reply);
 		ike_msg_encode_ts(&o.e, IKE_PL_TSi, ts, nts);
 		ike_msg_encode_ts(&o.e, IKE_PL_TSr, ts, nts);
 	}
 	ike_out_send(sa, &o);
+	ike_sa_timers_start(sa);
+	ike_sa_resolve_crossing(sa);
 }
 
 /* <-- HDR, SK {IDr, AUTH, SAr2, TSi, TSr}, or an error */
@@ -907,9 +776,9 @@ ike_auth_response(struct ike_sa *sa, const struct ike_msg *m)
 		return;
 	}
 	if (!ike_msg_has(m, IKE_PL_IDr) || !ike_msg_has(m, IKE_PL_AUTH)) {
-		err = msg_error(m);
+		err = ike_msg_error(m);
 		ike_sa_fail(sa, "peer answered IKE_AUTH with %s",
-		    err != 0 ? notify_name(err) : "no IDr or AUTH");
+		    err != 0 ? ike_notify_name(err) : "no IDr or AUTH");
 		return;
 	}
 	if (!id_matches(c, &m->idr)) {
@@ -929,9 +798,9 @@ ike_auth_response(struct ike_sa *sa, const struct ike_msg *m)
 	peer->contacted = true;
 
 	spi_in = sa->pending_spi;
-	if ((err = msg_error(m)) != 0) {
+	if ((err = ike_msg_error(m)) != 0) {
 		snprintf(why, sizeof(why), "peer answered %s",
-		    notify_name(err));
+		    ike_notify_name(err));
 		if (err == NO_PROPOSAL_CHOSEN)
 			eng->stats.no_proposal++;
 		goto fail;
@@ -945,21 +814,22 @@ ike_auth_response(struct ike_sa *sa, const struct ike_msg *m)
 	    &choice, why, sizeof(why)) == -1 || choice.chosen.spi_size != 4)
 		goto fail;
 	/* The responder may narrow to one family (RFC 7296 2.9). */
-	ts_families(&m->tsi, &v4i, &v6i);
-	ts_families(&m->tsr, &v4r, &v6r);
+	ike_ts_families(&m->tsi, &v4i, &v6i);
+	ike_ts_families(&m->tsr, &v4r, &v6r);
 	if (!(v4i && v4r) && !(v6i && v6r)) {
 		snprintf(why, sizeof(why), "peer's selectors are not ::/0 or "
 		    "0.0.0.0/0");
 		goto fail;
 	}
-	sa->pending_spi = 0;
-	if (child_install(sa, spi_in, spi32(choice.chosen.spi), &choice.suite,
-	    v4i && v4r, v6i && v6r) == -1) {
-		eng->ops.child_remove(eng->ops.ctx, c, &sa->local, &sa->remote,
-		    spi_in, 0, false);
+	if (ike_child_make(sa, &sa->child, &choice.suite, spi_in,
+	    ike_get32(choice.chosen.spi), v4i && v4r, v6i && v6r, NULL, 0, sa->ni,
+	    sa->ni_len, sa->nr, sa->nr_len, true, false) == -1) {
 		snprintf(why, sizeof(why), "kernel refused the SAs");
 		goto fail;
 	}
+	sa->pending_spi = 0;
+	ike_sa_timers_start(sa);
+	ike_sa_resolve_crossing(sa);
 	return;
 fail:
 	/* An IKE SA without its tunnel is of no use to a route-based VPN:
@@ -968,15 +838,52 @@ fail:
 	ike_sa_fail(sa, "no CHILD SA: %s", why);
 }
 
-static void
-info_respond(struct ike_sa *sa, const uint32_t *spis, size_t n)
+/* The peer deleted the CHILD SA whose outbound SPI (its inbound) is spi;
+ * returns our inbound SPI of it for the answer's Delete, 0 if unknown. */
+static uint32_t
+info_delete_child(struct ike_sa *sa, uint32_t spi, bool *closed)
 {
-	struct ike_out o;
+	struct ike_engine *eng = sa->eng;
+	uint32_t ours;
 
-	ike_out_begin(sa, &o, INFORMATIONAL, true, sa->msgid_peer, true);
-	if (n > 0)
-		ike_msg_encode_delete(&o.e, IKE_PROTO_ESP, spis, n);
-	ike_out_send(sa, &o);
+	if (sa->child.installed && spi == sa->child.spi_out) {
+		ours = sa->child.spi_in;
+		if (sa->peer_new.installed) {
+			/* The end of the peer's rekey (RFC 7296 1.3.3): its
+			 * new SAs are in, ours now too; the old inbound
+			 * drains. */
+			ike_child_release_out(sa, &sa->peer_new);
+			ike_child_drop_out(sa, &sa->child);
+			ike_child_drop(sa, &sa->old);
+			ike_child_move(&sa->old, &sa->child);
+			ike_child_move(&sa->child, &sa->peer_new);
+			ev_timer_stop(eng->loop, &sa->drain_timer);
+			ev_timer_set(&sa->drain_timer, sa->peer->conf.drain, 0);
+			ev_timer_start(eng->loop, &sa->drain_timer);
+			sa->peer->child_rekeys++;
+			log_msg(LOG_INFO, sa->logp, "CHILD SA rekeyed by peer, "
+			    "SPIs %08x_i %08x_o", sa->child.spi_in,
+			    sa->child.spi_out);
+			ike_sa_rekey_schedule(sa, false);
+			return ours;
+		}
+		ike_child_drop(sa, &sa->child);
+		log_msg(LOG_NOTICE, sa->logp, "CHILD SA deleted by peer");
+		*closed = true;
+		return ours;
+	}
+	if (sa->old.installed && spi == sa->old.spi_out) {
+		ours = sa->old.spi_in;
+		ike_child_drop_out(sa, &sa->old);
+		return ours;
+	}
+	if (sa->peer_new.installed && spi == sa->peer_new.spi_out) {
+		/* The peer's side of a rekey collision lost (2.8.1). */
+		ours = sa->peer_new.spi_in;
+		ike_child_drop(sa, &sa->peer_new);
+		return ours;
+	}
+	return 0;
 }
 
 /* INFORMATIONAL: HDR, SK {[N], [D], ...} -->   <-- HDR, SK {[D]}
@@ -984,8 +891,11 @@ info_respond(struct ike_sa *sa, const uint32_t *spis, size_t n)
 void
 ike_info_request(struct ike_sa *sa, const struct ike_msg *m)
 {
-	uint32_t ours[1] = { 0 };
+	struct ike_peer *peer = sa->peer;
+	uint32_t ours[IKE_DELETE_MAX * 4], spi;
+	struct ike_out o;
 	size_t i, j, n = 0;
+	bool closed = false;
 
 	if (sa->state != SA_ESTABLISHED && sa->state != SA_DELETING &&
 	    sa->state != SA_AUTH_SENT)
@@ -994,52 +904,62 @@ ike_info_request(struct ike_sa *sa, const struct ike_msg *m)
 		const struct ike_pl_delete *d = &m->del[i];
 
 		if (d->proto == IKE_PROTO_IKE) {
-			info_respond(sa, NULL, 0);
+			ike_out_begin(sa, &o, INFORMATIONAL, true,
+			    sa->msgid_peer, true);
+			ike_out_send(sa, &o);
+			if (sa->replaced) {
+				ike_sa_destroy(sa, NULL);
+				return;
+			}
 			ike_sa_destroy(sa, "IKE SA deleted by peer");
+			ike_peer_closed(peer, false);
 			return;
 		}
 		if (d->proto != IKE_PROTO_ESP)
 			continue;
-		for (j = 0; j < d->count; j++) {
-			uint32_t spi = ike_pl_delete_spi(d, j);
-
-			if (sa->child.installed && spi == sa->child.spi_out &&
-			    n == 0) {
-				ours[n++] = sa->child.spi_in;
-				ike_child_remove(sa);
-				log_msg(LOG_NOTICE, sa->logp,
-				    "CHILD SA deleted by peer");
-			}
+		for (j = 0; j < d->count && n < sizeof(ours) / sizeof(*ours);
+		    j++) {
+			spi = ike_pl_delete_spi(d, j);
+			if ((spi = info_delete_child(sa, spi, &closed)) != 0)
+				ours[n++] = spi;
 		}
 	}
-	info_respond(sa, ours, n);
-	if (n > 0 && sa->state == SA_ESTABLISHED) {
-		/* A tunnel without a CHILD SA: take the IKE SA down too, the
-		 * start/route logic brings the whole tunnel back. */
+	ike_out_begin(sa, &o, INFORMATIONAL, true, sa->msgid_peer, true);
+	if (n > 0)
+		ike_msg_encode_delete(&o.e, IKE_PROTO_ESP, ours, n);
+	ike_out_send(sa, &o);
+	ike_peer_policies_check(peer);
+	if (closed && sa->state == SA_ESTABLISHED && !sa->child.installed) {
+		/* A tunnel without its CHILD SA: take the IKE SA down too;
+		 * the start/route logic brings the whole tunnel back. */
 		ike_sa_send_delete(sa);
 		ike_sa_destroy(sa, "CHILD SA deleted by peer, IKE SA closed");
+		ike_peer_closed(peer, false);
 	}
 }
 
+/* <-- HDR, SK {[D]}: the answer to our DELETE or liveness check. */
 void
 ike_info_response(struct ike_sa *sa, const struct ike_msg *m)
 {
-	if (sa->state == SA_DELETING)
-		ike_sa_destroy(sa, "IKE SA deleted");
-}
+	struct ike_engine *eng = sa->eng;
 
-/* CREATE_CHILD_SA: not offered by this engine yet; the peer is told so
- * and keeps its SAs until their hard lifetime (RFC 7296 1.3). */
-void
-ike_child_request(struct ike_sa *sa, const struct ike_msg *m)
-{
-	struct ike_out o;
-
-	if (sa->state != SA_ESTABLISHED)
+	if (sa->state == SA_DELETING) {
+		ike_sa_destroy(sa, sa->replaced ? NULL : "IKE SA deleted");
 		return;
-	ike_out_begin(sa, &o, CREATE_CHILD_SA, true, sa->msgid_peer, true);
-	ike_msg_encode_notify(&o.e, 0, NULL, 0, NO_ADDITIONAL_SAS, NULL, 0);
-	ike_out_send(sa, &o);
+	}
+	if (sa->liveness) {
+		sa->liveness = false;
+		sa->peer->dpd_rtt = ev_now(eng->loop) - sa->req_sent;
+		return;
+	}
+	/* The answer to our DELETE of a rekeyed CHILD SA: the peer sends on
+	 * the new one now; what it sent before drains. */
+	if (sa->old.in_on && !sa->old.out_on) {
+		ev_timer_stop(eng->loop, &sa->drain_timer);
+		ev_timer_set(&sa->drain_timer, sa->peer->conf.drain, 0);
+		ev_timer_start(eng->loop, &sa->drain_timer);
+	}
 }
 
 void

@@ -25,6 +25,20 @@ enum ike_start {
 	IKE_START_ROUTE,	/* initiate on traffic (kernel ACQUIRE) */
 };
 
+enum ike_dpd_action {
+	IKE_DPD_CLEAR,		/* delete the SAs, wait */
+	IKE_DPD_RESTART,	/* delete the SAs, initiate again at once */
+	IKE_DPD_TRAP,		/* delete the SAs, initiate on traffic */
+};
+
+#define IKE_TRIES_FOREVER	0	/* keying_tries */
+
+/* When an SA is rekeyed: at rekey - random(0, jitter) seconds; the
+ * kernel removes a CHILD SA not rekeyed by rekey + margin. */
+struct ike_lifetime {
+	double		 rekey, jitter, margin;
+};
+
 /* What the engine needs to know about a peer; the daemon fills it from the
  * configuration. The PSK is wiped when the peer is removed. */
 struct ike_peer_conf {
@@ -46,18 +60,30 @@ struct ike_peer_conf {
 	struct proposal_conf esp;
 	double		 retransmit_timeout;	/* first, seconds */
 	double		 retransmit_base;	/* back-off factor */
+	double		 retransmit_limit;	/* longest wait, seconds */
 	unsigned int	 retransmit_tries;	/* then the peer is dead */
-	double		 retry_interval;	/* after a failure, start peers */
+	/* A failed negotiation is retried after retry_base * 2^(n-1),
+	 * at most retry_max, +-25% jitter; keying_tries of them (or
+	 * IKE_TRIES_FOREVER). */
+	double		 retry_base, retry_max;
+	unsigned int	 keying_tries;
+	struct ike_lifetime ike_life, child_life;
+	double		 dpd_delay;		/* 0: no DPD */
+	double		 dpd_timeout;
+	enum ike_dpd_action dpd_action;
+	/* How long a rekeyed CHILD SA's inbound SA still accepts packets
+	 * sent before the peer switched (make-before-break). */
+	double		 drain;
 	uint32_t	 replay_window;
 };
 
-/* A CHILD SA as the kernel gets it: both directions, keys included. The
- * keys point into engine memory that is wiped right after the call. */
-struct ike_child_kernel {
-	struct sockaddr_storage local, remote;	/* outer addresses */
+/* One SA of a CHILD SA, one direction, as the kernel gets it. The keys
+ * point into engine memory that is wiped right after the call. */
+struct ike_sa_kernel {
+	struct sockaddr_storage src, dst;	/* outer addresses, no ports */
 	bool		 natt;			/* UDP encapsulation on 4500 */
-	uint16_t	 natt_lport, natt_rport;
-	uint32_t	 spi_in, spi_out;	/* host order */
+	uint16_t	 natt_sport, natt_dport;
+	uint32_t	 spi;			/* host order */
 	uint32_t	 reqid;
 	uint32_t	 mark;
 	uint16_t	 encr;			/* ENCR_* */
@@ -65,10 +91,12 @@ struct ike_child_kernel {
 	uint16_t	 integ;			/* AUTH_*; AUTH_NONE with AEAD */
 	bool		 esn;
 	uint32_t	 replay_window;
-	const uint8_t	*encr_in, *integ_in;	/* key (+ salt for GCM) */
-	const uint8_t	*encr_out, *integ_out;
+	const uint8_t	*encr_key, *integ_key;	/* key (+ salt for GCM) */
 	size_t		 encr_len, integ_len;
-	bool		 family4, family6;	/* inner families negotiated */
+	/* Kernel lifetimes, seconds (0: none): a soft EXPIRE asks for a
+	 * rekey, the hard one removes the SA. */
+	uint64_t	 soft_seconds, hard_seconds;
+	bool		 update;	/* the SPI was reserved by spi_alloc */
 };
 
 /* The daemon's side. Each returns 0 or -errno (with its own log line). */
@@ -76,18 +104,19 @@ struct ike_ops {
 	int	(*send)(void *ctx, const struct sockaddr_storage *local,
 		    const struct sockaddr_storage *remote, bool natt,
 		    const uint8_t *, size_t);
+	/* Reserves an inbound SPI (a larval SA, gone by itself after
+	 * net.core.xfrm_acq_expires unless sa_add fills it). */
 	int	(*spi_alloc)(void *ctx, const struct ike_peer_conf *,
 		    uint32_t *spi);
-	/* Installs both SAs and the peer's policies. */
-	int	(*child_install)(void *ctx, const struct ike_peer_conf *,
-		    const struct ike_child_kernel *);
-	/* Removes the SAs (an SPI of 0 is skipped), and the policies too
-	 * when last is set (no CHILD SA of this peer remains). */
-	void	(*child_remove)(void *ctx, const struct ike_peer_conf *,
-		    const struct sockaddr_storage *local,
-		    const struct sockaddr_storage *remote, uint32_t spi_in,
-		    uint32_t spi_out, bool last);
-	/* Byte and packet counters of one SA (inbound: ours). */
+	int	(*sa_add)(void *ctx, const struct ike_peer_conf *,
+		    const struct ike_sa_kernel *);
+	/* Absent already is not an error. */
+	void	(*sa_del)(void *ctx, const struct ike_peer_conf *,
+		    const struct sockaddr_storage *dst, uint32_t spi);
+	/* The peer's marked out/in/fwd policies for ::/0 and 0.0.0.0/0. */
+	int	(*policies)(void *ctx, const struct ike_peer_conf *,
+		    bool install);
+	/* Byte and packet counters of one SA. */
 	int	(*child_counters)(void *ctx, const struct ike_peer_conf *,
 		    const struct sockaddr_storage *dst, uint32_t spi,
 		    uint64_t *bytes, uint64_t *packets);
@@ -112,6 +141,12 @@ void	 ike_engine_free(struct ike_engine *);
 int	 ike_peer_add(struct ike_engine *, const struct ike_peer_conf *);
 /* Initiates now if the peer has no IKE SA (start, route on ACQUIRE). */
 int	 ike_peer_initiate(struct ike_engine *, const char *name);
+/* Rekeys the peer's CHILD SA, or its IKE SA: 0, or -1 when it has no
+ * established SA. */
+int	 ike_peer_rekey(struct ike_engine *, const char *name, bool ike);
+/* A kernel EXPIRE for one of our SAs (by peer mark and SPI). */
+void	 ike_kernel_expire(struct ike_engine *, uint32_t mark, uint32_t spi,
+	    bool hard);
 /* Deletes the peer's SAs (DELETE sent) and keeps it down until
  * ike_peer_initiate or the peer initiates. */
 int	 ike_peer_down(struct ike_engine *, const char *name);

@@ -16,6 +16,8 @@
 #define IKE_HALF_OPEN_S		30.0	/* responder waits this for IKE_AUTH */
 #define IKE_INVALID_KE_MAX	3	/* group changes before we give up */
 #define IKE_SA_HASH		256
+#define IKE_REPLACED_S		30.0	/* a rekeyed IKE SA waits this for DELETE */
+#define IKE_BUSY_RETRY_S	0.5	/* an action waits while a request is out */
 
 enum ike_sa_state {
 	SA_INIT_SENT,		/* initiator: IKE_SA_INIT request out */
@@ -36,12 +38,30 @@ struct ike_xmit {
 	ev_timer	 timer;
 };
 
+/* A CHILD SA: a pair of kernel SAs. While a rekey is under way a peer can
+ * have up to three (RFC 7296 2.8): the one carrying traffic, the one
+ * replaced (inbound draining), and the one a peer's rekey created, whose
+ * outbound SA waits for the peer to delete the old one (so we never send
+ * on an SA the peer has not installed yet). */
 struct ike_child {
-	bool		 installed;
+	bool		 installed;	/* at least one of its SAs is in */
+	bool		 in_on, out_on;
 	uint32_t	 spi_in, spi_out;
 	struct ike_suite suite;
 	bool		 family4, family6;
 	double		 established;
+	struct ike_sa_kernel *held_out;	/* outbound not yet installed */
+	/* The lower nonce of the exchange that made it (RFC 7296 2.8.1:
+	 * of colliding rekeys, the one with the lowest nonce goes). */
+	uint8_t		 nonce_min[IKE_NONCE_MAX];
+	size_t		 nonce_min_len;
+	uint64_t	 soft_expired;	/* the kernel asked for a rekey */
+};
+
+enum ike_rekey {
+	REKEY_NONE,
+	REKEY_CHILD,		/* our CREATE_CHILD_SA rekeys the CHILD SA */
+	REKEY_IKE,		/* ... the IKE SA */
 };
 
 struct ike_peer;
@@ -83,10 +103,40 @@ struct ike_sa {
 	uint8_t		*resp;		/* our last response, for retransmits */
 	size_t		 resp_len;
 
-	ev_timer	 timeout;	/* half-open SA */
+	ev_timer	 timeout;	/* half-open SA; replaced SA */
 	uint32_t	 pending_spi;	/* inbound SPI allocated for IKE_AUTH */
-	struct ike_child child;
+	struct ike_child child;		/* carries the traffic */
+	struct ike_child old;		/* rekeyed: inbound draining */
+	struct ike_child peer_new;	/* peer's rekey: outbound held */
 	double		 created, established;
+
+	/* Lifecycle: what to do next, started by ike_sa_kick() when no
+	 * request of ours is out (window of one, RFC 7296 2.3). */
+	ev_timer	 rekey_timer;	/* CHILD SA */
+	ev_timer	 ike_rekey_timer;
+	ev_timer	 drain_timer;	/* old.in_on goes */
+	ev_timer	 dpd_timer;
+	ev_timer	 kick_timer;
+	bool		 want_child_rekey, want_ike_rekey, want_dpd;
+	bool		 want_delete;
+	double		 last_rx;	/* last authenticated message */
+	uint64_t	 dpd_bytes;	/* inbound ESP bytes at the last check */
+	bool		 liveness;	/* the request out is a DPD check */
+	double		 req_sent;	/* when it first went */
+	/* Our CREATE_CHILD_SA in flight. */
+	enum ike_rekey	 rekey;
+	uint32_t	 rekey_spi;	/* CHILD: reserved inbound SPI */
+	uint64_t	 rekey_ike_spi;	/* IKE: our SPI of the new SA */
+	uint8_t		 rekey_ni[IKE_NONCE_MAX];
+	size_t		 rekey_ni_len;
+	struct ike_dh	 rekey_dh;
+	struct ike_proposal_list rekey_offer;
+	/* IKE rekey: the SA a collision's other exchange created. */
+	struct ike_sa	*rekey_sibling;
+	bool		 replaced;	/* rekeyed: children moved away */
+	bool		 from_rekey;	/* made by an IKE rekey */
+	uint8_t		 nonce_min[IKE_NONCE_MAX];	/* of IKE_SA_INIT */
+	size_t		 nonce_min_len;
 };
 
 struct ike_peer {
@@ -95,7 +145,8 @@ struct ike_peer {
 	struct ike_peer_conf conf;
 	struct ike_sa	*sa;		/* the SA carrying (or making) the tunnel */
 	ev_timer	 retry;
-	unsigned int	 failures;
+	unsigned int	 failures;	/* in a row, for the back-off */
+	bool		 policies_on;
 	bool		 contacted;	/* INITIAL_CONTACT sent once per run */
 	char		 last_error[192];
 	struct log_ratelimit rl;
@@ -147,8 +198,28 @@ int		 ike_sa_request(struct ike_sa *, struct ike_out *, uint8_t exchange);
 /* Seals and sends a request once, not kept (DELETE on the way out). */
 int		 ike_out_send_once(struct ike_sa *, struct ike_out *);
 void		 ike_sa_established(struct ike_sa *);
-void		 ike_peer_schedule_retry(struct ike_peer *);
+/* Of two IKE SAs from crossing initiations, the loser goes (2.8.1). */
+void		 ike_sa_resolve_crossing(struct ike_sa *);
+/* After a failed negotiation: retry with back-off, or give up. */
+void		 ike_peer_failed(struct ike_peer *);
+/* After the tunnel closed (peer's DELETE, DPD): per start mode/action. */
+void		 ike_peer_closed(struct ike_peer *, bool dead);
+/* Starts the next wanted action (rekey, DPD) if no request is out. */
+void		 ike_sa_kick(struct ike_sa *);
+/* DELETE (IKE) with retransmission; the SA goes with the answer. */
+void		 ike_sa_delete(struct ike_sa *);
+void		 ike_sa_timers_start(struct ike_sa *);
+void		 ike_sa_rekey_schedule(struct ike_sa *, bool ike);
+struct ike_sa	*ike_sa_lookup(struct ike_engine *, uint64_t spi);
+uint64_t	 ike_sa_new_spi(struct ike_engine *);
+/* An SA with both SPIs given (IKE rekey), in the table. */
+struct ike_sa	*ike_sa_new_rekeyed(struct ike_sa *old, bool init, uint64_t ispi,
+		    uint64_t rspi);
 int		 ike_random(void *, size_t);
+uint32_t	 ike_get32(const uint8_t *);	/* network order */
+void		 ike_put32(uint32_t, uint8_t *);
+uint64_t	 ike_get64(const uint8_t *);
+void		 ike_put64(uint64_t, uint8_t *);
 const char	*ike_addr_str(const struct sockaddr_storage *, char *, size_t);
 
 /* exchange.c */
@@ -163,7 +234,6 @@ void		 ike_auth_request(struct ike_sa *, const struct ike_msg *);
 void		 ike_auth_response(struct ike_sa *, const struct ike_msg *);
 void		 ike_info_request(struct ike_sa *, const struct ike_msg *);
 void		 ike_info_response(struct ike_sa *, const struct ike_msg *);
-void		 ike_child_request(struct ike_sa *, const struct ike_msg *);
 /* Sends INFORMATIONAL { D(IKE) } once, without waiting for an answer. */
 void		 ike_sa_send_delete(struct ike_sa *);
 /* An unprotected IKE_SA_INIT answer with one notify (RFC 7296 2.21.1). */
@@ -173,5 +243,43 @@ void		 ike_init_notify(struct ike_engine *,
 		    const struct ike_hdr *, uint16_t type, const void *data,
 		    size_t len);
 void		 ike_child_remove(struct ike_sa *);
+/* ::/0 and/or 0.0.0.0/0 over all protocols and ports; returns the count. */
+size_t		 ike_ts_all(struct ike_ts ts[2], bool v4, bool v6);
+/* The families a TS payload covers whole. */
+void		 ike_ts_families(const struct ike_pl_ts *, bool *v4, bool *v6);
+const char	*ike_notify_name(uint16_t);
+uint16_t	 ike_msg_error(const struct ike_msg *);
+
+/* child.c */
+/* KEYMAT for a CHILD SA made by an exchange with nonces ni/nr and,
+ * with PFS, g^ir; installs its inbound SA (SPI reserved) and, unless
+ * hold_out, its outbound SA. we_init: we initiated that exchange. */
+int		 ike_child_make(struct ike_sa *, struct ike_child *,
+		    const struct ike_suite *, uint32_t spi_in, uint32_t spi_out,
+		    bool v4, bool v6, const uint8_t *gir, size_t gir_len,
+		    const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+		    size_t nr_len, bool we_init, bool hold_out);
+int		 ike_child_release_out(struct ike_sa *, struct ike_child *);
+/* Removes its SAs (counting their traffic into the peer's totals). */
+void		 ike_child_drop(struct ike_sa *, struct ike_child *);
+void		 ike_child_drop_in(struct ike_sa *, struct ike_child *);
+void		 ike_child_drop_out(struct ike_sa *, struct ike_child *);
+/* The peer's policies go when it has no CHILD SA left (kept as traps
+ * for route peers). */
+void		 ike_peer_policies_check(struct ike_peer *);
+bool		 ike_child_has_spi(const struct ike_child *, uint32_t spi);
+void		 ike_child_move(struct ike_child *to, struct ike_child *from);
+int		 ike_nonce_cmp(const uint8_t *, size_t, const uint8_t *, size_t);
+void		 ike_nonce_min(const uint8_t *ni, size_t ni_len,
+		    const uint8_t *nr, size_t nr_len, uint8_t *out,
+		    size_t *out_len);
+
+/* rekey.c */
+int		 ike_rekey_child_start(struct ike_sa *);
+int		 ike_rekey_ike_start(struct ike_sa *);
+void		 ike_rekey_request(struct ike_sa *, const struct ike_msg *);
+void		 ike_rekey_response(struct ike_sa *, const struct ike_msg *);
+void		 ike_rekey_abort(struct ike_sa *);
+void		 ike_dpd_start(struct ike_sa *);
 
 #endif

@@ -1,0 +1,327 @@
+/* CHILD SAs in the kernel: KEYMAT (RFC 7296 2.17) to a pair of SAs, the
+ * outbound SA held back when the peer is not ready for it yet, removal
+ * with the traffic counted into the peer's totals, and the peer's
+ * policies, which live as long as it has a CHILD SA (or for ever, as
+ * traps, for route peers). */
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "ike/sa.h"
+
+/* An outbound SA kept until it may be installed, with its own copy of
+ * the keys (wiped on free). */
+struct held_sa {
+	struct ike_sa_kernel k;		/* first: c->held_out points here */
+	uint8_t		 encr[IKE_ENCR_KEY_MAX];
+	uint8_t		 integ[IKE_INTEG_KEY_MAX];
+};
+
+int
+ike_nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	size_t n = alen < blen ? alen : blen;
+	int c = memcmp(a, b, n);
+
+	if (c != 0)
+		return c;
+	return alen < blen ? -1 : alen > blen;
+}
+
+void
+ike_nonce_min(const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+    size_t nr_len, uint8_t *out, size_t *out_len)
+{
+	if (ike_nonce_cmp(ni, ni_len, nr, nr_len) <= 0) {
+		memcpy(out, ni, ni_len);
+		*out_len = ni_len;
+	} else {
+		memcpy(out, nr, nr_len);
+		*out_len = nr_len;
+	}
+}
+
+bool
+ike_child_has_spi(const struct ike_child *c, uint32_t spi)
+{
+	return c->installed && (spi == c->spi_in || spi == c->spi_out);
+}
+
+static void
+addr_noport(struct sockaddr_storage *dst, const struct sockaddr_storage *src)
+{
+	*dst = *src;
+	if (dst->ss_family == AF_INET)
+		((struct sockaddr_in *)dst)->sin_port = 0;
+	else
+		((struct sockaddr_in6 *)dst)->sin6_port = 0;
+}
+
+static uint16_t
+addr_port(const struct sockaddr_storage *a)
+{
+	return ntohs(a->ss_family == AF_INET ?
+	    ((const struct sockaddr_in *)a)->sin_port :
+	    ((const struct sockaddr_in6 *)a)->sin6_port);
+}
+
+static void
+held_free(struct ike_child *c)
+{
+	if (c->held_out == NULL)
+		return;
+	OPENSSL_cleanse(c->held_out, sizeof(struct held_sa));
+	free(c->held_out);
+	c->held_out = NULL;
+}
+
+static void
+child_update_installed(struct ike_child *c)
+{
+	c->installed = c->in_on || c->out_on || c->held_out != NULL;
+}
+
+int
+ike_child_make(struct ike_sa *sa, struct ike_child *c,
+    const struct ike_suite *suite, uint32_t spi_in, uint32_t spi_out, bool v4,
+    bool v6, const uint8_t *gir, size_t gir_len, const uint8_t *ni,
+    size_t ni_len, const uint8_t *nr, size_t nr_len, bool we_init,
+    bool hold_out)
+{
+	struct ike_engine *eng = sa->eng;
+	struct ike_peer *peer = sa->peer;
+	struct ike_peer_conf *conf = &peer->conf;
+	const struct ike_encr_alg *encr;
+	const struct ike_integ_alg *integ = NULL;
+	struct ike_child_keys ck;
+	struct ike_sa_kernel in, out;
+	struct held_sa *held = NULL;
+	char s[PROPOSAL_STR_MAX];
+	int rc = -1;
+
+	memset(c, 0, sizeof(*c));
+	encr = ike_encr_lookup(suite->encr, suite->encr_keylen);
+	if (suite->integ != AUTH_NONE)
+		integ = ike_integ_lookup(suite->integ);
+	if (encr == NULL || (suite->integ != AUTH_NONE && integ == NULL))
+		return -1;
+	if (ike_keys_child(sa->algs.prf, sa->keys.sk_d, sa->keys.prf_len, gir,
+	    gir_len, ni, ni_len, nr, nr_len, encr->key_len,
+	    integ != NULL ? integ->key_len : 0, &ck) == -1)
+		return -1;
+
+	memset(&in, 0, sizeof(in));
+	addr_noport(&in.src, &sa->remote);
+	addr_noport(&in.dst, &sa->local);
+	in.natt = sa->natt;
+	in.natt_sport = addr_port(&sa->remote);
+	in.natt_dport = addr_port(&sa->local);
+	in.reqid = conf->reqid;
+	in.mark = conf->mark;
+	in.encr = suite->encr;
+	in.encr_keybits = suite->encr_keylen;
+	in.integ = suite->integ;
+	in.esn = suite->esn == ESN_ENABLED;
+	in.replay_window = conf->replay_window;
+	in.encr_len = ck.encr_len;
+	in.integ_len = ck.integ_len;
+	/* The rekey timer normally wins; the kernel's limits are the safety
+	 * net (the soft one asks for a rekey, the hard one removes). */
+	if (conf->child_life.rekey > 0) {
+		in.soft_seconds = (uint64_t)(conf->child_life.rekey +
+		    conf->child_life.margin / 2);
+		in.hard_seconds = (uint64_t)(conf->child_life.rekey +
+		    conf->child_life.margin);
+	}
+	out = in;
+	addr_noport(&out.src, &sa->local);
+	addr_noport(&out.dst, &sa->remote);
+	out.natt_sport = in.natt_dport;
+	out.natt_dport = in.natt_sport;
+	/* KEYMAT is initiator->responder of this exchange first (2.17). */
+	in.spi = spi_in;
+	in.update = true;
+	in.encr_key = we_init ? ck.encr_r : ck.encr_i;
+	in.integ_key = we_init ? ck.integ_r : ck.integ_i;
+	out.spi = spi_out;
+	out.encr_key = we_init ? ck.encr_i : ck.encr_r;
+	out.integ_key = we_init ? ck.integ_i : ck.integ_r;
+
+	if (sa->natt) {
+		log_msg(LOG_ERR, sa->logp, "ESP in UDP (NAT traversal) is not "
+		    "supported: the peer is behind a NAT");
+		goto done;
+	}
+	if (eng->ops.sa_add(eng->ops.ctx, conf, &in) != 0)
+		goto done;
+	c->in_on = true;
+	c->spi_in = spi_in;
+	c->spi_out = spi_out;
+	if (hold_out) {
+		if ((held = calloc(1, sizeof(*held))) == NULL)
+			goto fail;
+		held->k = out;
+		memcpy(held->encr, out.encr_key, out.encr_len);
+		memcpy(held->integ, out.integ_key, out.integ_len);
+		held->k.encr_key = held->encr;
+		held->k.integ_key = held->integ;
+		c->held_out = &held->k;
+	} else {
+		if (eng->ops.sa_add(eng->ops.ctx, conf, &out) != 0)
+			goto fail;
+		c->out_on = true;
+	}
+	if (!peer->policies_on) {
+		if (eng->ops.policies(eng->ops.ctx, conf, true) != 0)
+			goto fail;
+		peer->policies_on = true;
+	}
+	c->installed = true;
+	c->suite = *suite;
+	c->family4 = v4;
+	c->family6 = v6;
+	c->established = ev_now(eng->loop);
+	ike_nonce_min(ni, ni_len, nr, nr_len, c->nonce_min, &c->nonce_min_len);
+	eng->stats.child_up++;
+	log_msg(LOG_NOTICE, sa->logp, "CHILD SA installed, SPIs %08x_i "
+	    "%08x_o%s, %s%s, %s%s%s", spi_in, spi_out, hold_out ?
+	    " (outbound held)" : "", proposal_suite_str(suite, IKE_PROTO_ESP, s,
+	    sizeof(s)), gir != NULL ? " PFS" : "", v6 ? "::/0" : "",
+	    v4 && v6 ? " " : "", v4 ? "0.0.0.0/0" : "");
+	rc = 0;
+	goto done;
+fail:
+	if (c->in_on)
+		eng->ops.sa_del(eng->ops.ctx, conf, &in.dst, spi_in);
+	held_free(c);
+	memset(c, 0, sizeof(*c));
+done:
+	ike_child_keys_wipe(&ck);
+	OPENSSL_cleanse(&in, sizeof(in));
+	OPENSSL_cleanse(&out, sizeof(out));
+	return rc;
+}
+
+int
+ike_child_release_out(struct ike_sa *sa, struct ike_child *c)
+{
+	struct ike_engine *eng = sa->eng;
+	int rc;
+
+	if (c->held_out == NULL)
+		return 0;
+	rc = eng->ops.sa_add(eng->ops.ctx, &sa->peer->conf, c->held_out);
+	held_free(c);
+	if (rc == 0)
+		c->out_on = true;
+	child_update_installed(c);
+	return rc == 0 ? 0 : -1;
+}
+
+/* What an SA carried, into the peer's totals before it goes. */
+static void
+count_into(struct ike_sa *sa, const struct sockaddr_storage *dst,
+    uint32_t spi, uint64_t *bytes, uint64_t *packets)
+{
+	struct ike_engine *eng = sa->eng;
+	uint64_t b = 0, p = 0;
+
+	if (eng->ops.child_counters != NULL &&
+	    eng->ops.child_counters(eng->ops.ctx, &sa->peer->conf, dst, spi,
+	    &b, &p) == 0) {
+		*bytes += b;
+		*packets += p;
+	}
+}
+
+void
+ike_child_drop_out(struct ike_sa *sa, struct ike_child *c)
+{
+	struct ike_engine *eng = sa->eng;
+	struct ike_peer *peer = sa->peer;
+
+	held_free(c);
+	if (c->out_on) {
+		count_into(sa, &sa->remote, c->spi_out, &peer->bytes_out,
+		    &peer->packets_out);
+		eng->ops.sa_del(eng->ops.ctx, &peer->conf, &sa->remote,
+		    c->spi_out);
+		c->out_on = false;
+	}
+	child_update_installed(c);
+}
+
+void
+ike_child_drop_in(struct ike_sa *sa, struct ike_child *c)
+{
+	struct ike_engine *eng = sa->eng;
+	struct ike_peer *peer = sa->peer;
+
+	if (c->in_on) {
+		count_into(sa, &sa->local, c->spi_in, &peer->bytes_in,
+		    &peer->packets_in);
+		eng->ops.sa_del(eng->ops.ctx, &peer->conf, &sa->local,
+		    c->spi_in);
+		c->in_on = false;
+	}
+	child_update_installed(c);
+}
+
+void
+ike_child_drop(struct ike_sa *sa, struct ike_child *c)
+{
+	bool was = c->installed;
+
+	ike_child_drop_out(sa, c);
+	ike_child_drop_in(sa, c);
+	if (was)
+		log_msg(LOG_INFO, sa->logp, "CHILD SA removed, SPIs %08x_i "
+		    "%08x_o", c->spi_in, c->spi_out);
+	memset(c, 0, sizeof(*c));
+}
+
+void
+ike_child_move(struct ike_child *to, struct ike_child *from)
+{
+	*to = *from;
+	memset(from, 0, sizeof(*from));
+}
+
+static bool
+peer_has_child(const struct ike_peer *peer)
+{
+	const struct ike_sa *sa;
+
+	for (sa = peer->eng->sas; sa != NULL; sa = sa->next)
+		if (sa->peer == peer && (sa->child.installed ||
+		    sa->old.installed || sa->peer_new.installed))
+			return true;
+	return false;
+}
+
+void
+ike_peer_policies_check(struct ike_peer *peer)
+{
+	struct ike_engine *eng = peer->eng;
+
+	/* Route peers keep them: they are the traps that bring the tunnel
+	 * back on the next packet. */
+	if (!peer->policies_on || peer->conf.start == IKE_START_ROUTE ||
+	    peer_has_child(peer))
+		return;
+	eng->ops.policies(eng->ops.ctx, &peer->conf, false);
+	peer->policies_on = false;
+}
+
+/* Every CHILD SA of the IKE SA goes (the IKE SA is going). */
+void
+ike_child_remove(struct ike_sa *sa)
+{
+	ike_child_drop(sa, &sa->child);
+	ike_child_drop(sa, &sa->old);
+	ike_child_drop(sa, &sa->peer_new);
+	ev_timer_stop(sa->eng->loop, &sa->drain_timer);
+	ike_peer_policies_check(sa->peer);
+}
