@@ -71,9 +71,9 @@ conf() {
 	chmod 600 "$f"
 }
 
-start() {	# start a|b
-	ip netns exec "vt-$1" "$VTID" -c "$W/$1.conf" > "$W/$1.log" 2>&1 &
-	echo $! > "$W/$1.pid"
+start() {	# start a|b; in a subshell, so a kill -9 is no job of ours
+	(ip netns exec "vt-$1" "$VTID" -c "$W/$1.conf" > "$W/$1.log" 2>&1 &
+	echo $! > "$W/$1.pid")
 }
 
 stop() {	# stop a|b: SIGTERM and wait for a clean exit
@@ -91,11 +91,13 @@ ctl() {		# ctl a|b ARGS...
 	ip netns exec "vt-$1" "$VTICTL" -s "$W/$1.conf.sock" "${@:2}"
 }
 
-# wait_for SECONDS DESCRIPTION COMMAND...: poll until COMMAND succeeds.
+# wait_for SECONDS DESCRIPTION COMMAND...: poll until COMMAND succeeds, by
+# the clock (COMMAND itself may take a while, a ping for instance).
 wait_for() {
-	local secs=$1 what=$2 i
+	local secs=$1 what=$2 end
 	shift 2
-	for ((i = 0; i < secs * 10; i++)); do
+	end=$(($(date +%s) + secs))
+	while [ "$(date +%s)" -lt "$end" ]; do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
