@@ -43,7 +43,7 @@
 
 #define CONFIG_FOREVER		UINT32_MAX	/* keying, retransmit tries */
 #define CONFIG_DEFAULT_PATH	"/etc/vtid/vtid.conf"
-#define CONFIG_DEFAULT_SOCKET	"/run/vtid.sock"
+#define CONFIG_DEFAULT_SOCKET	"/run/vtid/vtid.sock"
 
 enum config_start {
 	CONFIG_START_ADD,	/* load only: answer the peer, never initiate */

@@ -178,6 +178,7 @@ control_open(struct ev_loop *loop, const char *path, control_fn fn,
     void *arg)
 {
 	struct sockaddr_un sun;
+	char *slash;
 	mode_t old;
 
 	memset(&sun, 0, sizeof(sun));
@@ -200,6 +201,18 @@ control_open(struct ev_loop *loop, const char *path, control_fn fn,
 	}
 	unlink(path);
 	old = umask(0077);
+	/* The default lives in /run/vtid/ (systemd's RuntimeDirectory=,
+	 * the one place under /run that ProtectSystem=strict leaves
+	 * writable); without systemd, vtid makes the folder itself. */
+	if ((slash = strrchr(sun.sun_path, '/')) != NULL &&
+	    slash != sun.sun_path) {
+		*slash = '\0';
+		if (mkdir(sun.sun_path, 0700) == -1 && errno != EEXIST) {
+			umask(old);
+			goto fail;
+		}
+		*slash = '/';
+	}
 	if (bind(listen_fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		umask(old);
 		goto fail;

@@ -56,26 +56,6 @@ vtid_status_notify(struct vtid *v, bool force)
 	notify_send("STATUS=%u/%u peers up", up, total);
 }
 
-void
-vtid_control_path(struct vtid_config *c)
-{
-	const char *rd = getenv("RUNTIME_DIRECTORY");
-	char path[CONFIG_SOCKET_MAX];
-	int n;
-
-	/* systemd's RuntimeDirectory= is the one place under /run that
-	 * ProtectSystem=strict leaves writable: the default socket moves
-	 * there (vtictl looks there first). A socket the file names stays
-	 * where it says. With several directories, the first is ours. */
-	if (rd == NULL || rd[0] != '/' ||
-	    strcmp(c->control_socket, CONFIG_DEFAULT_SOCKET) != 0)
-		return;
-	n = snprintf(path, sizeof(path), "%.*s/vtid.sock",
-	    (int)strcspn(rd, ":"), rd);
-	if (n > 0 && (size_t)n < sizeof(path))
-		memcpy(c->control_socket, path, (size_t)n + 1);
-}
-
 /* What "vtid -t" checks beyond the loader: each peer as the engine would
  * take it (PSK size, proposals), and namespaces that do not exist yet
  * (a warning: the lab creates them before starting vtid). Returns the
@@ -222,7 +202,8 @@ main(int argc, char **argv)
 			break;
 		case 'T':
 			dump = true;
-			/* FALLTHROUGH */
+			test = true;
+			break;
 		case 't':
 			test = true;
 			break;
@@ -244,7 +225,6 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < v.conf->n_warnings; i++)
 		log_warn("%s", v.conf->warnings[i]);
-	vtid_control_path(v.conf);
 	if (config_check_peers(v.conf, test) > 0) {
 		config_free(v.conf);
 		return 1;

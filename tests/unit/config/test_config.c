@@ -304,7 +304,7 @@ test_example(void **state)
 	    "/conf/vtid.conf.example"), 0644));
 	assert_int_equal(c->n_warnings, 0);
 
-	assert_string_equal(c->control_socket, "/run/vtid.sock");
+	assert_string_equal(c->control_socket, "/run/vtid/vtid.sock");
 	assert_int_equal(c->log_level, LOG_INFO);
 	assert_false(c->syslog);
 	assert_int_equal(c->n_local, 0);
@@ -391,7 +391,7 @@ test_defaults(void **state)
 	assert_id(&p->local_id, "ip:192.0.2.1");
 	assert_id(&p->remote_id, "ip:192.0.2.2");
 	assert_int_equal(p->reqid, 0x40000007);
-	assert_string_equal(c->control_socket, "/run/vtid.sock");
+	assert_string_equal(c->control_socket, "/run/vtid/vtid.sock");
 	config_free(c);
 
 	/* Globals reach peers; peers override them one setting at a time. */

@@ -1,0 +1,460 @@
+/* The control commands: see ctl.h and vtictl(8). Each answers in one go;
+ * nothing here blocks (up and rekey start an exchange and return). */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/ctl.h"
+#include "daemon/net.h"
+#include "daemon/vtid.h"
+#include "ike/report.h"
+#include "util/log.h"
+
+#define CTL_PEERS_SHOWN	32	/* in "no peer" errors */
+
+struct ctl_cmd {
+	const char	*name;
+	const char	*args;
+	const char	*help;
+	int		(*fn)(struct vtid *, int, char **, FILE *);
+};
+
+/* Options are words starting with '-', anywhere after the command. */
+static bool
+has_opt(int argc, char **argv, const char *opt)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], opt) == 0)
+			return true;
+	return false;
+}
+
+/* The words that are not options; -1 if an unknown option is there. */
+static int
+operands(int argc, char **argv, const char *const *opts, char **ops,
+    int max, FILE *out)
+{
+	const char *const *o;
+	int i, n = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (argv[i][0] == '-') {
+			for (o = opts; *o != NULL; o++)
+				if (strcmp(argv[i], *o) == 0)
+					break;
+			if (*o == NULL) {
+				fprintf(out, "%s: unknown option '%s'\n",
+				    argv[0], argv[i]);
+				return -1;
+			}
+			continue;
+		}
+		if (n == max) {
+			fprintf(out, "%s: too many arguments\n", argv[0]);
+			return -1;
+		}
+		ops[n++] = argv[i];
+	}
+	return n;
+}
+
+/* The named configured peer, or an error listing the peers there are. */
+static const struct config_peer *
+peer_arg(struct vtid *v, const char *cmd, const char *name, FILE *out)
+{
+	const struct config_peer *p;
+	size_t i;
+
+	if (name == NULL) {
+		fprintf(out, "%s: which peer? (usage: %s PEER)\n", cmd, cmd);
+		return NULL;
+	}
+	if ((p = config_peer_find(v->conf, name)) != NULL &&
+	    ike_peer_state(v->eng, name) != IKE_PEER_UNKNOWN)
+		return p;
+	fprintf(out, "no peer '%s' (", name);
+	if (v->conf->n_peers == 0)
+		fprintf(out, "no peers configured");
+	else
+		fprintf(out, "peers:");
+	for (i = 0; i < v->conf->n_peers && i < CTL_PEERS_SHOWN; i++)
+		fprintf(out, " %s", v->conf->peers[i].name);
+	if (v->conf->n_peers > CTL_PEERS_SHOWN)
+		fprintf(out, " ... %zu more", v->conf->n_peers -
+		    CTL_PEERS_SHOWN);
+	fprintf(out, ")\n");
+	return NULL;
+}
+
+static bool
+report_info(const char *name, struct ike_report_info *info, void *arg)
+{
+	struct vtid *v = arg;
+	const struct config_peer *p = config_peer_find(v->conf, name);
+
+	if (p == NULL)
+		return false;
+	info->origin = p->origin;
+	info->vti = p->vti.name;
+	info->netns = p->vti.netns;
+	info->start = config_start_name(p->start);
+	info->dpd_action = config_dpd_action_name(p->dpd.action);
+	info->dpd_delay = p->dpd.delay;
+	info->dpd_timeout = p->dpd.timeout;
+	info->ike_rekey = p->ike.life.rekey_time;
+	info->ike_jitter = p->ike.life.jitter;
+	info->ike_margin = p->ike.life.margin;
+	info->esp_rekey = p->esp.life.rekey_time;
+	info->esp_jitter = p->esp.life.jitter;
+	info->esp_margin = p->esp.life.margin;
+	return true;
+}
+
+static int
+cmd_status(struct vtid *v, int argc, char **argv, FILE *out)
+{
+	static const char *const opts[] = { "-j", NULL };
+	char *ops[1];
+
+	if (operands(argc, argv, opts, ops, 0, out) < 0)
+		return -1;
+	ike_status(v->eng, out, has_opt(argc, argv, "-j"));
+	return 0;
+}
+
+static int
+cmd_list(struct vtid *v, int argc, char **argv, FILE *out)
+{
+	static const char *const opts[] = { "-j", NULL };
+	char *ops[1];
+	int n;
+
+	if ((n = operands(argc, argv, opts, ops, 1, out)) < 0)
+		return -1;
+	if (n == 1 && peer_arg(v, argv[0], ops[0], out) == NULL)
+		return -1;
+	ike_list(v->eng, out, has_opt(argc, argv, "-j"), n == 1 ? ops[0] :
+	    NULL, report_info, v);
+	return 0;
+}
+
+static int
+cmd_state(struct vtid *v, int argc, char **argv, FILE *out)
+{
+	static const char *const opts[] = { NULL };
+	char *ops[1];
+	int n;
+
+	if ((n = operands(argc, argv, opts, ops, 1, out)) < 0 ||
+	    peer_arg(v, argv[0], n == 1 ? ops[0] : NULL, out) == NULL)
+		return -1;
+	fprintf(out, "%s\n", ike_peer_state_name(ike_peer_state(v->eng,
+	    ops[0])));
+	return 0;
+}
+
+static int
+cmd_up(struct vtid *v, int argc, char **argv, FILE *out)
+{
+	static const char *const opts[] = { NULL };
+	char *ops[1];
+	int n;
+
+	if ((n = operands(argc, argv, opts, ops, 1, out)) < 0 ||
+	    peer_arg(v, argv[0], n == 1 ? ops[0] : NULL, out) == NULL)
+		return -1;
+	switch (ike_peer_state(v->eng, ops[0])) {
+	case IKE_PEER_UP:
+		fprintf(out, "%s: already up\n", ops[0]);
+		return 0;
+	case IKE_PEER_CONNECTING:
+		fprintf(out, "%s: already connecting\n", ops[0]);
+		return 0;
+	case IKE_PEER_DOWN:
+	case IKE_PEER_UNKNOWN:
+		break;
+	}
+	log_msg(LOG_NOTICE, ops[0], "up: requested on the control socket");
+	if (ike_peer_initiate(v->eng, ops[0]) == -1) {
+		fprintf(out, "%s: cannot initiate (see the log)\n", ops[0]);
+		return -1;
+	}
+	fprintf(out, "%s: initiating\n", ops[0]);
+	return 0;
+}
+
+static int
+cmd_down(struct vtid *v, int argc, char **argv, FILE *out)
+{
+	static const char *const opts[] = { NULL };
+	const struct config_peer *p;
+	char *ops[1];
+	int n;
+
+	if ((n = operands(argc, argv, opts, ops, 1, out)) < 0 ||
+	    (p = peer_arg(v, argv[0], n == 1 ? ops[0] : NULL, out)) == NULL)
+		return -1;
+	if (ike_peer_state(v->eng, ops[0]) == IKE_PEER_DOWN) {
+		fprintf(out, "%s: already down\n", ops[0]);
+		return 0;
+	}
+	log_msg(LOG_NOTICE, ops[0], "down: requested on the control socket");
+	if (ike_peer_down(v->eng, ops[0]) == -1) {
+		fprintf(out, "%s: cannot take it down (see the log)\n",
+		    ops[0]);
+		return -1;
+	}
+	fprintf(out, "%s: SAs deleted%s\n", ops[0],
+	    p->start == CONFIG_START_ROUTE ? "; its traffic brings it up "
+	    "again (start route)" : p->start == CONFIG_START_START ?
+	    "; down until 'vtictl up' or the peer initiates" : "");
+	return 0;
+}
+
+static int
+cmd_rekey(struct vtid *v, int argc, char **argv, FILE *out)
+{
+	static const char *const opts[] = { "--ike", NULL };
+	bool ike = has_opt(argc, argv, "--ike");
+	char *ops[1];
+	int n;
+
+	if ((n = operands(argc, argv, opts, ops, 1, out)) < 0 ||
+	    peer_arg(v, argv[0], n == 1 ? ops[0] : NULL, out) == NULL)
+		return -1;
+	if (ike_peer_rekey(v->eng, ops[0], ike) == -1) {
+		fprintf(out, "%s: no established %s to rekey\n", ops[0],
+		    ike ? "IKE SA" : "CHILD SA");
+		return -1;
+	}
+	log_msg(LOG_NOTICE, ops[0], "rekey of the %s requested on the control "
+	    "socket", ike ? "IKE SA" : "CHILD SA");
+	fprintf(out, "%s: rekeying the %s\n", ops[0], ike ? "IKE SA" :
+	    "CHILD SA");
+	return 0;
+}
+
+static int
+cmd_reload(struct vtid *v, int argc, char **argv, FILE *out)
+{
+	static const char *const opts[] = { NULL };
+	char *ops[1];
+
+	if (operands(argc, argv, opts, ops, 0, out) < 0)
+		return -1;
+	return vtid_reload(v, out);
+}
+
+static int
+cmd_log_level(struct vtid *v, int argc, char **argv, FILE *out)
+{
+	static const char *const opts[] = { NULL };
+	char *ops[1];
+	int n, level, old;
+
+	if ((n = operands(argc, argv, opts, ops, 1, out)) < 0)
+		return -1;
+	if (n == 0) {
+		fprintf(out, "%s\n", log_level_name(log_get_level()));
+		return 0;
+	}
+	if ((level = log_level_parse(ops[0])) == -1) {
+		fprintf(out, "log-level: unknown level '%s' (err, warning, "
+		    "notice, info or debug)\n", ops[0]);
+		return -1;
+	}
+	/* The change itself is always logged, whatever the new level. */
+	old = log_get_level();
+	log_set_level(level > LOG_NOTICE ? level : LOG_NOTICE);
+	log_notice("log level %s (was %s), set on the control socket",
+	    log_level_name(level), log_level_name(old));
+	log_set_level(level);
+	fprintf(out, "log level: %s\n", log_level_name(level));
+	return 0;
+}
+
+static void
+metric(FILE *out, const char *name, const char *type, const char *help,
+    double v)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help,
+	    name, type, name, v);
+}
+
+static int
+cmd_metrics(struct vtid *v, int argc, char **argv, FILE *out)
+{
+	static const char *const opts[] = { NULL };
+	const struct net_stats *ns = net_stats();
+	unsigned up, total;
+	char *ops[1];
+
+	if (operands(argc, argv, opts, ops, 0, out) < 0)
+		return -1;
+	fprintf(out, "# HELP vtid_build_info vtid's version.\n"
+	    "# TYPE vtid_build_info gauge\n"
+	    "vtid_build_info{version=\"%s\"} 1\n", VTID_VERSION);
+	metric(out, "vtid_start_time_seconds", "gauge",
+	    "When vtid started, Unix time.", v->started);
+	metric(out, "vtid_last_reload_success_timestamp_seconds", "gauge",
+	    "When the configuration in force was loaded, Unix time.",
+	    v->last_reload);
+	fprintf(out, "# HELP vtid_reloads_total Reloads (SIGHUP, vtictl "
+	    "reload), by outcome.\n# TYPE vtid_reloads_total counter\n"
+	    "vtid_reloads_total{result=\"ok\"} %" PRIu64 "\n"
+	    "vtid_reloads_total{result=\"failed\"} %" PRIu64 "\n",
+	    v->reloads_ok, v->reloads_failed);
+	ike_engine_count(v->eng, &up, &total);
+	metric(out, "vtid_peers", "gauge", "Configured peers.", total);
+	metric(out, "vtid_peers_up", "gauge",
+	    "Peers with a CHILD SA installed.", up);
+	metric(out, "vtid_udp_received_total", "counter",
+	    "IKE datagrams received on ports 500 and 4500.", (double)ns->rx);
+	metric(out, "vtid_udp_sent_total", "counter",
+	    "IKE datagrams sent.", (double)ns->tx);
+	metric(out, "vtid_udp_dropped_total", "counter",
+	    "Datagrams dropped before the IKE engine saw them.",
+	    (double)ns->rx_dropped);
+	metric(out, "vtid_udp_send_errors_total", "counter",
+	    "Datagrams the kernel refused to send.", (double)ns->tx_errors);
+	ike_metrics(v->eng, out);
+	return 0;
+}
+
+static int
+cmd_config(struct vtid *v, int argc, char **argv, FILE *out)
+{
+	static const char *const opts[] = { NULL };
+	char *ops[1];
+
+	if (operands(argc, argv, opts, ops, 0, out) < 0)
+		return -1;
+	vtid_config_dump(v->conf, out);
+	return 0;
+}
+
+static int	 cmd_help(struct vtid *, int, char **, FILE *);
+
+static const struct ctl_cmd ctl_cmds[] = {
+	{ "status", "[-j]", "one line per IKE SA, two per CHILD SA",
+	    cmd_status },
+	{ "list", "[-j] [PEER]", "everything about each peer", cmd_list },
+	{ "state", "PEER", "up, connecting or down", cmd_state },
+	{ "up", "PEER", "negotiate the peer's SAs now", cmd_up },
+	{ "down", "PEER", "delete the peer's SAs (DELETE sent)", cmd_down },
+	{ "rekey", "PEER [--ike]", "rekey the CHILD SA (or the IKE SA)",
+	    cmd_rekey },
+	{ "reload", "", "apply the configuration file again", cmd_reload },
+	{ "log-level", "[LEVEL]", "show or set: err, warning, notice, info, "
+	    "debug", cmd_log_level },
+	{ "metrics", "", "Prometheus text exposition", cmd_metrics },
+	{ "config", "", "the effective configuration (PSKs left out)",
+	    cmd_config },
+	{ "help", "", "this list", cmd_help },
+};
+
+static int
+cmd_help(struct vtid *v, int argc, char **argv, FILE *out)
+{
+	size_t i;
+	char left[32];
+
+	for (i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++) {
+		snprintf(left, sizeof(left), "%s %s", ctl_cmds[i].name,
+		    ctl_cmds[i].args);
+		fprintf(out, "  %-22s %s\n", left, ctl_cmds[i].help);
+	}
+	return 0;
+}
+
+int
+vtid_ctl(int argc, char **argv, FILE *out, void *arg)
+{
+	struct vtid *v = arg;
+	size_t i;
+
+	for (i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++)
+		if (strcmp(argv[0], ctl_cmds[i].name) == 0)
+			return ctl_cmds[i].fn(v, argc, argv, out);
+	fprintf(out, "unknown command '%s'; commands:\n", argv[0]);
+	cmd_help(v, argc, argv, out);
+	return -1;
+}
+
+/* ---- config ---- */
+
+static void
+dump_life(FILE *out, const char *name, const struct config_sa *sa)
+{
+	fprintf(out, "\t\t%s = { proposals = \"%s\"; rekey_time = %u; "
+	    "jitter = %u; margin = %u; };\n", name, sa->proposals,
+	    sa->life.rekey_time, sa->life.jitter, sa->life.margin);
+}
+
+static void
+dump_tries(FILE *out, const char *name, uint32_t v)
+{
+	if (v == CONFIG_FOREVER)
+		fprintf(out, "%s = \"forever\";", name);
+	else
+		fprintf(out, "%s = %u;", name, v);
+}
+
+void
+vtid_config_dump(const struct vtid_config *c, FILE *out)
+{
+	char a[INET6_ADDRSTRLEN + 8], id[CONFIG_ID_MAX * 2 + 16];
+	size_t i, j;
+
+	fprintf(out, "# %s, every default resolved; PSKs not shown\n",
+	    c->path);
+	fprintf(out, "control_socket = \"%s\";\n", c->control_socket);
+	fprintf(out, "log_level = \"%s\";\n", log_level_name(c->log_level));
+	fprintf(out, "syslog = %s;\n", c->syslog ? "true" : "false");
+	fprintf(out, "local_addresses = [");
+	for (i = 0; i < c->n_local; i++)
+		fprintf(out, "%s \"%s\"", i > 0 ? "," : "",
+		    config_addr_str(&c->local[i], a, sizeof(a)));
+	fprintf(out, " ];\nreqid_base = %u;\n", c->reqid_base);
+	fprintf(out, "retransmit = { timeout = %.3f; base = %.3f; "
+	    "limit = %.3f; ", c->retransmit.timeout_ms / 1000.0,
+	    c->retransmit.base, c->retransmit.limit_ms / 1000.0);
+	dump_tries(out, "tries", c->retransmit.tries);
+	fprintf(out, " };\npeers = (\n");
+	for (i = 0; i < c->n_peers; i++) {
+		const struct config_peer *p = &c->peers[i];
+
+		fprintf(out, "\t{\t# %s\n\t\tname = \"%s\";\n", p->origin,
+		    p->name);
+		fprintf(out, "\t\tlocal = \"%s\";\n",
+		    config_addr_str(&p->local, a, sizeof(a)));
+		fprintf(out, "\t\tremote = \"%s\";\n",
+		    config_addr_str(&p->remote, a, sizeof(a)));
+		fprintf(out, "\t\tlocal_id = \"%s\";\n",
+		    config_id_str(&p->local_id, id, sizeof(id)));
+		fprintf(out, "\t\tremote_id = \"%s\";\n",
+		    config_id_str(&p->remote_id, id, sizeof(id)));
+		fprintf(out, "\t\t# psk: %zu bytes\n", p->psk_len);
+		fprintf(out, "\t\tmark = %u;\t# reqid %u\n", p->mark, p->reqid);
+		fprintf(out, "\t\tstart = \"%s\";\n\t\t",
+		    config_start_name(p->start));
+		dump_tries(out, "keying_tries", p->keying_tries);
+		fputc('\n', out);
+		dump_life(out, "ike", &p->ike);
+		dump_life(out, "esp", &p->esp);
+		fprintf(out, "\t\tdpd = { delay = %u; timeout = %u; action = "
+		    "\"%s\"; };\n", p->dpd.delay, p->dpd.timeout,
+		    config_dpd_action_name(p->dpd.action));
+		fprintf(out, "\t\tvti = { name = \"%s\"; netns = \"%s\"; "
+		    "mtu = %u; addresses = [", p->vti.name, p->vti.netns,
+		    p->vti.mtu);
+		for (j = 0; j < p->vti.n_addrs; j++)
+			fprintf(out, "%s \"%s/%u\"", j > 0 ? "," : "",
+			    config_addr_str(&p->vti.addrs[j].addr, a,
+			    sizeof(a)), p->vti.addrs[j].len);
+		fprintf(out, " ]; };\n\t}%s\n", i + 1 < c->n_peers ? "," : "");
+	}
+	fprintf(out, ");\n");
+}

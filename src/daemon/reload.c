@@ -1,0 +1,287 @@
+/* Reload: the configuration file applied again, peer by peer.
+ *
+ * The new file is loaded and every peer built for the engine first: a
+ * file with any error changes nothing. Then, comparing each peer with its
+ * namesake (config_peer_equal):
+ *
+ *	unchanged	nothing is touched: its SAs carry on
+ *	removed		DELETE sent, SAs out of the kernel; VTI and
+ *			policies removed
+ *	VTI only	(mtu, addresses) the device is brought to the new
+ *			settings; the SAs carry on
+ *	changed		SAs deleted and negotiated again with the new
+ *			settings; the VTI and the policies are removed and
+ *			created again when what identifies them changed
+ *			(name, netns, addresses, mark, reqid, start)
+ *	added		VTI set up, negotiated per its start mode
+ *
+ * Everything that goes is removed before anything new is set up, so that
+ * a mark, a VTI name or an address pair may move from one peer to
+ * another in one reload. kernel.c finds peers in kernel.conf by name: it
+ * sees the old configuration while peers are removed and the new one
+ * from then on.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "daemon/notify.h"
+#include "daemon/peer.h"
+#include "daemon/vtid.h"
+#include "ike/report.h"
+#include "util/log.h"
+
+enum change {
+	CH_SAME,
+	CH_VTI,		/* only the device's mtu or addresses */
+	CH_IKE,		/* negotiate again, same kernel objects */
+	CH_KERNEL,	/* negotiate again, VTI and policies anew */
+};
+
+static bool
+addr_same(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		    ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+	    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+}
+
+static enum change
+peer_change(const struct config_peer *a, const struct config_peer *b)
+{
+	struct config_peer t;
+
+	if (config_peer_equal(a, b))
+		return CH_SAME;
+	if (strcmp(a->vti.name, b->vti.name) != 0 ||
+	    strcmp(a->vti.netns, b->vti.netns) != 0 ||
+	    !addr_same(&a->local, &b->local) ||
+	    !addr_same(&a->remote, &b->remote) || a->mark != b->mark ||
+	    a->reqid != b->reqid || a->start != b->start)
+		return CH_KERNEL;
+	/* b with a's device settings: equal means only those differ. A
+	 * shallow copy: the PSK pointer is shared, not freed. */
+	t = *b;
+	t.vti.mtu = a->vti.mtu;
+	t.vti.n_addrs = a->vti.n_addrs;
+	memcpy(t.vti.addrs, a->vti.addrs, sizeof(t.vti.addrs));
+	if (config_peer_equal(a, &t))
+		return CH_VTI;
+	return CH_IKE;
+}
+
+/* "V2-1 V2-2" into buf, for the summary. */
+static void
+names_add(char *buf, size_t len, const char *name)
+{
+	size_t n = strlen(buf);
+
+	snprintf(buf + n, len - n, "%s%s", n > 0 ? " " : "", name);
+}
+
+static void
+reload_say(FILE *out, int level, const char *fmt, ...) VTID_PRINTF(3, 4);
+
+static void
+reload_say(FILE *out, int level, const char *fmt, ...)
+{
+	char line[CONFIG_MSG_MAX + 128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_msg(level, "reload", "%s", line);
+	if (out != NULL)
+		fprintf(out, "%s\n", line);
+}
+
+static void
+reload_globals(struct vtid *v, const struct vtid_config *old,
+    const struct vtid_config *new, FILE *out)
+{
+	/* A level set with -d or "vtictl log-level" stays until the file's
+	 * own log_level changes. */
+	if (new->log_level != old->log_level && !v->debug) {
+		log_set_level(new->log_level);
+		reload_say(out, LOG_NOTICE, "log_level: %s",
+		    log_level_name(new->log_level));
+	}
+	if (new->syslog != old->syslog && !v->cli_syslog) {
+		reload_say(out, LOG_NOTICE, "syslog: %s",
+		    new->syslog ? "true" : "false");
+		log_init("vtid", log_get_level(), new->syslog);
+	}
+	if (strcmp(new->control_socket, v->control_path) != 0)
+		reload_say(out, LOG_WARNING, "control_socket: %s takes effect "
+		    "at the next start; still listening on %s",
+		    new->control_socket, v->control_path);
+	if (new->retransmit.timeout_ms != old->retransmit.timeout_ms ||
+	    new->retransmit.base != old->retransmit.base ||
+	    new->retransmit.limit_ms != old->retransmit.limit_ms ||
+	    new->retransmit.tries != old->retransmit.tries)
+		reload_say(out, LOG_NOTICE, "retransmit: the new values apply "
+		    "to the peers added or changed by this reload; the others "
+		    "keep theirs until they change or vtid restarts");
+}
+
+int
+vtid_reload(struct vtid *v, FILE *out)
+{
+	struct vtid_config *old = v->conf, *new;
+	struct config_error cerr;
+	struct ike_peer_conf *pcs = NULL;
+	enum change *ch_old = NULL, *ch_new = NULL;
+	bool *was_up = NULL;
+	char why[CONFIG_MSG_MAX + 64];
+	char added[512] = "", removed[512] = "", changed[512] = "",
+	    vti[512] = "";
+	size_t i, n_pcs = 0, n_same = 0;
+	int rc = -1;
+
+	notify_send("RELOADING=1\nSTATUS=reloading %s", v->conf_path);
+	log_msg(LOG_NOTICE, "reload", "loading %s", v->conf_path);
+	if ((new = config_load(v->conf_path, vtid_proposal_check,
+	    &cerr)) == NULL) {
+		reload_say(out, LOG_ERR, "%s; configuration unchanged",
+		    cerr.msg);
+		goto done;
+	}
+	for (i = 0; i < new->n_warnings; i++)
+		reload_say(out, LOG_WARNING, "%s", new->warnings[i]);
+	n_pcs = new->n_peers + 1;
+	pcs = calloc(n_pcs, sizeof(*pcs));
+	ch_new = calloc(new->n_peers + 1, sizeof(*ch_new));
+	ch_old = calloc(old->n_peers + 1, sizeof(*ch_old));
+	was_up = calloc(new->n_peers + 1, sizeof(*was_up));
+	if (pcs == NULL || ch_new == NULL || ch_old == NULL ||
+	    was_up == NULL) {
+		reload_say(out, LOG_ERR, "out of memory; configuration "
+		    "unchanged");
+		goto done;
+	}
+	/* Everything that can fail, before anything changes. */
+	for (i = 0; i < new->n_peers; i++) {
+		const struct config_peer *p = &new->peers[i];
+
+		if (vtid_peer_conf(new, p, &pcs[i], why, sizeof(why)) == -1) {
+			reload_say(out, LOG_ERR, "%s; configuration unchanged",
+			    why);
+			goto done;
+		}
+		if (p->vti.netns[0] != '\0' && v->caps_dropped &&
+		    !v->have_sys_admin) {
+			reload_say(out, LOG_ERR, "%s: peer '%s': vti.netns "
+			    "'%s' needs CAP_SYS_ADMIN, which vtid dropped at "
+			    "start-up (no peer had a netns then): restart vtid "
+			    "to apply this configuration; configuration "
+			    "unchanged", p->origin, p->name, p->vti.netns);
+			goto done;
+		}
+	}
+
+	/* What happens to each peer. */
+	for (i = 0; i < old->n_peers; i++) {
+		const struct config_peer *a = &old->peers[i];
+		const struct config_peer *b = config_peer_find(new, a->name);
+
+		if (b == NULL) {
+			ch_old[i] = CH_KERNEL;	/* removed */
+			names_add(removed, sizeof(removed), a->name);
+			continue;
+		}
+		ch_old[i] = peer_change(a, b);
+		ch_new[b - new->peers] = ch_old[i];
+		switch (ch_old[i]) {
+		case CH_SAME:
+			n_same++;
+			break;
+		case CH_VTI:
+			names_add(vti, sizeof(vti), a->name);
+			break;
+		case CH_IKE:
+		case CH_KERNEL:
+			names_add(changed, sizeof(changed), a->name);
+			was_up[b - new->peers] = ike_peer_state(v->eng,
+			    a->name) != IKE_PEER_DOWN;
+			break;
+		}
+	}
+	for (i = 0; i < new->n_peers; i++)
+		if (config_peer_find(old, new->peers[i].name) == NULL) {
+			ch_new[i] = CH_KERNEL;	/* added */
+			names_add(added, sizeof(added), new->peers[i].name);
+		}
+
+	/* Out with the old, while kernel.c still sees it. */
+	for (i = 0; i < old->n_peers; i++) {
+		const struct config_peer *a = &old->peers[i];
+
+		if (ch_old[i] == CH_SAME || ch_old[i] == CH_VTI)
+			continue;
+		ike_peer_remove(v->eng, a->name);
+		if (ch_old[i] == CH_KERNEL)
+			kernel_peer_down(&v->kernel, a);
+	}
+	v->conf = new;
+	v->kernel.conf = new;
+	v->kernel.reqid_min = new->reqid_base;
+	v->kernel.reqid_max = new->reqid_base + KERNEL_REQID_SPAN;
+	/* In with the new. */
+	for (i = 0; i < new->n_peers; i++) {
+		const struct config_peer *b = &new->peers[i];
+
+		if (ch_new[i] == CH_SAME)
+			continue;
+		if (kernel_peer_up(&v->kernel, b) != 0) {
+			reload_say(out, LOG_WARNING, "peer '%s': its VTI or "
+			    "policies could not be set up (see the log); it "
+			    "negotiates all the same", b->name);
+		}
+		if (ch_new[i] == CH_VTI)
+			continue;
+		if (ike_peer_add(v->eng, &pcs[i]) != 0) {
+			reload_say(out, LOG_ERR, "peer '%s': the IKE engine "
+			    "did not take it", b->name);
+			continue;
+		}
+		/* A changed peer that was up comes back up, whatever its
+		 * start mode says about the first time. */
+		if (was_up[i] && b->start == CONFIG_START_ROUTE)
+			ike_peer_initiate(v->eng, b->name);
+	}
+	reload_globals(v, old, new, out);
+	config_free(old);
+	v->last_reload = ev_time();
+	reload_say(out, LOG_NOTICE, "%s: %zu peers: added %s; removed %s; "
+	    "changed %s; VTI updated %s; %zu unchanged", v->conf_path,
+	    new->n_peers, added[0] != '\0' ? added : "none",
+	    removed[0] != '\0' ? removed : "none",
+	    changed[0] != '\0' ? changed : "none",
+	    vti[0] != '\0' ? vti : "none", n_same);
+	new = NULL;
+	rc = 0;
+done:
+	if (rc == 0)
+		v->reloads_ok++;
+	else
+		v->reloads_failed++;
+	if (pcs != NULL) {
+		OPENSSL_cleanse(pcs, n_pcs * sizeof(*pcs));
+		free(pcs);
+	}
+	free(ch_old);
+	free(ch_new);
+	free(was_up);
+	if (new != NULL)
+		config_free(new);
+	notify_send("READY=1");
+	vtid_status_notify(v, true);
+	return rc;
+}

@@ -1,0 +1,6 @@
+#!/bin/sh
+# vtid-import: the seed lab's six hosts, every keyword it cannot convert,
+# binary PSKs (import_test.py says how).
+set -eu
+exec /usr/bin/python3 "$(dirname "$0")/import_test.py" \
+    "${VTID_BUILD:?}/src/daemon/vtid" "${VTID_SRC:?}"

@@ -1,0 +1,164 @@
+# Shared by the operations VM tests: two vtid hosts joined by a veth pair,
+# several address pairs on it (the kernel allows one VTI per address pair),
+# one peer per pair.
+#
+#   netns op-a                                     netns op-b
+#   +---------------------------+                  +---------------------------+
+#   | vtid -c $W/a.conf         |                  | vtid -c $W/b.conf         |
+#   | op-va 2001:db8:1::1, ::11 |<---------------->| op-vb 2001:db8:1::2, ::12 |
+#   |       ::21, ::31, ::41    |                  |       ::22, ::32, ::42    |
+#   +---------------------------+                  +---------------------------+
+#
+# Peer N (1..5) of a is a's 2001:db8:1::N1 <-> b's 2001:db8:1::N2, mark N,
+# VTI vtiN with 10.N.0.1/30 (a) and 10.N.0.2/30 (b).
+set -euo pipefail
+
+VTID=${VTID_BUILD:?VTID_BUILD unset}/src/daemon/vtid
+VTICTL=$VTID_BUILD/src/vtictl/vtictl
+W=$(mktemp -d /tmp/op-vm.XXXXXX)
+PSK=d8bdRxaY22oH1j89Z2nATeYyrXfP9ga6xC5mi0RG1uc
+PY=/usr/bin/python3
+OPNS=(op-a op-b)
+
+fail() {
+	echo "FAIL: $*"
+	dump_state
+	exit 1
+}
+ok() {
+	echo "ok: $*"
+}
+dump_state() {
+	local n
+	for n in a b; do
+		[ -f "$W/$n.log" ] && { echo "--- vtid $n log"; tail -n 40 "$W/$n.log"; }
+		echo "--- op-$n: xfrm state"
+		ip -n "op-$n" xfrm state 2>/dev/null | grep -E '^src|mark' | head -20 || true
+	done
+}
+cleanup() {
+	local n
+	for n in a b c; do
+		[ -f "$W/$n.pid" ] && kill -9 "$(cat "$W/$n.pid")" 2>/dev/null || true
+	done
+	[ -f "$W/listen.pid" ] && xargs kill < "$W/listen.pid" 2>/dev/null || true
+	for n in "${OPNS[@]}"; do ip netns del "$n" 2>/dev/null || true; done
+	rm -rf "$W"
+}
+trap cleanup EXIT
+
+setup_pair() {
+	local n i
+	for n in "${OPNS[@]}"; do
+		ip netns del "$n" 2>/dev/null || true
+		ip netns add "$n"
+		ip -n "$n" link set lo up
+	done
+	ip link add op-va netns op-a type veth peer name op-vb netns op-b
+	for i in '' 1 2 3 4 5; do
+		ip -n op-a addr add "2001:db8:1::${i}1/64" dev op-va nodad
+		ip -n op-b addr add "2001:db8:1::${i}2/64" dev op-vb nodad
+	done
+	ip -n op-a link set op-va up
+	ip -n op-b link set op-vb up
+}
+
+# peer SIDE N [MORE [VTI]]: peer N as SIDE (a or b) sees it, MORE
+# settings in the peer, VTI ones in its vti group.
+peer() {
+	local side=$1 n=$2 l r name
+	if [ "$side" = a ]; then l=1 r=2 name=B$n; else l=2 r=1 name=A$n; fi
+	echo "{ name = \"$name\"; local = \"2001:db8:1::$n$l\";
+	    remote = \"2001:db8:1::$n$r\"; psk = \"$PSK\"; mark = $n;
+	    vti = { addresses = [ \"10.$n.0.$l/30\" ]; ${4:-} }; ${3:-} }"
+}
+
+# conf SIDE HEAD PEER...: $W/SIDE.conf, mode 0600.
+conf() {
+	local side=$1 head=$2 first=1 p
+	shift 2
+	{
+		echo "control_socket = \"$W/$side.sock\";"
+		echo "retransmit = { timeout = 1.0; tries = 3; };"
+		echo "ike = { proposals = \"aes128gcm16-prfsha256-x25519!\"; };"
+		echo "esp = { proposals = \"aes128gcm16!\"; };"
+		echo "$head"
+		echo "peers = ("
+		for p in "$@"; do
+			[ $first = 1 ] || echo ","
+			first=0
+			echo "$p"
+		done
+		echo ");"
+	} > "$W/$side.conf"
+	chmod 600 "$W/$side.conf"
+}
+
+# start SIDE [ENV...]: vtid in op-SIDE, stderr to $W/SIDE.log; with the
+# options in VTID_ARGS, waiting for "vtid started" in READY_LOG (default
+# that log).
+# START_WRAP, when set, is a command vtid runs under.
+VTID_ARGS=()
+READY_LOG=
+START_WRAP=()
+start() {
+	local side=$1
+	shift
+	env "$@" "${START_WRAP[@]}" ip netns exec "op-$side" "$VTID" \
+	    "${VTID_ARGS[@]}" -c "$W/$side.conf" > "$W/$side.log" 2>&1 &
+	echo $! > "$W/$side.pid"
+	wait_for 20 "vtid $side started" grep -q 'vtid started' \
+	    "${READY_LOG:-$W/$side.log}"
+}
+
+# vtid's pid in op-SIDE (ip netns exec execs it: the same process)
+vpid() {
+	cat "$W/$1.pid"
+}
+
+# caps SIDE FIELD: CapEff, CapBnd... of vtid in op-SIDE
+caps() {
+	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$(vpid "$1")/status"
+}
+
+stop() {	# stop SIDE: SIGTERM, a clean exit within 5 s
+	local pid
+	pid=$(cat "$W/$1.pid")
+	kill -TERM "$pid"
+	for _ in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || { rm -f "$W/$1.pid"; return 0; }
+		sleep 0.1
+	done
+	fail "vtid $1 did not exit within 5 s of SIGTERM"
+}
+
+ctl() {		# ctl SIDE ARGS...
+	ip netns exec "op-$1" "$VTICTL" -s "$W/$1.sock" "${@:2}"
+}
+
+wait_for() {	# wait_for SECONDS WHAT COMMAND...
+	local i
+	for ((i = 0; i < $1 * 10; i++)); do
+		"${@:3}" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	fail "$2: not within $1 s"
+}
+
+up() {		# up SIDE PEER: the peer has a CHILD SA
+	[ "$(ctl "$1" state "$2")" = up ]
+}
+
+# spis SIDE PEER: "IN OUT" of the peer's current CHILD SA
+spis() {
+	ctl "$1" -j list "$2" | "$PY" -c '
+import json, sys
+p = json.load(sys.stdin)["peers"][0]
+c = [c for s in p["ike_sas"] for c in s["children"] if c["role"] == "current"]
+print(c[0]["spi_in"], c[0]["spi_out"]) if c else print("-")'
+}
+
+# policies NS MARK: XFRM policies with this mark
+policies() {
+	ip -n "$1" xfrm policy 2>/dev/null | grep -c "mark 0x$(printf %x "$2")/" || true
+}
