@@ -20,182 +20,19 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <openssl/rand.h>
-
 #include "ike/ike.h"
 #include "ike/ikev2.h"
 #include "ike/proposal_lang.h"
 #include "ike/report.h"
+#include "engine_pair.h"
 
-#define PSK		"d8bdRxaY22oH1j89Z2nATeYyrXfP9ga6xC5mi0RG1uc"
-#define SUITE		"aes256gcm16-prfsha384-ecp384!"
 #define BYTES_IN	1000
 #define PKTS_IN		10
 #define BYTES_OUT	2000
 #define PKTS_OUT	20
-#define QUEUE_MAX	64
 
-struct side {
-	struct ike_engine	*eng;
-	struct sockaddr_storage	 addr;
-	int			 index;
-	unsigned		 sas;	/* kernel SAs installed */
-};
-
-struct pkt {
-	int			 to;
-	struct sockaddr_storage	 local, remote;
-	uint8_t			 buf[4096];
-	size_t			 len;
-};
-
-static struct side sides[2];
-static struct pkt queue[QUEUE_MAX];
-static size_t q_head, q_tail;
-static struct ev_loop *loop;
-
-static void
-addr6(struct sockaddr_storage *ss, const char *s, uint16_t port)
-{
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons(port);
-	assert_int_equal(inet_pton(AF_INET6, s, &sin6->sin6_addr), 1);
-}
-
-static int
-op_send(void *ctx, const struct sockaddr_storage *local,
-    const struct sockaddr_storage *remote, bool natt, const uint8_t *buf,
-    size_t len)
-{
-	struct side *s = ctx;
-	struct pkt *p;
-
-	if (q_tail - q_head == QUEUE_MAX || len > sizeof(p->buf))
-		return -1;
-	p = &queue[q_tail++ % QUEUE_MAX];
-	p->to = 1 - s->index;
-	p->local = *remote;	/* as the receiver sees it */
-	p->remote = *local;
-	memcpy(p->buf, buf, len);
-	p->len = len;
-	return 0;
-}
-
-static int
-op_spi_alloc(void *ctx, const struct ike_peer_conf *pc, uint32_t *spi)
-{
-	do {
-		assert_int_equal(RAND_bytes((uint8_t *)spi, sizeof(*spi)), 1);
-	} while (*spi < 0x100);
-	return 0;
-}
-
-/* In: ours (the local address); out: the peer's. */
-static int
-op_counters(void *ctx, const struct ike_peer_conf *pc,
-    const struct sockaddr_storage *dst, uint32_t spi, uint64_t *bytes,
-    uint64_t *packets)
-{
-	struct side *s = ctx;
-	bool in = memcmp(&((const struct sockaddr_in6 *)dst)->sin6_addr,
-	    &((const struct sockaddr_in6 *)&s->addr)->sin6_addr, 16) == 0;
-
-	*bytes = in ? BYTES_IN : BYTES_OUT;
-	*packets = in ? PKTS_IN : PKTS_OUT;
-	return 0;
-}
-
-/* The kernel side, one SA at a time, policies separate. */
-static int
-op_sa_add(void *ctx, const struct ike_peer_conf *pc,
-    const struct ike_sa_kernel *k)
-{
-	((struct side *)ctx)->sas++;
-	return 0;
-}
-
-static void
-op_sa_del(void *ctx, const struct ike_peer_conf *pc,
-    const struct sockaddr_storage *dst, uint32_t spi)
-{
-	struct side *s = ctx;
-
-	if (s->sas > 0)
-		s->sas--;
-}
-
-static int
-op_policies(void *ctx, const struct ike_peer_conf *pc, bool install)
-{
-	return 0;
-}
-
-static void
-peer_conf(struct ike_peer_conf *pc, const char *name, const char *local,
-    const char *remote, uint32_t mark, enum ike_start start)
-{
-	char err[PROPOSAL_ERR_MAX];
-	struct sockaddr_storage l, r;
-
-	memset(pc, 0, sizeof(*pc));
-	snprintf(pc->name, sizeof(pc->name), "%s", name);
-	addr6(&l, local, 0);
-	addr6(&r, remote, 0);
-	pc->local = l;
-	pc->remote = r;
-	pc->local_id_type = ID_IPV6_ADDR;
-	memcpy(pc->local_id, &((struct sockaddr_in6 *)&l)->sin6_addr, 16);
-	pc->local_id_len = 16;
-	pc->remote_id_type = ID_IPV6_ADDR;
-	memcpy(pc->remote_id, &((struct sockaddr_in6 *)&r)->sin6_addr, 16);
-	pc->remote_id_len = 16;
-	memcpy(pc->psk, PSK, strlen(PSK));
-	pc->psk_len = strlen(PSK);
-	pc->mark = mark;
-	pc->reqid = 0x40000000 + mark;
-	pc->start = start;
-	assert_int_equal(proposal_conf_parse(&pc->ike, IKE_PROTO_IKE, SUITE,
-	    err, sizeof(err)), 0);
-	assert_int_equal(proposal_conf_parse(&pc->esp, IKE_PROTO_ESP, SUITE,
-	    err, sizeof(err)), 0);
-	pc->retransmit_timeout = 60;
-	pc->retransmit_base = 1.8;
-	pc->retransmit_tries = 3;
-	pc->replay_window = 128;
-	pc->retransmit_limit = 60;
-	pc->retry_base = 60;
-	pc->retry_max = 600;
-	pc->keying_tries = IKE_TRIES_FOREVER;
-	pc->ike_life.rekey = 14400;
-	pc->ike_life.jitter = 1440;
-	pc->ike_life.margin = 1440;
-	pc->child_life.rekey = 3600;
-	pc->child_life.jitter = 360;
-	pc->child_life.margin = 360;
-	pc->dpd_delay = 0;
-	pc->dpd_timeout = 150;
-	pc->dpd_action = IKE_DPD_RESTART;
-	pc->drain = 5;
-}
-
-/* Deliver everything queued, answers included. */
-static void
-pump(void)
-{
-	struct pkt *p;
-	int rounds = 0;
-
-	while (q_head != q_tail) {
-		p = &queue[q_head++ % QUEUE_MAX];
-		ike_input(sides[p->to].eng, &p->local, &p->remote, false,
-		    p->buf, p->len);
-		ev_run(loop, EVRUN_NOWAIT);
-		assert_true(++rounds < 100);
-	}
-}
+/* The two engines, the queue and the recording kernel: engine_pair.h. */
+static struct engine_pair pair;
 
 /* The output of a report function, as a string to search. */
 static char *
@@ -434,41 +271,30 @@ static int
 setup(void **state)
 {
 	struct ike_peer_conf pc;
-	struct ike_ops ops;
 	int i;
 
-	loop = ev_loop_new(EVFLAG_AUTO);
-	addr6(&sides[0].addr, "2001:db8::1", 500);
-	addr6(&sides[1].addr, "2001:db8::2", 500);
+	ep_init(&pair);
 	for (i = 0; i < 2; i++) {
-		memset(&ops, 0, sizeof(ops));
-		ops.send = op_send;
-		ops.spi_alloc = op_spi_alloc;
-		ops.child_counters = op_counters;
-		ops.sa_add = op_sa_add;
-		ops.sa_del = op_sa_del;
-		ops.policies = op_policies;
-		ops.ctx = &sides[i];
-		sides[i].index = i;
-		sides[i].eng = ike_engine_new(loop, &ops);
-		assert_non_null(sides[i].eng);
+		pair.side[i].bytes_in = BYTES_IN;
+		pair.side[i].packets_in = PKTS_IN;
+		pair.side[i].bytes_out = BYTES_OUT;
+		pair.side[i].packets_out = PKTS_OUT;
 	}
-	peer_conf(&pc, "A", "2001:db8::2", "2001:db8::1", 7, IKE_START_ADD);
-	assert_int_equal(ike_peer_add(sides[1].eng, &pc), 0);
-	peer_conf(&pc, "C", "2001:db8::1", "2001:db8::3", 9, IKE_START_ADD);
-	assert_int_equal(ike_peer_add(sides[0].eng, &pc), 0);
-	peer_conf(&pc, "B", "2001:db8::1", "2001:db8::2", 7, IKE_START_START);
-	assert_int_equal(ike_peer_add(sides[0].eng, &pc), 0);
-	pump();
+	ep_peer_conf(&pc, "A", "2001:db8::2", "2001:db8::1", 7, IKE_START_ADD);
+	assert_int_equal(ike_peer_add(pair.side[1].eng, &pc), 0);
+	ep_peer_conf(&pc, "C", "2001:db8::1", "2001:db8::3", 9, IKE_START_ADD);
+	assert_int_equal(ike_peer_add(pair.side[0].eng, &pc), 0);
+	ep_peer_conf(&pc, "B", "2001:db8::1", "2001:db8::2", 7,
+	    IKE_START_START);
+	assert_int_equal(ike_peer_add(pair.side[0].eng, &pc), 0);
+	ep_pump(&pair);
 	return 0;
 }
 
 static int
 teardown(void **state)
 {
-	ike_engine_free(sides[0].eng);
-	ike_engine_free(sides[1].eng);
-	ev_loop_destroy(loop);
+	ep_free(&pair);
 	return 0;
 }
 
@@ -477,24 +303,24 @@ test_up(void **state)
 {
 	unsigned up, total;
 
-	assert_int_equal(ike_peer_state(sides[0].eng, "B"), IKE_PEER_UP);
-	assert_int_equal(ike_peer_state(sides[1].eng, "A"), IKE_PEER_UP);
-	assert_int_equal(ike_peer_state(sides[0].eng, "C"), IKE_PEER_DOWN);
-	assert_int_equal(ike_peer_state(sides[0].eng, "nobody"),
+	assert_int_equal(ike_peer_state(pair.side[0].eng, "B"), IKE_PEER_UP);
+	assert_int_equal(ike_peer_state(pair.side[1].eng, "A"), IKE_PEER_UP);
+	assert_int_equal(ike_peer_state(pair.side[0].eng, "C"), IKE_PEER_DOWN);
+	assert_int_equal(ike_peer_state(pair.side[0].eng, "nobody"),
 	    IKE_PEER_UNKNOWN);
 	assert_string_equal(ike_peer_state_name(IKE_PEER_CONNECTING),
 	    "connecting");
-	ike_engine_count(sides[0].eng, &up, &total);
+	ike_engine_count(pair.side[0].eng, &up, &total);
 	assert_int_equal(up, 1);
 	assert_int_equal(total, 2);
-	assert_int_equal(sides[0].sas, 2);
-	assert_int_equal(sides[1].sas, 2);
+	assert_int_equal(pair.side[0].sas, 2);
+	assert_int_equal(pair.side[1].sas, 2);
 }
 
 static void
 test_list_text(void **state)
 {
-	struct list_args a = { sides[0].eng, false, NULL };
+	struct list_args a = { pair.side[0].eng, false, NULL };
 	char *t = capture(do_list, &a);
 
 	printf("%s", t);
@@ -523,7 +349,7 @@ test_list_text(void **state)
 	expect(t, "C: down");
 	free(t);
 	/* The responder's view. */
-	a.eng = sides[1].eng;
+	a.eng = pair.side[1].eng;
 	a.peer = NULL;
 	t = capture(do_list, &a);
 	expect(t, "A: up ");
@@ -535,7 +361,7 @@ test_list_text(void **state)
 static void
 test_list_json(void **state)
 {
-	struct list_args a = { sides[0].eng, true, NULL };
+	struct list_args a = { pair.side[0].eng, true, NULL };
 	char *t = capture(do_list, &a);
 
 	printf("%s", t);
@@ -555,7 +381,7 @@ test_list_json(void **state)
 		size_t len = 0;
 		FILE *f = open_memstream(&s, &len);
 
-		ike_status(sides[0].eng, f, true);
+		ike_status(pair.side[0].eng, f, true);
 		fclose(f);
 		assert_json(s);
 		free(s);
@@ -565,7 +391,7 @@ test_list_json(void **state)
 static void
 test_metrics(void **state)
 {
-	char *t = capture(do_metrics, sides[0].eng);
+	char *t = capture(do_metrics, pair.side[0].eng);
 	int n = assert_exposition(t);
 
 	printf("%s", t);
@@ -590,12 +416,12 @@ test_metrics(void **state)
 static void
 test_rekey(void **state)
 {
-	struct list_args a = { sides[0].eng, false, "B" };
+	struct list_args a = { pair.side[0].eng, false, "B" };
 	char *t;
 
-	assert_int_equal(ike_peer_rekey(sides[0].eng, "B", false), 0);
-	pump();
-	assert_int_equal(ike_peer_state(sides[0].eng, "B"), IKE_PEER_UP);
+	assert_int_equal(ike_peer_rekey(pair.side[0].eng, "B", false), 0);
+	ep_pump(&pair);
+	assert_int_equal(ike_peer_state(pair.side[0].eng, "B"), IKE_PEER_UP);
 	t = capture(do_list, &a);
 	printf("%s", t);
 	expect(t, "rekeys 1 CHILD 0 IKE");
@@ -607,30 +433,30 @@ test_rekey(void **state)
 	expect(t, "total: in 2000 bytes 20 packets, out 4000 bytes 40 "
 	    "packets; rekeys 1 CHILD 0 IKE");
 	free(t);
-	assert_int_equal(ike_peer_rekey(sides[0].eng, "B", true), 0);
-	pump();
-	assert_int_equal(ike_peer_state(sides[0].eng, "B"), IKE_PEER_UP);
-	t = capture(do_metrics, sides[0].eng);
+	assert_int_equal(ike_peer_rekey(pair.side[0].eng, "B", true), 0);
+	ep_pump(&pair);
+	assert_int_equal(ike_peer_state(pair.side[0].eng, "B"), IKE_PEER_UP);
+	t = capture(do_metrics, pair.side[0].eng);
 	assert_exposition(t);
 	expect(t, "vtid_peer_child_rekeys_total{peer=\"B\"} 1\n");
 	expect(t, "vtid_peer_ike_rekeys_total{peer=\"B\"} 1\n");
 	free(t);
-	assert_int_equal(ike_peer_rekey(sides[0].eng, "C", false), -1);
+	assert_int_equal(ike_peer_rekey(pair.side[0].eng, "C", false), -1);
 }
 
 static void
 test_down(void **state)
 {
 	char *t;
-	struct list_args a = { sides[0].eng, false, NULL };
+	struct list_args a = { pair.side[0].eng, false, NULL };
 
-	assert_int_equal(ike_peer_down(sides[0].eng, "B"), 0);
-	pump();
-	assert_int_equal(ike_peer_state(sides[0].eng, "B"), IKE_PEER_DOWN);
-	assert_int_equal(ike_peer_state(sides[1].eng, "A"), IKE_PEER_DOWN);
-	assert_int_equal(sides[0].sas, 0);
-	assert_int_equal(sides[1].sas, 0);
-	t = capture(do_metrics, sides[0].eng);
+	assert_int_equal(ike_peer_down(pair.side[0].eng, "B"), 0);
+	ep_pump(&pair);
+	assert_int_equal(ike_peer_state(pair.side[0].eng, "B"), IKE_PEER_DOWN);
+	assert_int_equal(ike_peer_state(pair.side[1].eng, "A"), IKE_PEER_DOWN);
+	assert_int_equal(pair.side[0].sas, 0);
+	assert_int_equal(pair.side[1].sas, 0);
+	t = capture(do_metrics, pair.side[0].eng);
 	assert_exposition(t);
 	expect(t, "vtid_peer_up{peer=\"B\"} 0\n");
 	expect(t, "vtid_peer_ike_sas{peer=\"B\"} 0\n");
@@ -640,9 +466,9 @@ test_down(void **state)
 	expect(t, "last error: taken down by the operator");
 	free(t);
 	/* And up again. */
-	assert_int_equal(ike_peer_initiate(sides[0].eng, "B"), 0);
-	pump();
-	assert_int_equal(ike_peer_state(sides[0].eng, "B"), IKE_PEER_UP);
+	assert_int_equal(ike_peer_initiate(pair.side[0].eng, "B"), 0);
+	ep_pump(&pair);
+	assert_int_equal(ike_peer_state(pair.side[0].eng, "B"), IKE_PEER_UP);
 }
 
 static void
