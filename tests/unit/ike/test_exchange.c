@@ -532,6 +532,61 @@ test_rekey_ike_collision(void **state)
 	    "pair kept, SPIs cross\n");
 }
 
+/* The kernel's soft EXPIRE on the CHILD SA (its lifetime, as a safety
+ * net behind the engine's timers) starts a rekey at once. */
+static void
+test_expire_soft(void **state)
+{
+	uint32_t in, out;
+
+	add_default();
+	assert_true(ep_run_until(&pair, 1, both_up, NULL));
+	in = ep_ksa_only(A, false)->spi;
+	out = ep_ksa_only(A, true)->spi;
+	ike_kernel_expire(A->eng, 7, in, false);
+	ep_run(&pair, 0.5);
+	assert_tunnel();
+	assert_int_not_equal(ep_ksa_only(A, false)->spi, in);
+	assert_int_not_equal(ep_ksa_only(A, true)->spi, out);
+	printf("soft EXPIRE on %08x_i: rekeyed, now %08x_i %08x_o\n", in,
+	    ep_ksa_only(A, false)->spi, ep_ksa_only(A, true)->spi);
+}
+
+/* A hard EXPIRE means the kernel removed the SA: the tunnel is broken,
+ * the IKE SA is deleted (the peer's SAs go too) and, with DPD action
+ * restart, negotiated again. An EXPIRE for an SPI that is not ours
+ * (another peer's mark, a reserved SPI) changes nothing. */
+static void
+test_expire_hard(void **state)
+{
+	struct ike_peer_conf pa, pb;
+	uint32_t out;
+
+	conf(&pa, 0, IKE_START_START);
+	conf(&pb, 1, IKE_START_ADD);
+	pa.dpd_action = IKE_DPD_RESTART;
+	pa.retry_base = 0.05;
+	add(&pa, &pb);
+	assert_true(ep_run_until(&pair, 1, both_up, NULL));
+	out = ep_ksa_only(A, true)->spi;
+	ike_kernel_expire(A->eng, 8, out, true);
+	ike_kernel_expire(A->eng, 7, 0xc0ffee00, true);
+	ep_pump(&pair);
+	assert_int_equal(ep_ksa_only(A, true)->spi, out);
+	/* As the kernel does: the SA is gone when the hard EXPIRE comes. */
+	for (size_t i = 0; i < A->n_ksa; i++)
+		if (A->ksa[i].live && A->ksa[i].spi == out)
+			A->ksa[i].live = false;
+	A->sa_dels++;
+	ike_kernel_expire(A->eng, 7, out, true);
+	ep_run(&pair, 0.5);
+	assert_tunnel();
+	assert_int_not_equal(ep_ksa_only(A, true)->spi, out);
+	printf("hard EXPIRE on %08x_o: IKE SA deleted, renegotiated, now "
+	    "%08x_o; EXPIREs not ours ignored\n", out,
+	    ep_ksa_only(A, true)->spi);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -550,6 +605,8 @@ main(void)
 		T(test_crossing),
 		T(test_rekey_child_collision),
 		T(test_rekey_ike_collision),
+		T(test_expire_soft),
+		T(test_expire_hard),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
