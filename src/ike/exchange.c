@@ -623,10 +623,14 @@ initial_contact(struct ike_sa *sa)
 
 	for (o = sa->eng->sas; o != NULL; o = next) {
 		next = o->next;
-		/* Only SAs from before this one began: one that came up
-		 * meanwhile is a crossing, not a leftover (2.8.1 decides). */
+		/* A peer that sends INITIAL_CONTACT holds no SA it initiated
+		 * itself: those we hold are leftovers (one it gave up on, or
+		 * from before its restart). Of ours, only those from before
+		 * this one began: one that came up meanwhile is a crossing,
+		 * not a leftover (2.8.1 decides). */
 		if (o != sa && o->peer == sa->peer &&
-		    o->state == SA_ESTABLISHED && o->established < sa->created) {
+		    o->state == SA_ESTABLISHED && !o->replaced &&
+		    (!o->initiator || o->established < sa->created)) {
 			if (o->peer->sa == o)
 				o->peer->sa = sa;
 			ike_sa_destroy(o, "peer restarted (INITIAL_CONTACT), "

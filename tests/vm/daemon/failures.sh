@@ -21,10 +21,10 @@ no_state() {	# no SA in either namespace, no policy (start/add peers)
 }
 run_case() {	# run_case WHAT PATTERN-A PATTERN-B
 	start b
-	wait_for 20 "b ready" grep -q 'vtid started' "$W/b.log"
+	wait_for 40 "b ready" grep -q 'vtid started' "$W/b.log"
 	start a
-	wait_for 15 "$1: a logs '$2'" grep -q "$2" "$W/a.log"
-	wait_for 5 "$1: b logs '$3'" grep -q "$3" "$W/b.log"
+	wait_for 45 "$1: a logs '$2'" grep -q "$2" "$W/a.log"
+	wait_for 15 "$1: b logs '$3'" grep -q "$3" "$W/b.log"
 	sleep 0.5
 	no_state "$1"
 	ok "$1: a: $(grep -m1 "$2" "$W/a.log")"

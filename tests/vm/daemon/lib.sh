@@ -65,7 +65,8 @@ conf() {
 	{
 		echo "control_socket = \"$W/${f##*/}.sock\";"
 		echo "log_level = \"debug\";"
-		echo "retransmit = { timeout = 1.0; tries = 3; };"
+		# Patient enough for a loaded TCG guest, short enough for tests.
+		echo "retransmit = { timeout = 2.0; base = 1.8; tries = 4; };"
 		echo "peers = ( { $* } );"
 	} > "$f"
 	chmod 600 "$f"

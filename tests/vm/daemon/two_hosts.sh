@@ -31,11 +31,11 @@ conf b "name = \"A\"; local = \"2001:db8:1::2\"; remote = \"2001:db8:1::1\";
     vti = { name = \"vti9\"; addresses = [ \"10.9.0.2/30\" ]; };"
 
 start b
-wait_for 20 "b ready" grep -q 'vtid started' "$W/b.log"
+wait_for 40 "b ready" grep -q 'vtid started' "$W/b.log"
 t0=$(date +%s.%N)
 start a
-wait_for 30 "both CHILD SAs installed on a" sh -c "[ \$(ip netns exec vt-a $VTICTL -s $W/a.conf.sock status | grep -c INSTALLED) = 2 ]"
-wait_for 10 "both CHILD SAs installed on b" sh -c "[ \$(ip netns exec vt-b $VTICTL -s $W/b.conf.sock status | grep -c INSTALLED) = 2 ]"
+wait_for 90 "both CHILD SAs installed on a" sh -c "[ \$(ip netns exec vt-a $VTICTL -s $W/a.conf.sock status | grep -c INSTALLED) = 2 ]"
+wait_for 30 "both CHILD SAs installed on b" sh -c "[ \$(ip netns exec vt-b $VTICTL -s $W/b.conf.sock status | grep -c INSTALLED) = 2 ]"
 ok "both tunnels up in $(awk "BEGIN { printf \"%.2f\", $(date +%s.%N) - $t0 }") s"
 ctl a status
 ctl b status
@@ -73,7 +73,7 @@ grep -q 'vtid stopped' "$W/a.log" || fail "a did not log its stop"
 	fail "a left $(xfrm_count vt-a state) SAs and $(xfrm_count vt-a policy) policies"
 ip -n vt-a-priv link show vti7 >/dev/null 2>&1 && fail "a left vti7 behind"
 ok "a stopped: no SA, policy or VTI left"
-wait_for 5 "b removes its SAs after a's DELETE" sh -c "[ \$(ip -n vt-b xfrm state | grep -c '^src') = 0 ]"
+wait_for 15 "b removes its SAs after a's DELETE" sh -c "[ \$(ip -n vt-b xfrm state | grep -c '^src') = 0 ]"
 grep -q 'IKE SA deleted by peer' "$W/b.log" || fail "b did not log the DELETE"
 ok "b removed its SAs on a's DELETE: $(grep -c 'IKE SA deleted by peer' "$W/b.log") IKE SAs"
 stop b

@@ -21,13 +21,13 @@ conf b "name = \"A\"; local = \"2001:db8:1::2\"; remote = \"2001:db8:1::1\"; $p
 crossed=0
 for r in $(seq "$ROUNDS"); do
 	start a; start b
-	wait_for 20 "round $r: a ready" grep -q 'vtid started' "$W/a.log"
-	wait_for 20 "round $r: b ready" grep -q 'vtid started' "$W/b.log"
+	wait_for 40 "round $r: a ready" grep -q 'vtid started' "$W/a.log"
+	wait_for 40 "round $r: b ready" grep -q 'vtid started' "$W/b.log"
 	t0=$(date +%s.%N)
 	ip netns exec vt-a-priv ping -6 -c 8 -W 1 2001:db8:ff::1 > "$W/pa" 2>&1 & pa=$!
 	ip netns exec vt-b-priv ping -6 -c 8 -W 1 2001:db8:ff:: > "$W/pb" 2>&1 & pb=$!
-	wait_for 30 "round $r: tunnel up" installed a
-	wait_for 10 "round $r: tunnel up on b" installed b
+	wait_for 90 "round $r: tunnel up" installed a
+	wait_for 30 "round $r: tunnel up on b" installed b
 	up=$(awk "BEGIN { printf \"%.2f\", $(date +%s.%N) - $t0 }")
 	wait $pa $pb || true
 	sleep 2		# let a duplicate's DELETE settle

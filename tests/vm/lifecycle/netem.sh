@@ -24,7 +24,7 @@ for n in a b; do
 	sed -i 's/retransmit = .*/retransmit = { timeout = 0.5; base = 1.5; limit = 4.0; tries = 8; };/' "$W/$n.conf"
 done
 start b
-wait_for 20 "b ready" grep -q 'vtid started' "$W/b.log"
+wait_for 40 "b ready" grep -q 'vtid started' "$W/b.log"
 t0=$(date +%s.%N)
 start a
 wait_for 60 "tunnel up despite 20% loss" installed a

@@ -22,9 +22,9 @@ conf b "name = \"A\"; local = \"2001:db8:1::2\"; remote = \"2001:db8:1::1\";
     start = \"add\"; $life vti = { name = \"vti7\"; netns = \"vt-b-priv\";
     addresses = [ \"2001:db8:ff::1/127\" ]; };"
 start b
-wait_for 20 "b ready" grep -q 'vtid started' "$W/b.log"
+wait_for 40 "b ready" grep -q 'vtid started' "$W/b.log"
 start a
-wait_for 30 "tunnel up" installed a
+wait_for 90 "tunnel up" installed a
 ok "tunnel up"
 
 count=$((RATE * SECS))

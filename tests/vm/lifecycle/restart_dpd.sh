@@ -23,10 +23,10 @@ conf a "name = \"B\"; local = \"2001:db8:1::1\"; remote = \"2001:db8:1::2\"; $p
 conf b "name = \"A\"; local = \"2001:db8:1::2\"; remote = \"2001:db8:1::1\"; $p
     vti = { name = \"vti7\"; netns = \"vt-b-priv\"; addresses = [ \"2001:db8:ff::1/127\" ]; };"
 start b
-wait_for 20 "b ready" grep -q 'vtid started' "$W/b.log"
+wait_for 40 "b ready" grep -q 'vtid started' "$W/b.log"
 start a
-wait_for 30 "tunnel up" installed a
-wait_for 10 "tunnel up on b" installed b
+wait_for 90 "tunnel up" installed a
+wait_for 30 "tunnel up on b" installed b
 ip netns exec vt-a-priv ping -6 -c 2 -W 2 2001:db8:ff::1 >/dev/null || fail "no ping"
 ok "tunnel up"
 
