@@ -689,6 +689,16 @@ def report(results, labs, reps, out):
              lambda r: r["vti_wall"], ".2f", min),
             ("threads (responder)", lambda r: r["threads_r"], ".0f", max),
         ])
+        spread = [best(x, lambda r: r["cpu_r"] + r["cpu_i"], max) /
+                  best(x, lambda r: r["cpu_r"] + r["cpu_i"], min)
+                  if x else NAN for x in (v, c)]
+        if reps > 1:
+            w("  %-40s %11s %11s" % ("CPU spread between runs (max/min)",
+                                     fmt(spread[0], ".2f"),
+                                     fmt(spread[1], ".2f")))
+            if max(x for x in spread + [0] if x == x) > 1.2:
+                w("  (runs differ by more than 20%: the machine was busy, "
+                  "the figures are less reliable)")
         a, b = got["setups per CPU second, both sides"]
         aims.append((n, "setups per CPU second", ratio(a, b), ">= 2.00",
                      ratio(a, b) >= 2))

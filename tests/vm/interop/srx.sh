@@ -143,11 +143,22 @@ narrowed() {
 	ping_through io-v-priv "$C_IN6"
 	ping_through io-c-priv "$V_IN6"
 	ok "IPv6 inner flows both ways"
-	out=$(ip netns exec io-v-priv ping -c 2 -i 0.2 -W 1 "$C_IN4" 2>&1 || true)
+	# IPv4 was not negotiated: vtid must not send it into the ::/0 SA
+	# (RFC 4301 5.2: the peer drops what its selectors do not cover).
+	local p0 p1 s0 s1
+	p0=$(vtid_out_packets)
+	s0=$(ip netns exec io-c cat /proc/net/xfrm_stat)
+	out=$(ip netns exec io-v-priv ping -c 3 -i 0.2 -W 1 "$C_IN4" 2>&1 || true)
+	p1=$(vtid_out_packets)
+	s1=$(ip netns exec io-c cat /proc/net/xfrm_stat)
 	echo "$out" | grep -q ' 0 received' || fail "IPv4 went through an IPv6-only CHILD SA: $(echo "$out" | grep transmitted)"
-	[ "$(ip -n io-v xfrm policy | grep -c 'src 0.0.0.0/0')" = 0 ] ||
-		note "vtid keeps IPv4 policies without an IPv4 CHILD SA: $(ip -n io-v xfrm policy | grep -c 'src 0.0.0.0/0')"
-	ok "IPv4 inner is not carried (not negotiated)"
+	note "vtid's IPv4 policies with an IPv6-only CHILD SA: $(ip -n io-v xfrm policy | grep -A2 'src 0.0.0.0/0 dst 0.0.0.0/0' | grep -c 'dir ') (dir out/in/fwd)"
+	[ "$p1" = "$p0" ] || fail "vtid encrypted IPv4 into the ::/0-only CHILD SA: its outbound SA went from $p0 to $p1 packets on 3 IPv4 pings; charon's kernel: $(diff <(echo "$s0") <(echo "$s1") | sed -n 's/^> //p' | tr -s ' \t' ' ' | tr '\n' ';')"
+	ok "IPv4 inner is not carried (not negotiated): vtid's outbound SA stayed at $p0 packets"
+}
+# vtid_out_packets: packets of vtid's outbound ESP SA (vtictl status).
+vtid_out_packets() {
+	ctl status | sed -n 's/.*, out [0-9]* bytes \([0-9]*\) packets.*/\1/p' | head -1
 }
 
 phase srx-on-traffic on_traffic
