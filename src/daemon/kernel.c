@@ -137,14 +137,16 @@ static const uint8_t policy_dirs[] = {
 	XFRM_POLICY_OUT, XFRM_POLICY_IN, XFRM_POLICY_FWD
 };
 
-/* out/in/fwd for ::/0 and 0.0.0.0/0 with the peer's mark; the template's
- * reqid equals the SAs' (a template with another reqid matches no SA). */
+/* out/in/fwd for ::/0 (v6) and 0.0.0.0/0 (v4) with the peer's mark, and
+ * none for a family not wanted; the template's reqid equals the SAs' (a
+ * template with another reqid matches no SA). */
 static int
 policies_set(struct kernel *k, const char *name,
     const struct sockaddr_storage *local, const struct sockaddr_storage *remote,
-    uint32_t mark, uint32_t reqid, bool add)
+    uint32_t mark, uint32_t reqid, bool v4, bool v6)
 {
 	static const uint16_t families[] = { AF_INET6, AF_INET };
+	const bool want[] = { v6, v4 };
 	struct xfrm_policy p;
 	size_t f, d;
 	int rc, ret = 0;
@@ -153,9 +155,9 @@ policies_set(struct kernel *k, const char *name,
 		for (d = 0; d < 3; d++) {
 			policy_fill(&p, policy_dirs[d], families[f], local,
 			    remote, mark, reqid);
-			rc = add ? xfrm_policy_update(&k->xfrm, &p) :
+			rc = want[f] ? xfrm_policy_update(&k->xfrm, &p) :
 			    xfrm_policy_delete(&k->xfrm, &p);
-			if (rc != 0 && !(rc == -ENOENT && !add)) {
+			if (rc != 0 && !(rc == -ENOENT && !want[f])) {
 				log_msg(LOG_ERR, name, "%s",
 				    nl_sock_error(&k->xfrm));
 				ret = rc;
@@ -208,10 +210,10 @@ kernel_sa_del(void *ctx, const struct ike_peer_conf *pc,
 }
 
 static int
-kernel_policies(void *ctx, const struct ike_peer_conf *pc, bool install)
+kernel_policies(void *ctx, const struct ike_peer_conf *pc, bool v4, bool v6)
 {
 	return policies_set(ctx, pc->name, &pc->local, &pc->remote, pc->mark,
-	    pc->reqid, install);
+	    pc->reqid, v4, v6);
 }
 
 static int
@@ -335,7 +337,7 @@ kernel_peer_up(struct kernel *k, const struct config_peer *p)
 	    v.netns != NULL ? v.netns : "", p->mark);
 	if (p->start == CONFIG_START_ROUTE)
 		return policies_set(k, p->name, &p->local, &p->remote, p->mark,
-		    p->reqid, true);
+		    p->reqid, true, true);
 	return 0;
 }
 
@@ -345,7 +347,7 @@ kernel_peer_down(struct kernel *k, const struct config_peer *p)
 	int rc;
 
 	policies_set(k, p->name, &p->local, &p->remote, p->mark, p->reqid,
-	    false);
+	    false, false);
 	rc = vti_link_delete(&k->rtnl, p->vti.netns[0] != '\0' ?
 	    p->vti.netns : NULL, p->vti.name);
 	if (rc != 0 && rc != -ENODEV)

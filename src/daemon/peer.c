@@ -16,6 +16,9 @@
  * the peer answered our DELETE (by then it sends on the new SA; this
  * covers what was in flight). */
 #define VTID_DRAIN_S		2.0
+/* Long enough for a peer that resolves crossings its own way to send its
+ * DELETE, even after a retransmission or two. */
+#define VTID_SETTLE_S		10.0
 
 static enum ike_start
 start_of(enum config_start s)
@@ -108,6 +111,7 @@ vtid_peer_conf(const struct vtid_config *c, const struct config_peer *p,
 	pc->dpd_timeout = p->dpd.timeout;
 	pc->dpd_action = dpd_of(p->dpd.action);
 	pc->drain = VTID_DRAIN_S;
+	pc->settle = VTID_SETTLE_S;
 	pc->replay_window = KERNEL_REPLAY_WINDOW;
 	return 0;
 }

@@ -1,8 +1,8 @@
 /* CHILD SAs in the kernel: KEYMAT (RFC 7296 2.17) to a pair of SAs, the
  * outbound SA held back when the peer is not ready for it yet, removal
  * with the traffic counted into the peer's totals, and the peer's
- * policies, which live as long as it has a CHILD SA (or for ever, as
- * traps, for route peers). */
+ * policies, which follow the families its CHILD SAs carry (and stay, as
+ * traps, for route peers without one). */
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,15 +173,12 @@ ike_child_make(struct ike_sa *sa, struct ike_child *c,
 			goto fail;
 		c->out_on = true;
 	}
-	if (!peer->policies_on) {
-		if (eng->ops.policies(eng->ops.ctx, conf, true) != 0)
-			goto fail;
-		peer->policies_on = true;
-	}
 	c->installed = true;
 	c->suite = *suite;
 	c->family4 = v4;
 	c->family6 = v6;
+	if (ike_peer_policies_sync(peer) != 0)
+		goto fail;
 	c->established = ev_now(eng->loop);
 	ike_nonce_min(ni, ni_len, nr, nr_len, c->nonce_min, &c->nonce_min_len);
 	eng->stats.child_up++;
@@ -193,6 +190,8 @@ ike_child_make(struct ike_sa *sa, struct ike_child *c,
 	rc = 0;
 	goto done;
 fail:
+	if (c->out_on)
+		eng->ops.sa_del(eng->ops.ctx, conf, &out.dst, spi_out);
 	if (c->in_on)
 		eng->ops.sa_del(eng->ops.ctx, conf, &in.dst, spi_in);
 	held_free(c);
@@ -289,30 +288,41 @@ ike_child_move(struct ike_child *to, struct ike_child *from)
 	memset(from, 0, sizeof(*from));
 }
 
-static bool
-peer_has_child(const struct ike_peer *peer)
+static uint8_t
+child_families(const struct ike_child *c)
 {
-	const struct ike_sa *sa;
-
-	for (sa = peer->eng->sas; sa != NULL; sa = sa->next)
-		if (sa->peer == peer && (sa->child.installed ||
-		    sa->old.installed || sa->peer_new.installed))
-			return true;
-	return false;
+	if (!c->installed)
+		return 0;
+	return (uint8_t)((c->family4 ? IKE_POL_V4 : 0) |
+	    (c->family6 ? IKE_POL_V6 : 0));
 }
 
-void
-ike_peer_policies_check(struct ike_peer *peer)
+/* A family the CHILD SAs do not carry (the peer narrowed to one, RFC 7296
+ * 2.9) gets no policy: the VTI drops it, where with a policy the kernel
+ * would send it into the SA for the peer to drop (RFC 4301 5.2). */
+int
+ike_peer_policies_sync(struct ike_peer *peer)
 {
 	struct ike_engine *eng = peer->eng;
+	const struct ike_sa *sa;
+	uint8_t want = 0;
 
-	/* Route peers keep them: they are the traps that bring the tunnel
-	 * back on the next packet. */
-	if (!peer->policies_on || peer->conf.start == IKE_START_ROUTE ||
-	    peer_has_child(peer))
-		return;
-	eng->ops.policies(eng->ops.ctx, &peer->conf, false);
-	peer->policies_on = false;
+	for (sa = eng->sas; sa != NULL; sa = sa->next)
+		if (sa->peer == peer)
+			want |= child_families(&sa->child) |
+			    child_families(&sa->old) |
+			    child_families(&sa->peer_new);
+	/* Route peers keep both as the traps that bring the tunnel back on
+	 * the next packet. */
+	if (want == 0 && peer->conf.start == IKE_START_ROUTE)
+		want = IKE_POL_V4 | IKE_POL_V6;
+	if (want == peer->pol)
+		return 0;
+	if (eng->ops.policies(eng->ops.ctx, &peer->conf,
+	    (want & IKE_POL_V4) != 0, (want & IKE_POL_V6) != 0) != 0)
+		return -1;
+	peer->pol = want;
+	return 0;
 }
 
 /* Every CHILD SA of the IKE SA goes (the IKE SA is going). */
@@ -323,5 +333,5 @@ ike_child_remove(struct ike_sa *sa)
 	ike_child_drop(sa, &sa->old);
 	ike_child_drop(sa, &sa->peer_new);
 	ev_timer_stop(sa->eng->loop, &sa->drain_timer);
-	ike_peer_policies_check(sa->peer);
+	ike_peer_policies_sync(sa->peer);
 }

@@ -20,6 +20,8 @@ static void	 sa_ike_rekey_cb(struct ev_loop *, ev_timer *, int);
 static void	 sa_drain_cb(struct ev_loop *, ev_timer *, int);
 static void	 sa_dpd_cb(struct ev_loop *, ev_timer *, int);
 static void	 sa_kick_cb(struct ev_loop *, ev_timer *, int);
+static void	 sa_settle_cb(struct ev_loop *, ev_timer *, int);
+static void	 timer_in(struct ike_sa *, ev_timer *, double);
 static void	 input_request(struct ike_sa *, const struct ike_hdr *,
 		    const struct ike_msg *);
 static struct ike_peer *peer_find(struct ike_engine *, const char *);
@@ -206,6 +208,8 @@ sa_alloc(struct ike_engine *eng, struct ike_peer *peer, bool init,
 	sa->dpd_timer.data = sa;
 	ev_timer_init(&sa->kick_timer, sa_kick_cb, 0, 0);
 	sa->kick_timer.data = sa;
+	ev_timer_init(&sa->settle_timer, sa_settle_cb, 0, 0);
+	sa->settle_timer.data = sa;
 	sa->last_rx = sa->created;
 	sa->next = eng->sas;
 	eng->sas = sa;
@@ -285,6 +289,7 @@ ike_sa_destroy(struct ike_sa *sa, const char *reason)
 	ev_timer_stop(eng->loop, &sa->drain_timer);
 	ev_timer_stop(eng->loop, &sa->dpd_timer);
 	ev_timer_stop(eng->loop, &sa->kick_timer);
+	ev_timer_stop(eng->loop, &sa->settle_timer);
 	for (o = eng->sas; o != NULL; o = o->next)
 		if (o->rekey_sibling == sa)
 			o->rekey_sibling = NULL;
@@ -356,34 +361,68 @@ ike_sa_established(struct ike_sa *sa)
 	    sizeof(suite)));
 }
 
-/* Both ends initiated at once (route peers, traffic from both sides):
- * two IKE SAs. As for colliding rekeys (RFC 7296 2.8.1), the one with the
- * lowest nonce goes, deleted by its initiator; both ends reach the same
- * verdict from the same four nonces, so exactly one pair survives. */
+/* Another established IKE SA of sa's peer made by a separate initiation
+ * (not a rekey): the two crossed. */
+static struct ike_sa *
+crossing_other(struct ike_sa *sa)
+{
+	struct ike_sa *o;
+
+	if (sa->state != SA_ESTABLISHED || sa->replaced || sa->from_rekey)
+		return NULL;
+	for (o = sa->eng->sas; o != NULL; o = o->next)
+		if (o != sa && o->peer == sa->peer &&
+		    o->state == SA_ESTABLISHED && !o->replaced &&
+		    !o->from_rekey)
+			return o;
+	return NULL;
+}
+
+static struct ike_sa *
+crossing_loser(struct ike_sa *a, struct ike_sa *b)
+{
+	return ike_nonce_cmp(a->nonce_min, a->nonce_min_len, b->nonce_min,
+	    b->nonce_min_len) < 0 ? a : b;
+}
+
+/* Both ends initiated at once (route peers, traffic from both sides): two
+ * IKE SAs, each with its CHILD SA, both carrying traffic. Nothing is
+ * deleted yet: a peer with a rule of its own (charon's uniqueids keeps the
+ * newest) deletes one within a round trip and we keep the other. If both
+ * are still up after conf.settle, the lowest nonce goes, as for colliding
+ * rekeys (RFC 7296 2.8.1), deleted by its initiator, so two vtids reach
+ * the same verdict; after a second wait the responder deletes it too. */
 void
 ike_sa_resolve_crossing(struct ike_sa *sa)
 {
-	struct ike_sa *o, *loser;
+	struct ike_sa *o;
 
-	for (o = sa->eng->sas; o != NULL; o = o->next) {
-		if (o == sa || o->peer != sa->peer ||
-		    o->state != SA_ESTABLISHED || o->replaced ||
-		    o->from_rekey || sa->from_rekey)
-			continue;
-		loser = ike_nonce_cmp(o->nonce_min, o->nonce_min_len,
-		    sa->nonce_min, sa->nonce_min_len) < 0 ? o : sa;
-		sa->peer->sa = loser == sa ? o : sa;
-		if (!loser->initiator) {
-			log_msg(LOG_INFO, loser->logp, "duplicate IKE SA "
-			    "(both ends initiated), the peer deletes it");
-			continue;
-		}
-		log_msg(LOG_INFO, loser->logp, "duplicate IKE SA (both ends "
-		    "initiated), deleting it");
-		ike_sa_delete(loser);
-		if (loser == sa)
-			return;
+	if ((o = crossing_other(sa)) == NULL)
+		return;
+	sa->peer->sa = crossing_loser(sa, o) == sa ? o : sa;
+	log_msg(LOG_INFO, sa->logp, "duplicate IKE SA (both ends initiated) "
+	    "beside #%u, deciding in %.0f s", o->serial, sa->peer->conf.settle);
+	sa->settle_last = false;
+	timer_in(sa, &sa->settle_timer, sa->peer->conf.settle);
+}
+
+static void
+sa_settle_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct ike_sa *sa = t->data, *o, *loser;
+
+	if ((o = crossing_other(sa)) == NULL)
+		return;		/* the peer deleted one */
+	loser = crossing_loser(sa, o);
+	if (!loser->initiator && !sa->settle_last) {
+		sa->settle_last = true;
+		timer_in(sa, &sa->settle_timer, sa->peer->conf.settle);
+		return;
 	}
+	log_msg(LOG_INFO, loser->logp, "duplicate IKE SA (both ends "
+	    "initiated), deleting it%s", loser->initiator ? "" :
+	    ": the peer kept both");
+	ike_sa_delete(loser);
 }
 
 void
@@ -714,7 +753,7 @@ sa_drain_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	struct ike_sa *sa = t->data;
 
 	ike_child_drop(sa, &sa->old);
-	ike_peer_policies_check(sa->peer);
+	ike_peer_policies_sync(sa->peer);
 }
 
 /* RFC 7296 2.4: a liveness check only when the peer has been silent,
@@ -923,6 +962,9 @@ ike_peer_add(struct ike_engine *eng, const struct ike_peer_conf *conf)
 		return -1;
 	peer->eng = eng;
 	peer->conf = *conf;
+	/* The caller made a route peer's traps with its VTI. */
+	if (conf->start == IKE_START_ROUTE)
+		peer->pol = IKE_POL_V4 | IKE_POL_V6;
 	if (addr_port(&peer->conf.remote) == 0)
 		addr_set_port(&peer->conf.remote, IKE_PORT);
 	ev_timer_init(&peer->retry, peer_retry_cb, 0, 0);

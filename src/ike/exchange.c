@@ -932,7 +932,7 @@ ike_info_request(struct ike_sa *sa, const struct ike_msg *m)
 	if (n > 0)
 		ike_msg_encode_delete(&o.e, IKE_PROTO_ESP, ours, n);
 	ike_out_send(sa, &o);
-	ike_peer_policies_check(peer);
+	ike_peer_policies_sync(peer);
 	if (closed && sa->state == SA_ESTABLISHED && !sa->child.installed) {
 		/* A tunnel without its CHILD SA: take the IKE SA down too;
 		 * the start/route logic brings the whole tunnel back. */

@@ -74,6 +74,9 @@ struct ike_peer_conf {
 	/* How long a rekeyed CHILD SA's inbound SA still accepts packets
 	 * sent before the peer switched (make-before-break). */
 	double		 drain;
+	/* How long two IKE SAs from crossing initiations may both live
+	 * before the nonce rule picks one (see ike_sa_resolve_crossing). */
+	double		 settle;
 	uint32_t	 replay_window;
 };
 
@@ -113,9 +116,10 @@ struct ike_ops {
 	/* Absent already is not an error. */
 	void	(*sa_del)(void *ctx, const struct ike_peer_conf *,
 		    const struct sockaddr_storage *dst, uint32_t spi);
-	/* The peer's marked out/in/fwd policies for ::/0 and 0.0.0.0/0. */
+	/* The peer's marked out/in/fwd policies: for ::/0 when v6, for
+	 * 0.0.0.0/0 when v4, none for a family not wanted. */
 	int	(*policies)(void *ctx, const struct ike_peer_conf *,
-		    bool install);
+		    bool v4, bool v6);
 	/* Byte and packet counters of one SA. */
 	int	(*child_counters)(void *ctx, const struct ike_peer_conf *,
 		    const struct sockaddr_storage *dst, uint32_t spi,

@@ -117,6 +117,8 @@ struct ike_sa {
 	ev_timer	 drain_timer;	/* old.in_on goes */
 	ev_timer	 dpd_timer;
 	ev_timer	 kick_timer;
+	ev_timer	 settle_timer;	/* a crossing duplicate is decided */
+	bool		 settle_last;	/* second wait: delete it ourselves */
 	bool		 want_child_rekey, want_ike_rekey, want_dpd;
 	bool		 want_delete;
 	double		 last_rx;	/* last authenticated message */
@@ -130,7 +132,6 @@ struct ike_sa {
 	uint8_t		 rekey_ni[IKE_NONCE_MAX];
 	size_t		 rekey_ni_len;
 	struct ike_dh	 rekey_dh;
-	struct ike_proposal_list rekey_offer;
 	/* IKE rekey: the SA a collision's other exchange created. */
 	struct ike_sa	*rekey_sibling;
 	bool		 replaced;	/* rekeyed: children moved away */
@@ -146,7 +147,7 @@ struct ike_peer {
 	struct ike_sa	*sa;		/* the SA carrying (or making) the tunnel */
 	ev_timer	 retry;
 	unsigned int	 failures;	/* in a row, for the back-off */
-	bool		 policies_on;
+	uint8_t		 pol;		/* IKE_POL_V4 | IKE_POL_V6 in */
 	bool		 contacted;	/* INITIAL_CONTACT sent once per run */
 	char		 last_error[192];
 	struct log_ratelimit rl;
@@ -264,9 +265,11 @@ int		 ike_child_release_out(struct ike_sa *, struct ike_child *);
 void		 ike_child_drop(struct ike_sa *, struct ike_child *);
 void		 ike_child_drop_in(struct ike_sa *, struct ike_child *);
 void		 ike_child_drop_out(struct ike_sa *, struct ike_child *);
-/* The peer's policies go when it has no CHILD SA left (kept as traps
- * for route peers). */
-void		 ike_peer_policies_check(struct ike_peer *);
+#define IKE_POL_V4	0x01
+#define IKE_POL_V6	0x02
+/* The peer's policies follow its CHILD SAs: the families they carry, none
+ * when it has none, but both (the traps) for a route peer. */
+int		 ike_peer_policies_sync(struct ike_peer *);
 bool		 ike_child_has_spi(const struct ike_child *, uint32_t spi);
 void		 ike_child_move(struct ike_child *to, struct ike_child *from);
 int		 ike_nonce_cmp(const uint8_t *, size_t, const uint8_t *, size_t);

@@ -173,12 +173,14 @@ op_sa_del(void *ctx, const struct ike_peer_conf *pc,
 }
 
 static int
-op_policies(void *ctx, const struct ike_peer_conf *pc, bool install)
+op_policies(void *ctx, const struct ike_peer_conf *pc, bool v4, bool v6)
 {
 	struct ep_side *s = ctx;
 
 	s->policy_calls++;
-	s->policies += install ? 1 : -1;
+	s->policies = v4 || v6;
+	s->pol_v4 = v4;
+	s->pol_v6 = v6;
 	return 0;
 }
 
@@ -291,6 +293,7 @@ ep_peer_conf(struct ike_peer_conf *pc, const char *name, const char *local,
 	pc->dpd_timeout = 150;
 	pc->dpd_action = IKE_DPD_RESTART;
 	pc->drain = 5;
+	pc->settle = 10;
 }
 
 /* One queued datagram to its engine; false when none. */

@@ -57,7 +57,8 @@ struct ep_side {
 	unsigned	 sas;		/* kernel SAs installed (net) */
 	unsigned	 sa_adds, sa_dels, spi_allocs;
 	unsigned	 sa_updates;	/* sa_adds filling a reserved SPI */
-	int		 policies;	/* installs - removals */
+	int		 policies;	/* 1 while any is in */
+	bool		 pol_v4, pol_v6;	/* the families in */
 	unsigned	 policy_calls;
 	struct ep_ksa	 ksa[EP_KSA_MAX];
 	size_t		 n_ksa;

@@ -22,6 +22,7 @@
 #include "ike/ike.h"
 #include "ike/ikev2.h"
 #include "ike/report.h"
+#include "ike/sa.h"
 #include "engine_pair.h"
 
 static struct engine_pair pair;
@@ -45,6 +46,7 @@ conf(struct ike_peer_conf *pc, int i, enum ike_start start)
 	pc->retransmit_limit = 4 * rto;
 	pc->retransmit_tries = 5;
 	pc->drain = 0.1;
+	pc->settle = 0.2;
 }
 
 static const char *
@@ -277,6 +279,7 @@ test_happy(void **state)
 	assert_tunnel();
 	assert_int_equal(A->policies, 1);
 	assert_int_equal(B->policies, 1);
+	assert_true(A->pol_v4 && A->pol_v6 && B->pol_v4 && B->pol_v6);
 	printf("happy path: IKE and CHILD SA up both sides, SPIs cross, "
 	    "kernel keys A out == B in and B out == A in, policies in\n");
 }
@@ -479,6 +482,45 @@ test_crossing(void **state)
 	    "left each side, SPIs crossing\n");
 }
 
+/* The IKE SA of side s the nonce rule keeps (its peer's current one). */
+static struct ike_sa *
+current_sa(const struct ep_side *s)
+{
+	assert_non_null(s->eng->peers);
+	return s->eng->peers->sa;
+}
+
+/* Crossing initiations against a peer that decides its own way: charon
+ * (uniqueids) deletes the older of its two IKE SAs, which may be the one
+ * the nonce rule would keep. A must keep the survivor, not delete it too,
+ * and must not start over. */
+static void
+test_crossing_peer_decides(void **state)
+{
+	struct ike_peer_conf pa, pb;
+	struct ike_sa *keep;
+	uint32_t serial;
+
+	conf(&pa, 0, IKE_START_START);
+	conf(&pb, 1, IKE_START_START);
+	pa.settle = pb.settle = 2;
+	add(&pa, &pb);
+	ep_run(&pair, 0.3);
+	assert_int_equal(ike_sas(0), 2);
+	assert_int_equal(ike_sas(1), 2);
+	/* B as charon: delete the SA the nonce rule keeps. */
+	keep = current_sa(B);
+	serial = current_sa(A)->serial;
+	ike_sa_delete(keep);
+	ep_run(&pair, 2.5);
+	assert_tunnel();
+	assert_int_not_equal(current_sa(A)->serial, serial);
+	assert_int_equal(count_sent(A, IKE_SA_INIT, false), 1);
+	assert_int_equal(count_sent(B, IKE_SA_INIT, false), 1);
+	printf("crossing, the peer deleted the SA the nonce rule keeps: A "
+	    "kept the other one, no new IKE_SA_INIT\n");
+}
+
 static void
 rekey_both(bool ike)
 {
@@ -603,6 +645,7 @@ main(void)
 		T(test_corrupt_auth),
 		T(test_delete),
 		T(test_crossing),
+		T(test_crossing_peer_decides),
 		T(test_rekey_child_collision),
 		T(test_rekey_ike_collision),
 		T(test_expire_soft),
