@@ -51,7 +51,8 @@ gave_up() {
 }
 # back_up WHAT OLD-IN OLD-OUT: after healing, one fresh tunnel.
 back_up() {
-	local t0=$(date +%s.%N)
+	local t0
+	t0=$(date +%s.%N)
 	heal_path
 	wait_for 40 "$1: tunnel back with one IKE and one CHILD SA each side (vtid $(vtid_ike_up)/$(vtid_children), charon $(charon_ike_up)/$(charon_children))" one_each
 	check_spis

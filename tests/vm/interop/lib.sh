@@ -146,7 +146,8 @@ reset_all() {
 cleanup() {
 	reset_all
 	if [ -n "${VTID_IO_LOGS:-}" ] && [ -d "$VTID_IO_LOGS" ]; then
-		local d=$VTID_IO_LOGS/$(basename "$0" .sh)
+		local d
+		d=$VTID_IO_LOGS/$(basename "$0" .sh)
 		mkdir -p "$d"
 		cp "$W"/*.log "$W"/*.conf "$d"/ 2>/dev/null || true
 	fi
@@ -279,8 +280,8 @@ vtid_spis() {
 charon_conf() {
 	local keys=(left leftsubnet right rightsubnet authby mark keyingtries
 	    auto dpdaction keyexchange ike esp mobike) kv k
-	declare -A c=([left]=$C_ADDR [leftsubnet]=::/0,0.0.0.0/0 [right]=$V_ADDR
-	    [rightsubnet]=::/0,0.0.0.0/0 [authby]=psk [mark]=$MARK
+	declare -A c=([left]=$C_ADDR [leftsubnet]="::/0,0.0.0.0/0" [right]=$V_ADDR
+	    [rightsubnet]="::/0,0.0.0.0/0" [authby]=psk [mark]=$MARK
 	    [keyingtries]=%forever [auto]=route [dpdaction]=restart
 	    [keyexchange]=ikev2 [ike]="$SEED_SUITE!" [esp]="$SEED_SUITE!"
 	    [mobike]=no)
@@ -306,6 +307,7 @@ charon_conf() {
 # /etc/strongswan.d): the plugins ipsec.conf+PSK needs, install_routes = no
 # as the seed, logs to $W/charon.log; LINES go inside charon { }.
 # retransmit: 1 s, x1.5, 3 tries (about 9 s), not 4 s x1.8 x5 (165 s).
+# shellcheck disable=SC2120 # LINES: for tests that need more
 charon_sconf() {
 	local l
 	{
@@ -451,8 +453,8 @@ check_spis() {
 	local v c ci co
 	v=$(vtid_spis)
 	c=$(charon_spis)
-	[ "$(echo "$v" | grep -c .)" = 1 ] || fail "vtid has $(echo "$v" | grep -c .) CHILD SAs: $(echo $v)"
-	[ "$(echo "$c" | grep -c .)" = 1 ] || fail "charon has $(echo "$c" | grep -c .) CHILD SAs: $(echo $c)"
+	[ "$(echo "$v" | grep -c .)" = 1 ] || fail "vtid has $(echo "$v" | grep -c .) CHILD SAs: $(echo "$v" | tr '\n' ' ')"
+	[ "$(echo "$c" | grep -c .)" = 1 ] || fail "charon has $(echo "$c" | grep -c .) CHILD SAs: $(echo "$c" | tr '\n' ' ')"
 	read -r VI VO <<< "$v"
 	read -r ci co <<< "$c"
 	[ "$VI" = "$co" ] && [ "$VO" = "$ci" ] ||
