@@ -5,6 +5,7 @@
  * removes what it installed. vtid(8) documents it. */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 #include "util/log.h"
 
 #define VTID_STATUS_S	1.0
+#define VTID_TRIM_S	2.0	/* setups quiet this long: heap trimmed */
 
 int
 vtid_proposal_check(enum config_proposal_kind kind, const char *s, char *msg,
@@ -174,6 +176,26 @@ usage(void)
 	exit(2);
 }
 
+/* A burst of setups (a restart, a link back for hundreds of peers) leaves
+ * the heap at its peak: the DH keys and messages of every SA in flight at
+ * once, freed between the SAs that stay. Once setups have been quiet for
+ * a tick, the free pages go back to the system. */
+static void
+trim_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct vtid *v = t->data;
+	const struct ike_stats *st = ike_engine_stats(v->eng);
+	uint64_t setups = st->ike_up + st->child_up;
+
+	if (setups != v->trim_setups) {
+		v->trim_setups = setups;
+		v->trim_due = true;
+	} else if (v->trim_due) {
+		v->trim_due = false;
+		malloc_trim(0);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -274,7 +296,11 @@ main(int argc, char **argv)
 			log_msg(LOG_ERR, p->name, "%s", why);
 		OPENSSL_cleanse(&pc, sizeof(pc));
 	}
+	ike_engine_warm(v.eng);
 	drop_caps(&v);
+	ev_timer_init(&v.trim_timer, trim_cb, VTID_TRIM_S, VTID_TRIM_S);
+	v.trim_timer.data = &v;
+	ev_timer_start(v.loop, &v.trim_timer);
 	ev_signal_init(&v.sigterm, signal_stop_cb, SIGTERM);
 	ev_signal_init(&v.sigint, signal_stop_cb, SIGINT);
 	ev_signal_init(&v.sighup, signal_hup_cb, SIGHUP);

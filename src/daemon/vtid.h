@@ -27,6 +27,9 @@ struct vtid {
 	ev_signal		 sigterm, sigint, sighup;
 	ev_timer		 status_timer;	/* STATUS= for systemd, 1 s */
 	ev_timer		 watchdog_timer;	/* WATCHDOG=1 */
+	ev_timer		 trim_timer;	/* heap back to the system */
+	uint64_t		 trim_setups;	/* SAs made at the last tick */
+	bool			 trim_due;
 
 	/* From the command line: they win over the configuration. */
 	bool			 debug;		/* -d */

@@ -180,7 +180,6 @@ ike_child_make(struct ike_sa *sa, struct ike_child *c,
 	if (ike_peer_policies_sync(peer) != 0)
 		goto fail;
 	c->established = ev_now(eng->loop);
-	ike_nonce_min(ni, ni_len, nr, nr_len, c->nonce_min, &c->nonce_min_len);
 	eng->stats.child_up++;
 	log_msg(LOG_NOTICE, sa->logp, "CHILD SA installed, SPIs %08x_i "
 	    "%08x_o%s, %s%s, %s%s%s", spi_in, spi_out, hold_out ?

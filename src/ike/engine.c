@@ -26,6 +26,16 @@ static void	 input_request(struct ike_sa *, const struct ike_hdr *,
 		    const struct ike_msg *);
 static struct ike_peer *peer_find(struct ike_engine *, const char *);
 
+static void
+handshake_free(struct ike_sa *sa)
+{
+	if (sa->ni == NULL)
+		return;
+	OPENSSL_cleanse(sa->ni, 2 * IKE_NONCE_MAX);
+	free(sa->ni);
+	sa->ni = sa->nr = NULL;
+}
+
 uint32_t
 ike_get32(const uint8_t *p)
 {
@@ -182,6 +192,11 @@ sa_alloc(struct ike_engine *eng, struct ike_peer *peer, bool init,
 
 	if ((sa = calloc(1, sizeof(*sa))) == NULL)
 		return NULL;
+	if ((sa->ni = calloc(2, IKE_NONCE_MAX)) == NULL) {
+		free(sa);
+		return NULL;
+	}
+	sa->nr = sa->ni + IKE_NONCE_MAX;
 	sa->eng = eng;
 	sa->peer = peer;
 	sa->serial = ++eng->serial;
@@ -293,6 +308,7 @@ ike_sa_destroy(struct ike_sa *sa, const char *reason)
 	for (o = eng->sas; o != NULL; o = o->next)
 		if (o->rekey_sibling == sa)
 			o->rekey_sibling = NULL;
+	handshake_free(sa);
 	free(sa->resp);
 	free(sa->init_req);
 	free(sa->init_resp);
@@ -719,6 +735,9 @@ ike_sa_timers_start(struct ike_sa *sa)
 {
 	struct ike_peer *peer = sa->peer;
 
+	/* Established, its first CHILD SA made: the nonces are done with. */
+	handshake_free(sa);
+
 	if (sa->child.installed) {
 		ike_sa_rekey_schedule(sa, false);
 		if (peer->up_since == 0)
@@ -902,6 +921,70 @@ ike_kernel_expire(struct ike_engine *eng, uint32_t mark, uint32_t spi,
 			return;
 		}
 	}
+}
+
+/* One DH of group g and one PRF run, keys thrown away. */
+static void
+warm_one(uint16_t group, const struct ike_prf_alg *prf)
+{
+	struct ike_dh a, b;
+	struct ike_chunk gir = { NULL, 0 };
+	uint8_t pub[IKE_DH_PUB_MAX], out[IKE_PRF_OUT_MAX], key[IKE_PRF_KEY_MAX];
+	struct ike_iov iov = { key, sizeof(key) };
+
+	memset(key, 0x5a, sizeof(key));
+	if (prf != NULL)
+		(void)ike_prf_compute(prf, key, prf->out_len, &iov, 1, out);
+	if (group == 0 || ike_dh_generate(&a, group) != 0)
+		return;
+	if (ike_dh_generate(&b, group) == 0) {
+		if (ike_dh_public(&b, pub, a.group->pub_len) == 0 &&
+		    ike_dh_derive(&a, pub, a.group->pub_len, &gir) == 0)
+			ike_chunk_free(&gir);
+		ike_dh_free(&b);
+	}
+	ike_dh_free(&a);
+}
+
+/* OpenSSL sets up an algorithm (provider lookups, curve tables, the DRBG)
+ * the first time it is used, ~1.4 MB and tens of ms: done here, at
+ * startup, for every group and PRF the peers offer, rather than by the
+ * first SA while peers wait. */
+void
+ike_engine_warm(struct ike_engine *eng)
+{
+	uint16_t done[16];
+	size_t n_done = 0, i, j, k, d;
+	const struct ike_peer *peer;
+
+	for (peer = eng->peers; peer != NULL; peer = peer->next)
+		for (k = 0; k < 2; k++) {
+			const struct ike_proposal_list *l = k == 0 ?
+			    &peer->conf.ike.list : &peer->conf.esp.list;
+
+			for (i = 0; i < l->n; i++)
+				for (j = 0; j < l->p[i].n_xforms; j++) {
+					const struct ike_transform *t =
+					    &l->p[i].xforms[j];
+					uint16_t key = (uint16_t)(t->type << 12 |
+					    (t->id & 0x0fff));
+
+					if (t->type != IKE_XFORM_DH &&
+					    t->type != IKE_XFORM_PRF)
+						continue;
+					for (d = 0; d < n_done; d++)
+						if (done[d] == key)
+							break;
+					if (d < n_done || n_done == 16)
+						continue;
+					done[n_done++] = key;
+					if (t->type == IKE_XFORM_DH)
+						warm_one(t->id, NULL);
+					else
+						warm_one(0,
+						    ike_prf_lookup(t->id));
+				}
+		}
 }
 
 struct ike_engine *

@@ -137,6 +137,8 @@ struct ike_stats {
 struct ike_engine;
 
 struct ike_engine *ike_engine_new(struct ev_loop *, const struct ike_ops *);
+/* Runs each DH group and PRF the peers offer once, at startup. */
+void	 ike_engine_warm(struct ike_engine *);
 /* Sends DELETE for every IKE SA, removes every CHILD SA from the kernel,
  * frees everything and wipes every key. */
 void	 ike_engine_free(struct ike_engine *);

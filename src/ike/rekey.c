@@ -209,6 +209,8 @@ rekey_move_children(struct ike_sa *from, struct ike_sa *to)
 	ike_child_move(&to->child, &from->child);
 	ike_child_move(&to->old, &from->old);
 	ike_child_move(&to->peer_new, &from->peer_new);
+	memcpy(to->peer_new_nmin, from->peer_new_nmin, from->peer_new_nmin_len);
+	to->peer_new_nmin_len = from->peer_new_nmin_len;
 	ev_timer_stop(loop, &from->drain_timer);
 	ev_timer_stop(loop, &from->rekey_timer);
 	ev_timer_stop(loop, &from->dpd_timer);
@@ -355,8 +357,8 @@ rekey_child_response(struct ike_sa *sa, const struct ike_msg *m)
 
 		ike_nonce_min(sa->rekey_ni, sa->rekey_ni_len, m->nonce.data,
 		    m->nonce.len, mn, &mnl);
-		lost = ike_nonce_cmp(mn, mnl, sa->peer_new.nonce_min,
-		    sa->peer_new.nonce_min_len) < 0;
+		lost = ike_nonce_cmp(mn, mnl, sa->peer_new_nmin,
+		    sa->peer_new_nmin_len) < 0;
 	}
 	if (ike_child_make(sa, &nc, &choice.suite, sa->rekey_spi,
 	    ike_get32(choice.chosen.spi), v4i && v4r, v6i && v6r, gir.ptr,
@@ -574,6 +576,8 @@ rekey_child_request(struct ike_sa *sa, const struct ike_msg *m,
 	    gir.len, m->nonce.data, m->nonce.len, nr, sizeof(nr), false,
 	    true) == -1)
 		goto fail;
+	ike_nonce_min(m->nonce.data, m->nonce.len, nr, sizeof(nr),
+	    sa->peer_new_nmin, &sa->peer_new_nmin_len);
 	ike_chunk_free(&gir);
 
 	memset(&reply, 0, sizeof(reply));

@@ -51,10 +51,6 @@ struct ike_child {
 	bool		 family4, family6;
 	double		 established;
 	struct ike_sa_kernel *held_out;	/* outbound not yet installed */
-	/* The lower nonce of the exchange that made it (RFC 7296 2.8.1:
-	 * of colliding rekeys, the one with the lowest nonce goes). */
-	uint8_t		 nonce_min[IKE_NONCE_MAX];
-	size_t		 nonce_min_len;
 	uint64_t	 soft_expired;	/* the kernel asked for a rekey */
 };
 
@@ -88,7 +84,9 @@ struct ike_sa {
 	struct ike_dh	 dh;
 	unsigned int	 invalid_ke;
 
-	uint8_t		 ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];
+	/* IKE_NONCE_MAX each, one allocation, freed once established (the
+	 * keys and nonce_min are made from them): ~500 bytes less per SA. */
+	uint8_t		*ni, *nr;
 	size_t		 ni_len, nr_len;
 	/* The IKE_SA_INIT messages as they crossed the wire: AUTH signs them
 	 * (RFC 7296 2.15). */
@@ -108,6 +106,10 @@ struct ike_sa {
 	struct ike_child child;		/* carries the traffic */
 	struct ike_child old;		/* rekeyed: inbound draining */
 	struct ike_child peer_new;	/* peer's rekey: outbound held */
+	/* The lower nonce of the exchange that made peer_new (RFC 7296
+	 * 2.8.1: of colliding rekeys, the one with the lowest nonce goes). */
+	uint8_t		 peer_new_nmin[IKE_NONCE_MAX];
+	size_t		 peer_new_nmin_len;
 	double		 created, established;
 
 	/* Lifecycle: what to do next, started by ike_sa_kick() when no
