@@ -81,12 +81,13 @@ status_text(struct ike_engine *eng, FILE *out)
 	fprintf(out, "Security Associations (%u up, %u connecting):\n", up,
 	    connecting);
 	for (p = eng->peers; p != NULL; p = p->next) {
-		bool any = false;
+		bool any = false, established = false;
 
 		for (sa = eng->sas; sa != NULL; sa = sa->next) {
 			if (sa->peer != p)
 				continue;
 			any = true;
+			established |= sa->state == SA_ESTABLISHED;
 			fmt_age(now - (sa->state == SA_ESTABLISHED ?
 			    sa->established : sa->created), age, sizeof(age));
 			ike_addr_str(&sa->local, l, sizeof(l));
@@ -116,6 +117,10 @@ status_text(struct ike_engine *eng, FILE *out)
 			    p->conf.start == IKE_START_ROUTE ?
 			    "on traffic" : "retrying",
 			    p->last_error[0] != '\0' ? ", last error: " : "",
+			    p->last_error);
+		else if (!established && p->last_error[0] != '\0')
+			/* Retrying: why the last attempt failed. */
+			fprintf(out, "%12s: last error: %s\n", p->conf.name,
 			    p->last_error);
 	}
 }

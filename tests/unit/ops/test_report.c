@@ -78,6 +78,12 @@ do_list(FILE *f, void *arg)
 }
 
 static void
+do_status(FILE *f, void *arg)
+{
+	ike_status(arg, f, false);
+}
+
+static void
 do_metrics(FILE *f, void *arg)
 {
 	ike_metrics(arg, f);
@@ -465,8 +471,16 @@ test_down(void **state)
 	expect(t, "B: down");
 	expect(t, "last error: taken down by the operator");
 	free(t);
-	/* And up again. */
+	t = capture(do_status, pair.side[0].eng);
+	expect(t, "B: DOWN (retrying), last error: taken down by the operator");
+	free(t);
+	/* And up again: while it connects, the status still says why it
+	 * was down. */
 	assert_int_equal(ike_peer_initiate(pair.side[0].eng, "B"), 0);
+	t = capture(do_status, pair.side[0].eng);
+	expect(t, "CONNECTING");
+	expect(t, "B: last error: taken down by the operator");
+	free(t);
 	ep_pump(&pair);
 	assert_int_equal(ike_peer_state(pair.side[0].eng, "B"), IKE_PEER_UP);
 }
