@@ -29,7 +29,9 @@ ok "tunnel up"
 
 count=$((RATE * SECS))
 interval=$(awk "BEGIN { printf \"%.4f\", 1 / $RATE }")
-timeout $((SECS * 3 + 30)) ip netns exec vt-a-priv ping -6 -q -i "$interval" -c "$count" -W 5 \
+# Not -q: a loss shows as a gap in icmp_seq, or an error line, with its
+# time (-D) to match with the logs.
+timeout $((SECS * 3 + 30)) ip netns exec vt-a-priv ping -6 -D -i "$interval" -c "$count" -W 5 \
 	2001:db8:ff::1 > "$W/ping.out" 2>&1 &
 pp=$!
 # Forced simultaneous rekeys, CHILD then IKE, from both ends at once.
@@ -54,7 +56,16 @@ collisions=$(cat "$W/a.log" "$W/b.log" | grep -c 'collision' || true)
 echo "figures: $sent sent, $recv received in ${SECS}s at ${RATE}/s;" \
 	"CHILD rekeys a=$crekeys_a b=$crekeys_b, IKE rekeys $irekeys," \
 	"collision lines $collisions"
-[ -n "$sent" ] && [ "$sent" = "$recv" ] || fail "lost $((sent - recv)) of $sent packets during rekeys"
+if ! [ -n "$sent" ] || ! [ "$sent" = "$recv" ]; then
+	# Where the packets went: ping's errors and gaps (icmp_seq, -D time)
+	# and the kernels' XFRM error counters; the logs follow (fail).
+	grep -v 'bytes from' "$W/ping.out" | head -n 20
+	for n in a b; do
+		echo "--- vt-$n /proc/net/xfrm_stat (non-zero)"
+		ip netns exec "vt-$n" cat /proc/net/xfrm_stat | awk '$2 != 0'
+	done
+	fail "lost $((sent - recv)) of $sent packets during rekeys"
+fi
 [ "$crekeys_a" -ge 3 ] && [ "$crekeys_b" -ge 3 ] || fail "CHILD rekeys not from both sides: a=$crekeys_a b=$crekeys_b"
 [ $((crekeys_a + crekeys_b)) -ge 10 ] || fail "only $((crekeys_a + crekeys_b)) CHILD rekeys"
 [ "$irekeys" -ge 4 ] || fail "only $irekeys IKE rekeys"
