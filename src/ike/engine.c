@@ -932,9 +932,10 @@ warm_one(uint16_t group, const struct ike_prf_alg *prf)
 	uint8_t pub[IKE_DH_PUB_MAX], out[IKE_PRF_OUT_MAX], key[IKE_PRF_KEY_MAX];
 	struct ike_iov iov = { key, sizeof(key) };
 
-	memset(key, 0x5a, sizeof(key));
+	memset(key, 0x5a, sizeof(key));	/* a dummy key, not a secret */
 	if (prf != NULL)
 		(void)ike_prf_compute(prf, key, prf->out_len, &iov, 1, out);
+	OPENSSL_cleanse(out, sizeof(out));
 	if (group == 0 || ike_dh_generate(&a, group) != 0)
 		return;
 	if (ike_dh_generate(&b, group) == 0) {
