@@ -180,7 +180,7 @@ trap 'exit 143' TERM
 section "configurations (lab/gen, conf/lab/render)"
 gen_args=("$W" --prefix "$P")
 [ "$mixed" = 0 ] || gen_args+=(--mixed)
-python3 "$SRC/lab/gen" "${gen_args[@]}" || { echo "lab: lab/gen failed"; exit 1; }
+python3 -B "$SRC/lab/gen" "${gen_args[@]}" || { echo "lab: lab/gen failed"; exit 1; }
 say "written in $W: $(find "$W" -name '*.conf' | wc -l) files"
 
 # ---- topology ----

@@ -36,6 +36,8 @@ SEED_SUITE=aes256gcm16-prfsha384-ecp384
 NS=(io-v io-c io-v-priv io-c-priv)
 PASSED=()
 FAILED=()
+# shellcheck source=tests/deps.sh
+. "${VTID_SRC:?VTID_SRC unset}/tests/deps.sh"
 
 for f in "$VTID" "$VTICTL" "$IPSEC" "$STARTER" /usr/lib/ipsec/charon; do
 	[ -x "$f" ] || { echo "FAIL: $f missing (build vtid; apt-get install strongswan-starter strongswan-charon)"; exit 1; }
@@ -312,7 +314,7 @@ charon_sconf() {
 	local l
 	{
 		echo "charon {"
-		echo "	load = random nonce openssl kdf aes sha1 sha2 hmac gcm gmp pem pkcs1 x509 pubkey kernel-netlink socket-default stroke vici"
+		echo "	load = $deps_charon_load"
 		echo "	install_routes = no"
 		echo "	install_virtual_ip = no"
 		echo "	retransmit_timeout = 1"
