@@ -380,9 +380,9 @@ kernel_event(const struct xfrm_event *ev, void *arg)
 		if (p->start == CONFIG_START_ROUTE &&
 		    ev->u.acquire.mark.v == p->mark &&
 		    ev->u.acquire.reqid == p->reqid) {
-			log_msg(LOG_INFO, p->name, "traffic for the tunnel, "
-			    "initiating");
-			ike_peer_initiate(k->eng, p->name);
+			log_msg(LOG_INFO, p->name, "traffic for the tunnel "
+			    "(kernel ACQUIRE)");
+			ike_peer_acquire(k->eng, p->name);
 			return;
 		}
 	}

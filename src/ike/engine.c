@@ -655,11 +655,16 @@ void
 ike_peer_failed(struct ike_peer *peer)
 {
 	struct ike_peer_conf *c = &peer->conf;
+	bool hold = peer->hold_down;
 	double delay;
 	unsigned int i;
 
+	peer->hold_down = false;
 	peer->failures++;
 	peer->failures_total++;
+	/* Traffic does not bring a held peer back early either. */
+	if (hold)
+		peer->held_until = ev_now(peer->eng->loop) + c->retry_max;
 	if (c->start == IKE_START_ADD)
 		return;
 	if (c->keying_tries != IKE_TRIES_FOREVER &&
@@ -675,7 +680,7 @@ ike_peer_failed(struct ike_peer *peer)
 	delay = c->retry_base;
 	for (i = 1; i < peer->failures && delay < c->retry_max; i++)
 		delay *= 2;
-	if (delay > c->retry_max)
+	if (delay > c->retry_max || hold)
 		delay = c->retry_max;
 	delay *= jitter(0.25);
 	log_msg(LOG_INFO, c->name, "retrying in %.1f s (attempt %u)", delay,
@@ -1085,6 +1090,23 @@ ike_peer_initiate(struct ike_engine *eng, const char *name)
 		return -1;
 	}
 	return 0;
+}
+
+/* The kernel's ACQUIRE: traffic for a route peer without an SA. A peer
+ * held down after a failure that will not mend soon waits for its retry. */
+int
+ike_peer_acquire(struct ike_engine *eng, const char *name)
+{
+	struct ike_peer *peer = peer_find(eng, name);
+
+	if (peer == NULL)
+		return -1;
+	if (peer->sa == NULL && ev_now(eng->loop) < peer->held_until) {
+		log_msg_rl(&peer->rl, LOG_DEBUG, peer->conf.name, "traffic "
+		    "while held down after the last failure: not initiating");
+		return 0;
+	}
+	return ike_peer_initiate(eng, name);
 }
 
 /* Every SA of the peer goes, a DELETE sent for the established ones. */

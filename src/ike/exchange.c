@@ -287,9 +287,18 @@ ike_init_response(struct ike_sa *sa, const struct ike_msg *m)
 		 * we accept it; the same SPI and nonce do. */
 		group = n->len == 2 ? (uint16_t)(n->data[0] << 8 | n->data[1])
 		    : 0;
+		if (group == sa->dh.group->id) {
+			/* It refuses the very group it asks for: its side
+			 * cannot compute it (a crypto plugin missing), which
+			 * no retry at our back-off's pace will mend. */
+			sa->peer->hold_down = true;
+			ike_sa_fail(sa, "peer refused our DH group %u (%s) "
+			    "yet asks for it: its crypto backend likely "
+			    "lacks that group", group, sa->dh.group->name);
+			return;
+		}
 		if (++sa->invalid_ke > IKE_INVALID_KE_MAX ||
-		    !proposal_conf_dh_ok(&c->ike, group) ||
-		    group == sa->dh.group->id) {
+		    !proposal_conf_dh_ok(&c->ike, group)) {
 			ike_sa_fail(sa, "peer wants DH group %u, which we do "
 			    "not accept", group);
 			return;

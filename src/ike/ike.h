@@ -145,8 +145,10 @@ void	 ike_engine_free(struct ike_engine *);
 /* The conf is copied (and the caller's copy may be wiped). start peers
  * initiate at once. */
 int	 ike_peer_add(struct ike_engine *, const struct ike_peer_conf *);
-/* Initiates now if the peer has no IKE SA (start, route on ACQUIRE). */
+/* Initiates now if the peer has no IKE SA (start, vtictl up). */
 int	 ike_peer_initiate(struct ike_engine *, const char *name);
+/* The kernel's ACQUIRE for a route peer: initiates unless held down. */
+int	 ike_peer_acquire(struct ike_engine *, const char *name);
 /* Rekeys the peer's CHILD SA, or its IKE SA: 0, or -1 when it has no
  * established SA. */
 int	 ike_peer_rekey(struct ike_engine *, const char *name, bool ike);

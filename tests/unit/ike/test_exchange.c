@@ -359,6 +359,70 @@ test_invalid_ke(void **state)
 	    "retried with it: two IKE_SA_INIT exchanges, tunnel up\n");
 }
 
+/* B's IKE_SA_INIT responses become INVALID_KE_PAYLOAD naming ecp384, the
+ * group A offered: a peer whose crypto backend lacks the group it asks for
+ * (charon without its openssl plugin). */
+struct refuse_own {
+	unsigned	 inits;		/* IKE_SA_INIT requests from A */
+	double		 first, last;	/* when A sent the first and last */
+};
+
+static enum ep_verdict
+refuse_own_hook(struct engine_pair *ep, struct ep_pkt *p, void *arg)
+{
+	struct refuse_own *r = arg;
+	uint8_t *b = p->buf;
+
+	if (ep_pkt_exchange(p) != IKE_SA_INIT)
+		return EP_PASS;
+	if (!ep_pkt_response(p)) {
+		if (r->inits++ == 0)
+			r->first = ev_now(ep->loop);
+		r->last = ev_now(ep->loop);
+		return EP_PASS;
+	}
+	/* HDR (its SPIs and message ID kept), N(INVALID_KE_PAYLOAD, 20). */
+	memset(b + 8, 0, 8);			/* no responder SPI */
+	b[16] = IKE_PL_NOTIFY;
+	b[24] = 0, b[25] = 0, b[26] = 0, b[27] = 38;
+	b[28] = 0, b[29] = 0, b[30] = 0, b[31] = 10;
+	b[32] = 0, b[33] = 0;			/* protocol, SPI size */
+	b[34] = INVALID_KE_PAYLOAD >> 8, b[35] = INVALID_KE_PAYLOAD & 0xff;
+	b[36] = 0, b[37] = 20;			/* ECP_384 */
+	p->len = 38;
+	return EP_PASS;
+}
+
+static void
+test_invalid_ke_own_group(void **state)
+{
+	struct ike_peer_conf pa, pb;
+	struct refuse_own r = { 0, 0, 0 };
+
+	conf(&pa, 0, IKE_START_START);
+	conf(&pb, 1, IKE_START_ADD);
+	/* Without the hold-down A would retry after 0.2, 0.4, 0.8 ... s. */
+	pa.retry_base = 0.2;
+	pa.retry_max = 3;
+	ep_set_hook(&pair, refuse_own_hook, &r);
+	add(&pa, &pb);
+	ep_run(&pair, 2);
+	assert_int_equal(r.inits, 1);
+	expect_error(0, "refused our DH group 20 (ecp384) yet asks for it");
+	assert_int_equal(ike_peer_state(A->eng, "B"), IKE_PEER_DOWN);
+	/* Traffic does not bring it back early either. */
+	assert_int_equal(ike_peer_acquire(A->eng, "B"), 0);
+	ep_run(&pair, 0.2);
+	assert_int_equal(r.inits, 1);
+	/* It does retry, at retry_max (+-25%). */
+	ep_run(&pair, 2.5);
+	assert_int_equal(r.inits, 2);
+	printf("INVALID_KE_PAYLOAD naming our own group: A retried after "
+	    "%.2f s (retry_max 3 s, back-off base 0.2 s), ACQUIRE ignored "
+	    "meanwhile\n", r.last - r.first);
+	assert_true(r.last - r.first >= 3 * 0.75);
+}
+
 /* Drops, duplicates or corrupts the nth request of one exchange from A. */
 struct fault {
 	uint8_t		 exchange;
@@ -640,6 +704,7 @@ main(void)
 		T(test_ike_no_proposal),
 		T(test_esp_no_proposal),
 		T(test_invalid_ke),
+		T(test_invalid_ke_own_group),
 		T(test_lost_auth),
 		T(test_dup_auth),
 		T(test_corrupt_auth),
