@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "daemon/caps.h"
 #include "daemon/control.h"
 #include "daemon/ctl.h"
+#include "daemon/instance.h"
 #include "daemon/kernel.h"
 #include "daemon/net.h"
 #include "daemon/notify.h"
@@ -145,21 +147,23 @@ watchdog_cb(struct ev_loop *loop, ev_timer *t, int revents)
 /* Everything vtid set up: bound sockets, peers, VTIs. After this it
  * keeps CAP_NET_ADMIN, and CAP_SYS_ADMIN when a VTI lives in another
  * namespace (entering it to set up, update or remove the device). */
-static void
+static int
 drop_caps(struct vtid *v)
 {
 	char why[128];
 	bool sys_admin = config_has_netns(v->conf);
 
+	/* A daemon facing the internet does not run on with privileges it
+	 * meant to give up. */
 	if (caps_drop(sys_admin, why, sizeof(why)) == -1) {
-		log_warn("cannot drop capabilities: %s; running with all of "
-		    "them", why);
-		return;
+		log_err("cannot drop capabilities: %s", why);
+		return -1;
 	}
 	v->caps_dropped = true;
 	v->have_sys_admin = sys_admin;
 	log_info("capabilities: kept CAP_NET_ADMIN%s", sys_admin ?
 	    " and CAP_SYS_ADMIN (VTIs in other namespaces)" : "");
+	return 0;
 }
 
 static void
@@ -206,7 +210,7 @@ main(int argc, char **argv)
 	char why[CONFIG_MSG_MAX + 64];
 	bool test = false, dump = false;
 	uint64_t wd;
-	size_t i;
+	size_t i, peers_set_up = 0;
 	int ch, rc = 1;
 
 	memset(&v, 0, sizeof(v));
@@ -240,6 +244,12 @@ main(int argc, char **argv)
 		usage();
 
 	log_init("vtid", LOG_INFO, false);
+	/* No core dumps and no ptrace by the unprivileged: memory holds PSKs
+	 * and keys. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) {
+		log_err("prctl(PR_SET_DUMPABLE): %s", strerror(errno));
+		return 1;
+	}
 	if ((v.conf = config_load(v.conf_path, vtid_proposal_check,
 	    &cerr)) == NULL) {
 		log_err("%s", cerr.msg);
@@ -268,6 +278,13 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	v.started = v.last_reload = ev_time();
 
+	/* Before anything touches the kernel: a second vtid would purge the
+	 * running one's SAs below. */
+	if ((v.instance_fd = instance_lock(why, sizeof(why))) == -1) {
+		log_err("%s: not starting", why);
+		config_free(v.conf);
+		return 1;
+	}
 	v.loop = ev_default_loop(EVFLAG_AUTO);
 	if (kernel_open(&v.kernel, v.conf) != 0)
 		goto done;
@@ -290,6 +307,7 @@ main(int argc, char **argv)
 		 * negotiates: the operator sees the error in the log and the
 		 * SAs are there when the device is fixed. */
 		kernel_peer_up(&v.kernel, p);
+		peers_set_up = i + 1;
 		if (vtid_peer_conf(v.conf, p, &pc, why, sizeof(why)) == 0)
 			ike_peer_add(v.eng, &pc);
 		else
@@ -297,7 +315,8 @@ main(int argc, char **argv)
 		OPENSSL_cleanse(&pc, sizeof(pc));
 	}
 	ike_engine_warm(v.eng);
-	drop_caps(&v);
+	if (drop_caps(&v) == -1)
+		goto done;
 	ev_timer_init(&v.trim_timer, trim_cb, VTID_TRIM_S, VTID_TRIM_S);
 	v.trim_timer.data = &v;
 	ev_timer_start(v.loop, &v.trim_timer);
@@ -338,8 +357,10 @@ done:
 	/* DELETE to every peer and the CHILD SAs out of the kernel, then the
 	 * policies and VTIs: nothing of ours stays behind. */
 	ike_engine_free(v.eng);
+	/* A start-up that failed half-way undoes only what it made: the
+	 * VTIs of the peers it reached. */
 	if (v.kernel.xfrm.mnl != NULL) {
-		for (i = 0; i < v.conf->n_peers; i++)
+		for (i = 0; i < peers_set_up; i++)
 			kernel_peer_down(&v.kernel, &v.conf->peers[i]);
 		kernel_purge(&v.kernel);
 	}
@@ -348,6 +369,7 @@ done:
 		net_close(v.loop);
 	kernel_close(&v.kernel);
 	config_free(v.conf);
+	close(v.instance_fd);
 	log_notice("vtid stopped");
 	return rc;
 }

@@ -39,6 +39,7 @@ struct vtid {
 	/* Capabilities after start-up: CAP_SYS_ADMIN (setns, for VTIs in
 	 * another namespace) is kept only when a peer needs it. */
 	bool			 caps_dropped;
+	int			 instance_fd;	/* instance_lock() */
 	bool			 have_sys_admin;
 
 	double			 started;	/* wall clock */
