@@ -53,6 +53,11 @@ setup_pair() {
 		ip netns del "$n" 2>/dev/null || true
 		ip netns add "$n"
 		ip -n "$n" link set lo up
+		# A new VTI's router solicitations and DAD probes hit a
+		# route peer's ::/0 trap and start the tunnel by themselves,
+		# racing the test's own "vtictl up" and "down".
+		ip netns exec "$n" sysctl -qw net.ipv6.conf.default.router_solicitations=0 \
+		    net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.dad_transmits=0
 	done
 	ip link add op-va netns op-a type veth peer name op-vb netns op-b
 	for i in '' 1 2 3 4 5; do
