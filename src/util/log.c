@@ -2,12 +2,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/log.h"
 
 static int	 log_level = LOG_INFO;
 static bool	 log_syslog;
+static bool	 log_journal;
 
 static const struct {
 	const char	*name;
@@ -22,11 +25,31 @@ static const struct {
 	{ "debug", LOG_DEBUG },
 };
 
+/* True when stderr is the stream systemd connected to the journal:
+ * JOURNAL_STREAM holds its "DEVICE:INODE" (systemd.exec(5)). A stderr
+ * redirected by a shell keeps the variable but is another file. */
+static bool
+log_stderr_is_journal(void)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	int n = 0;
+
+	if (env == NULL ||
+	    sscanf(env, "%llu:%llu%n", &dev, &ino, &n) != 2 ||
+	    env[n] != '\0' || fstat(STDERR_FILENO, &st) != 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
 void
 log_init(const char *ident, int level, bool use_syslog)
 {
 	log_level = level;
 	log_syslog = use_syslog;
+	log_journal = log_stderr_is_journal();
 	if (use_syslog)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
@@ -96,6 +119,9 @@ log_vmsg(int level, const char *prefix, uint32_t suppressed, const char *fmt,
 		    suppressed);
 	if (log_syslog)
 		syslog(level, "%s%s", line, tail);
+	else if (log_journal)
+		/* sd-daemon(3): the journal takes "<N>" as the priority. */
+		fprintf(stderr, "<%d>%s%s\n", level, line, tail);
 	else
 		fprintf(stderr, "%s%s\n", line, tail);
 }
