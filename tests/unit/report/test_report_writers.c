@@ -327,22 +327,24 @@ test_metrics(void **state)
 static void
 test_empty(void **state)
 {
+	static const struct {
+		enum writer	 w;
+		const char	*want;
+	} cases[] = {
+		{ W_LIST_TEXT, "no peers configured\n" },
+		{ W_LIST_JSON, "{\"peers\":[]}\n" },
+		{ W_STATUS_TEXT, "Security Associations (0 up, 0 connecting):\n" },
+		{ W_STATUS_JSON, "{\"peers\":[]}\n" },
+	};
 	struct ike_snapshot none = { .now = NOW };
-	char *t;
+	size_t i;
 
-	t = run(W_LIST_TEXT, &none);
-	assert_string_equal(t, "no peers configured\n");
-	free(t);
-	t = run(W_LIST_JSON, &none);
-	assert_string_equal(t, "{\"peers\":[]}\n");
-	free(t);
-	t = run(W_STATUS_TEXT, &none);
-	assert_string_equal(t,
-	    "Security Associations (0 up, 0 connecting):\n");
-	free(t);
-	t = run(W_STATUS_JSON, &none);
-	assert_string_equal(t, "{\"peers\":[]}\n");
-	free(t);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *t = run(cases[i].w, &none);
+
+		assert_string_equal(t, cases[i].want);
+		free(t);
+	}
 }
 
 int
