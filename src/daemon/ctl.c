@@ -7,7 +7,7 @@
 #include "daemon/ctl.h"
 #include "daemon/net.h"
 #include "daemon/vtid.h"
-#include "ike/report.h"
+#include "report/report.h"
 #include "util/log.h"
 
 #define CTL_PEERS_SHOWN	32	/* in "no peer" errors */
@@ -89,7 +89,7 @@ peer_arg(struct vtid *v, const char *cmd, const char *name, FILE *out)
 }
 
 static bool
-report_info(const char *name, struct ike_report_info *info, void *arg)
+report_info(const char *name, struct report_info *info, void *arg)
 {
 	struct vtid *v = arg;
 	const struct config_peer *p = config_peer_find(v->conf, name);
@@ -120,8 +120,7 @@ cmd_status(struct vtid *v, int argc, char **argv, FILE *out)
 
 	if (operands(argc, argv, opts, ops, 0, out) < 0)
 		return -1;
-	ike_status(v->eng, out, has_opt(argc, argv, "-j"));
-	return 0;
+	return report_status(v->eng, out, has_opt(argc, argv, "-j"));
 }
 
 static int
@@ -135,9 +134,8 @@ cmd_list(struct vtid *v, int argc, char **argv, FILE *out)
 		return -1;
 	if (n == 1 && peer_arg(v, argv[0], ops[0], out) == NULL)
 		return -1;
-	ike_list(v->eng, out, has_opt(argc, argv, "-j"), n == 1 ? ops[0] :
-	    NULL, report_info, v);
-	return 0;
+	return report_list(v->eng, out, has_opt(argc, argv, "-j"), n == 1 ?
+	    ops[0] : NULL, report_info, v);
 }
 
 static int
@@ -275,52 +273,27 @@ cmd_log_level(struct vtid *v, int argc, char **argv, FILE *out)
 	return 0;
 }
 
-static void
-metric(FILE *out, const char *name, const char *type, const char *help,
-    double v)
-{
-	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help,
-	    name, type, name, v);
-}
-
 static int
 cmd_metrics(struct vtid *v, int argc, char **argv, FILE *out)
 {
 	static const char *const opts[] = { NULL };
 	const struct net_stats *ns = net_stats();
-	unsigned up, total;
+	const struct report_daemon d = {
+		.version = VTID_VERSION,
+		.started = v->started,
+		.last_reload = v->last_reload,
+		.reloads_ok = v->reloads_ok,
+		.reloads_failed = v->reloads_failed,
+		.udp_rx = ns->rx,
+		.udp_tx = ns->tx,
+		.udp_dropped = ns->rx_dropped,
+		.udp_send_errors = ns->tx_errors,
+	};
 	char *ops[1];
 
 	if (operands(argc, argv, opts, ops, 0, out) < 0)
 		return -1;
-	fprintf(out, "# HELP vtid_build_info vtid's version.\n"
-	    "# TYPE vtid_build_info gauge\n"
-	    "vtid_build_info{version=\"%s\"} 1\n", VTID_VERSION);
-	metric(out, "vtid_start_time_seconds", "gauge",
-	    "When vtid started, Unix time.", v->started);
-	metric(out, "vtid_last_reload_success_timestamp_seconds", "gauge",
-	    "When the configuration in force was loaded, Unix time.",
-	    v->last_reload);
-	fprintf(out, "# HELP vtid_reloads_total Reloads (SIGHUP, vtictl "
-	    "reload), by outcome.\n# TYPE vtid_reloads_total counter\n"
-	    "vtid_reloads_total{result=\"ok\"} %" PRIu64 "\n"
-	    "vtid_reloads_total{result=\"failed\"} %" PRIu64 "\n",
-	    v->reloads_ok, v->reloads_failed);
-	ike_engine_count(v->eng, &up, &total);
-	metric(out, "vtid_peers", "gauge", "Configured peers.", total);
-	metric(out, "vtid_peers_up", "gauge",
-	    "Peers with a CHILD SA installed.", up);
-	metric(out, "vtid_udp_received_total", "counter",
-	    "IKE datagrams received on ports 500 and 4500.", (double)ns->rx);
-	metric(out, "vtid_udp_sent_total", "counter",
-	    "IKE datagrams sent.", (double)ns->tx);
-	metric(out, "vtid_udp_dropped_total", "counter",
-	    "Datagrams dropped before the IKE engine saw them.",
-	    (double)ns->rx_dropped);
-	metric(out, "vtid_udp_send_errors_total", "counter",
-	    "Datagrams the kernel refused to send.", (double)ns->tx_errors);
-	ike_metrics(v->eng, out);
-	return 0;
+	return report_metrics(v->eng, &d, out);
 }
 
 static int

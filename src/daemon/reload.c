@@ -30,7 +30,7 @@
 #include "daemon/notify.h"
 #include "daemon/peer.h"
 #include "daemon/vtid.h"
-#include "ike/report.h"
+#include "ike/ike.h"
 #include "util/log.h"
 
 enum change {

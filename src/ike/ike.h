@@ -18,6 +18,7 @@
 #define IKE_NAME_MAX		64
 #define IKE_ID_MAX		255
 #define IKE_PSK_MAX		256
+#define IKE_ERROR_MAX		192	/* a peer's last error, with its NUL */
 
 enum ike_start {
 	IKE_START_ADD,		/* respond only */
@@ -164,11 +165,116 @@ int	 ike_peer_remove(struct ike_engine *, const char *name);
 void	 ike_input(struct ike_engine *, const struct sockaddr_storage *local,
 	    const struct sockaddr_storage *remote, bool natt,
 	    const uint8_t *, size_t);
-/* "ipsec status"-like text: one line per IKE SA, two per CHILD SA. */
-void	 ike_status(struct ike_engine *, FILE *, bool json);
 const struct ike_stats *ike_engine_stats(const struct ike_engine *);
 /* Number of peers with an established CHILD SA, and of all peers. */
 void	 ike_engine_count(const struct ike_engine *, unsigned *up,
 	    unsigned *total);
+
+
+/* ---- What the engine shows: a read-only snapshot ----
+ *
+ * Plain copies of the state of the peers and their SAs, for vtictl
+ * status, list and metrics (src/report writes them). Times are libev
+ * times (ev_now, Unix time), taken with "now"; timers are seconds left.
+ * No key material is ever copied in. */
+
+enum ike_peer_state {
+	IKE_PEER_UNKNOWN = -1,	/* no such peer */
+	IKE_PEER_DOWN,		/* no IKE SA */
+	IKE_PEER_CONNECTING,	/* an IKE SA, no CHILD SA (yet) */
+	IKE_PEER_UP,		/* a CHILD SA is installed */
+};
+
+/* The state of the named peer (ike_peer_state_name: "up", ...). */
+enum ike_peer_state ike_peer_state(const struct ike_engine *,
+	    const char *name);
+const char *ike_peer_state_name(enum ike_peer_state);
+
+/* An IKE SA's phase (the engine's half-open states are CONNECTING). */
+enum ike_sa_phase {
+	IKE_SA_CONNECTING,
+	IKE_SA_ESTABLISHED,
+	IKE_SA_DELETING,	/* our DELETE is out */
+};
+
+/* Per IKE SA: the CHILD SA carrying the traffic and, during a rekey, the
+ * one replaced (its inbound SA draining) and the one the peer's rekey
+ * made (its outbound SA held back). */
+enum ike_child_role {
+	IKE_CHILD_CURRENT,
+	IKE_CHILD_REKEYED,
+	IKE_CHILD_NEW,
+};
+#define IKE_CHILD_ROLES		3
+
+struct ike_traffic {
+	uint64_t	 bytes_in, packets_in, bytes_out, packets_out;
+};
+
+struct ike_child_snap {
+	enum ike_child_role role;
+	uint32_t	 spi_in, spi_out;
+	bool		 in_on, out_on;	/* that SA is in the kernel */
+	bool		 v4, v6;	/* 0.0.0.0/0, ::/0 */
+	struct ike_suite suite;
+	double		 established;
+	double		 rekey_in;	/* -1: none scheduled */
+	/* The kernel's counters of its inbound and outbound SA, asked
+	 * whatever in_on and out_on say; 0 for an SA the kernel has not. */
+	struct ike_traffic kernel;
+};
+
+struct ike_sa_snap {
+	unsigned int	 serial;
+	enum ike_sa_phase phase;
+	bool		 initiator;
+	bool		 current;	/* the one the peer's tunnel uses */
+	uint64_t	 ispi, rspi;
+	struct sockaddr_storage local, remote;
+	struct ike_suite suite;		/* ESTABLISHED, DELETING only */
+	double		 created, established;
+	double		 rekey_in;	/* -1: none scheduled */
+	size_t		 n_children;	/* the installed ones, by role */
+	struct ike_child_snap children[IKE_CHILD_ROLES];
+};
+
+struct ike_id_snap {
+	uint8_t		 type;		/* enum ike_id_type; 0: any */
+	uint8_t		 data[IKE_ID_MAX];
+	size_t		 len;
+};
+
+struct ike_peer_snap {
+	char		 name[IKE_NAME_MAX];
+	enum ike_peer_state state;
+	enum ike_start	 start;
+	uint32_t	 mark, reqid;
+	struct sockaddr_storage local, remote;
+	struct ike_id_snap local_id, remote_id;
+	char		 last_error[IKE_ERROR_MAX];
+	double		 up_since;	/* 0: down */
+	struct ike_traffic gone;	/* of its CHILD SAs no longer in */
+	uint64_t	 child_rekeys, ike_rekeys, failures;
+	double		 dpd_rtt;	/* last liveness round trip; 0: none */
+	size_t		 n_sas;
+	struct ike_sa_snap *sas;	/* into ike_snapshot.sas */
+};
+
+struct ike_snapshot {
+	double		 now;
+	struct ike_stats stats;
+	size_t		 n_peers, n_sas;
+	struct ike_peer_snap *peers;	/* in the order they were added */
+	struct ike_sa_snap *sas;	/* by peer, then oldest first */
+};
+
+/* Every peer, or only the one named (none if there is no such peer);
+ * asks the kernel for the counters of the CHILD SAs. NULL when out of
+ * memory. */
+struct ike_snapshot *ike_snapshot_take(struct ike_engine *,
+	    const char *peer);
+void	 ike_snapshot_free(struct ike_snapshot *);
+/* An address as text, without its port. */
+const char *ike_addr_str(const struct sockaddr_storage *, char *, size_t);
 
 #endif

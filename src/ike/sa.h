@@ -154,7 +154,7 @@ struct ike_peer {
 	bool		 hold_down;	/* next retry after retry_max: the
 					 * failure will not mend soon */
 	double		 held_until;	/* ACQUIREs ignored until then */
-	char		 last_error[192];
+	char		 last_error[IKE_ERROR_MAX];
 	struct log_ratelimit rl;
 	/* Accounting across SAs, for vtictl list and metrics. */
 	uint64_t	 bytes_in, bytes_out;	/* of CHILD SAs gone */
@@ -226,7 +226,6 @@ uint32_t	 ike_get32(const uint8_t *);	/* network order */
 void		 ike_put32(uint32_t, uint8_t *);
 uint64_t	 ike_get64(const uint8_t *);
 void		 ike_put64(uint64_t, uint8_t *);
-const char	*ike_addr_str(const struct sockaddr_storage *, char *, size_t);
 
 /* exchange.c */
 int		 ike_init_start(struct ike_sa *);

@@ -21,7 +21,7 @@
 
 #include "ike/ike.h"
 #include "ike/ikev2.h"
-#include "ike/report.h"
+#include "report/report.h"
 #include "ike/sa.h"
 #include "engine_pair.h"
 
@@ -81,7 +81,7 @@ list_json(int i)
 	FILE *f = open_memstream(&t, &len);
 
 	assert_non_null(f);
-	ike_list(pair.side[i].eng, f, true, pname(i), NULL, NULL);
+	report_list(pair.side[i].eng, f, true, pname(i), NULL, NULL);
 	fclose(f);
 	return t;
 }
@@ -97,7 +97,7 @@ ike_sas(int i)
 	int n;
 
 	assert_non_null(f);
-	ike_metrics(pair.side[i].eng, f);
+	report_metrics(pair.side[i].eng, NULL, f);
 	fclose(f);
 	snprintf(key, sizeof(key), "vtid_peer_ike_sas{peer=\"%s\"} ",
 	    pname(i));

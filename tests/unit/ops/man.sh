@@ -42,8 +42,8 @@ mapfile -t cmds < <(sed -n 's/^\t{ "\([a-z-]*\)", "[^"]*", .*/\1/p' "$SRC/src/da
 [ ${#cmds[@]} -ge 10 ] || fail "only ${#cmds[@]} commands found in ctl.c"
 documented vtictl.8 Ic "${cmds[@]}"
 
-# Metrics: every vtid_* name the daemon and the engine report.
-mapfile -t metrics < <(grep -ohE '"vtid_[a-z_]+' "$SRC/src/daemon/ctl.c" "$SRC/src/ike/report.c" | tr -d '"' | sort -u)
+# Metrics: every vtid_* name the metrics writer reports.
+mapfile -t metrics < <(grep -ohE '"vtid_[a-z_]+' "$SRC/src/report/report_prom.c" | tr -d '"' | sort -u)
 [ ${#metrics[@]} -ge 25 ] || fail "only ${#metrics[@]} metrics found"
 documented vtictl.8 Va "${metrics[@]}"
 

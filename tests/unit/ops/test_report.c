@@ -23,7 +23,7 @@
 #include "ike/ike.h"
 #include "ike/ikev2.h"
 #include "ike/proposal_lang.h"
-#include "ike/report.h"
+#include "report/report.h"
 #include "engine_pair.h"
 
 #define BYTES_IN	1000
@@ -55,7 +55,7 @@ struct list_args {
 };
 
 static bool
-info_fn(const char *peer, struct ike_report_info *info, void *arg)
+info_fn(const char *peer, struct report_info *info, void *arg)
 {
 	info->origin = "test.conf:1";
 	info->vti = "vti7";
@@ -74,19 +74,19 @@ do_list(FILE *f, void *arg)
 {
 	struct list_args *a = arg;
 
-	ike_list(a->eng, f, a->json, a->peer, info_fn, NULL);
+	report_list(a->eng, f, a->json, a->peer, info_fn, NULL);
 }
 
 static void
 do_status(FILE *f, void *arg)
 {
-	ike_status(arg, f, false);
+	report_status(arg, f, false);
 }
 
 static void
 do_metrics(FILE *f, void *arg)
 {
-	ike_metrics(arg, f);
+	report_metrics(arg, NULL, f);
 }
 
 /* ---- a strict little JSON checker: the whole text is one value ---- */
@@ -387,7 +387,7 @@ test_list_json(void **state)
 		size_t len = 0;
 		FILE *f = open_memstream(&s, &len);
 
-		ike_status(pair.side[0].eng, f, true);
+		report_status(pair.side[0].eng, f, true);
 		fclose(f);
 		assert_json(s);
 		free(s);
@@ -492,9 +492,9 @@ test_escaping(void **state)
 	size_t len = 0;
 	FILE *f = open_memstream(&s, &len);
 
-	ike_report_label_str(f, "a\"b\\c\nd");
+	report_label_str(f, "a\"b\\c\nd");
 	fputc(' ', f);
-	ike_report_json_str(f, "a\"b\\c\nd\x01");
+	report_json_str(f, "a\"b\\c\nd\x01");
 	fclose(f);
 	assert_string_equal(s, "\"a\\\"b\\\\c\\nd\" \"a\\\"b\\\\c\\u000ad"
 	    "\\u0001\"");

@@ -1,0 +1,251 @@
+/* The read-only snapshot of ike.h: the only code that reads the peers'
+ * and SAs' internals for what vtictl shows. It copies, field by field,
+ * and asks the kernel (ike_ops.child_counters) for the CHILD SAs'
+ * counters; it changes nothing and copies no key. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike/sa.h"
+
+static struct ike_peer *
+snap_peer_find(const struct ike_engine *eng, const char *name)
+{
+	struct ike_peer *p;
+
+	for (p = eng->peers; p != NULL; p = p->next)
+		if (strcmp(p->conf.name, name) == 0)
+			return p;
+	return NULL;
+}
+
+static enum ike_peer_state
+snap_peer_state(const struct ike_engine *eng, const struct ike_peer *p)
+{
+	const struct ike_sa *sa;
+	bool any = false;
+
+	for (sa = eng->sas; sa != NULL; sa = sa->next) {
+		if (sa->peer != p)
+			continue;
+		if (sa->child.installed)
+			return IKE_PEER_UP;
+		any = true;
+	}
+	return any ? IKE_PEER_CONNECTING : IKE_PEER_DOWN;
+}
+
+enum ike_peer_state
+ike_peer_state(const struct ike_engine *eng, const char *name)
+{
+	const struct ike_peer *p = snap_peer_find(eng, name);
+
+	return p == NULL ? IKE_PEER_UNKNOWN : snap_peer_state(eng, p);
+}
+
+const char *
+ike_peer_state_name(enum ike_peer_state s)
+{
+	switch (s) {
+	case IKE_PEER_UNKNOWN:
+		break;
+	case IKE_PEER_DOWN:
+		return "down";
+	case IKE_PEER_CONNECTING:
+		return "connecting";
+	case IKE_PEER_UP:
+		return "up";
+	}
+	return "unknown";
+}
+
+/* Seconds until a timer fires, or -1 when it is not running. */
+static double
+snap_timer_left(struct ike_engine *eng, ev_timer *t)
+{
+	return ev_is_active(t) ? ev_timer_remaining(eng->loop, t) : -1;
+}
+
+static enum ike_sa_phase
+snap_sa_phase(enum ike_sa_state s)
+{
+	switch (s) {
+	case SA_INIT_SENT:
+	case SA_AUTH_SENT:
+	case SA_INIT_DONE:
+		break;
+	case SA_ESTABLISHED:
+		return IKE_SA_ESTABLISHED;
+	case SA_DELETING:
+		return IKE_SA_DELETING;
+	}
+	return IKE_SA_CONNECTING;
+}
+
+/* One SA's counters, 0 when the kernel does not have it. */
+static void
+snap_counters(struct ike_sa *sa, const struct sockaddr_storage *dst,
+    uint32_t spi, uint64_t *bytes, uint64_t *packets)
+{
+	struct ike_engine *eng = sa->eng;
+
+	*bytes = *packets = 0;
+	if (eng->ops.child_counters != NULL &&
+	    eng->ops.child_counters(eng->ops.ctx, &sa->peer->conf, dst, spi,
+	    bytes, packets) != 0)
+		*bytes = *packets = 0;
+}
+
+static void
+snap_child(struct ike_sa *sa, const struct ike_child *c,
+    enum ike_child_role role, struct ike_child_snap *cs)
+{
+	cs->role = role;
+	cs->spi_in = c->spi_in;
+	cs->spi_out = c->spi_out;
+	cs->in_on = c->in_on;
+	cs->out_on = c->out_on;
+	cs->v4 = c->family4;
+	cs->v6 = c->family6;
+	cs->suite = c->suite;
+	cs->established = c->established;
+	cs->rekey_in = role == IKE_CHILD_CURRENT ?
+	    snap_timer_left(sa->eng, &sa->rekey_timer) : -1;
+	snap_counters(sa, &sa->local, c->spi_in, &cs->kernel.bytes_in,
+	    &cs->kernel.packets_in);
+	snap_counters(sa, &sa->remote, c->spi_out, &cs->kernel.bytes_out,
+	    &cs->kernel.packets_out);
+}
+
+static void
+snap_sa(struct ike_sa *sa, struct ike_sa_snap *ss)
+{
+	const struct ike_child *c[IKE_CHILD_ROLES] = {
+		[IKE_CHILD_CURRENT] = &sa->child,
+		[IKE_CHILD_REKEYED] = &sa->old,
+		[IKE_CHILD_NEW] = &sa->peer_new,
+	};
+	int i;
+
+	ss->serial = sa->serial;
+	ss->phase = snap_sa_phase(sa->state);
+	ss->initiator = sa->initiator;
+	ss->current = sa == sa->peer->sa;
+	ss->ispi = sa->ispi;
+	ss->rspi = sa->rspi;
+	ss->local = sa->local;
+	ss->remote = sa->remote;
+	ss->suite = sa->choice.suite;
+	ss->created = sa->created;
+	ss->established = sa->established;
+	ss->rekey_in = snap_timer_left(sa->eng, &sa->ike_rekey_timer);
+	ss->n_children = 0;
+	for (i = 0; i < IKE_CHILD_ROLES; i++)
+		if (c[i]->installed)
+			snap_child(sa, c[i], (enum ike_child_role)i,
+			    &ss->children[ss->n_children++]);
+}
+
+static void
+snap_id(struct ike_id_snap *id, uint8_t type, const uint8_t *data,
+    size_t len)
+{
+	id->type = type;
+	id->len = len < sizeof(id->data) ? len : sizeof(id->data);
+	memcpy(id->data, data, id->len);
+}
+
+/* When the tunnel came up, 0 when it is down. */
+static double
+snap_up_since(const struct ike_engine *eng, const struct ike_peer *p)
+{
+	const struct ike_sa *sa;
+
+	if (p->up_since > 0)
+		return p->up_since;
+	for (sa = eng->sas; sa != NULL; sa = sa->next)
+		if (sa->peer == p && sa->child.installed)
+			return sa->child.established;
+	return 0;
+}
+
+/* The peer's own fields; its SAs are added by the caller. */
+static void
+snap_peer(struct ike_engine *eng, struct ike_peer *p,
+    struct ike_peer_snap *ps)
+{
+	const struct ike_peer_conf *c = &p->conf;
+
+	snprintf(ps->name, sizeof(ps->name), "%s", c->name);
+	ps->state = snap_peer_state(eng, p);
+	ps->start = c->start;
+	ps->mark = c->mark;
+	ps->reqid = c->reqid;
+	ps->local = c->local;
+	ps->remote = c->remote;
+	snap_id(&ps->local_id, c->local_id_type, c->local_id,
+	    c->local_id_len);
+	snap_id(&ps->remote_id, c->remote_id_type, c->remote_id,
+	    c->remote_id_len);
+	snprintf(ps->last_error, sizeof(ps->last_error), "%s", p->last_error);
+	ps->up_since = snap_up_since(eng, p);
+	ps->gone.bytes_in = p->bytes_in;
+	ps->gone.packets_in = p->packets_in;
+	ps->gone.bytes_out = p->bytes_out;
+	ps->gone.packets_out = p->packets_out;
+	ps->child_rekeys = p->child_rekeys;
+	ps->ike_rekeys = p->ike_rekeys;
+	ps->failures = p->failures_total;
+	ps->dpd_rtt = p->dpd_rtt;
+}
+
+static bool
+snap_wanted(const struct ike_peer *p, const char *name)
+{
+	return name == NULL || strcmp(p->conf.name, name) == 0;
+}
+
+struct ike_snapshot *
+ike_snapshot_take(struct ike_engine *eng, const char *name)
+{
+	struct ike_snapshot *s;
+	struct ike_peer *p;
+	struct ike_sa *sa;
+	size_t np = 0, ns = 0;
+
+	for (p = eng->peers; p != NULL; p = p->next)
+		np += snap_wanted(p, name);
+	for (sa = eng->sas; sa != NULL; sa = sa->next)
+		ns += snap_wanted(sa->peer, name);
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->peers = calloc(np + 1, sizeof(*s->peers))) == NULL ||
+	    (s->sas = calloc(ns + 1, sizeof(*s->sas))) == NULL) {
+		ike_snapshot_free(s);
+		return NULL;
+	}
+	s->now = ev_now(eng->loop);
+	s->stats = eng->stats;
+	for (p = eng->peers; p != NULL; p = p->next) {
+		struct ike_peer_snap *ps;
+
+		if (!snap_wanted(p, name))
+			continue;
+		ps = &s->peers[s->n_peers++];
+		snap_peer(eng, p, ps);
+		ps->sas = &s->sas[s->n_sas];
+		for (sa = eng->sas; sa != NULL; sa = sa->next)
+			if (sa->peer == p)
+				snap_sa(sa, &ps->sas[ps->n_sas++]);
+		s->n_sas += ps->n_sas;
+	}
+	return s;
+}
+
+void
+ike_snapshot_free(struct ike_snapshot *s)
+{
+	if (s == NULL)
+		return;
+	free(s->peers);
+	free(s->sas);
+	free(s);
+}
