@@ -7,7 +7,7 @@
 
 # Building vtid.
 deps_build=(build-essential cmake pkg-config libssl-dev libmnl-dev libev-dev
-	libconfig-dev)
+	libconfig-dev uthash-dev)
 
 # The lab (lab/run): BIRD 2, namespaces, ping; charon for --mixed.
 deps_lab=(iproute2 iputils-ping fping bird2 python3 procps util-linux kmod)
@@ -23,9 +23,10 @@ deps_charon_load="random nonce openssl kdf aes sha1 sha2 hmac gcm gmp pem pkcs1 
 # The VM rig (tests/vm/prepare, tests/vm/run), for kernels without ESP/VTI.
 deps_vm=(qemu-system-x86 busybox-static cpio kmod xz-utils)
 
-# The test suite on top of all of the above.
+# The test suite on top of all of the above (git: tests/deb/build and
+# tests/fresh/run ask it which files are the source).
 deps_tests=(clang libclang-rt-14-dev libcmocka-dev python3-scapy mandoc strace
-	psmisc systemd debootstrap debhelper lintian fakeroot dpkg-dev)
+	psmisc systemd debootstrap debhelper lintian fakeroot dpkg-dev git)
 
 # deps_install WHO PKG...: apt-get installs those of PKG that are missing.
 # Debian starts a package's daemon when it is installed (a BIRD, a charon in

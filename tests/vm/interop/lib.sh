@@ -420,7 +420,12 @@ xfrm_count() {
 }
 # xfrm_has NS SPI: an ESP SA with this SPI (hex, no 0x) is in NS's kernel.
 xfrm_has() {
-	ip -n "$1" xfrm state 2>/dev/null | grep -q "spi 0x$2"
+	# Not "ip | grep -q": grep -q leaves at the first match and, under
+	# pipefail, ip's next write (one per SA) dying of SIGPIPE fails the
+	# check on a loaded machine.
+	local out
+	out=$(ip -n "$1" xfrm state 2>&1) || { echo "note: ip -n $1 xfrm state: $out" >&2; return 1; }
+	[[ $out == *"spi 0x$2"* ]]
 }
 
 # ---- waiting and checks -----------------------------------------------
