@@ -445,16 +445,15 @@ get_start(struct loader *ld, const config_setting_t *g, const char *key,
 static bool
 addr_usable(const struct sockaddr_storage *ss)
 {
-	const struct in6_addr *a6;
 	uint32_t a4;
 
-	if (ss->ss_family == AF_INET6) {
-		a6 = &((const struct sockaddr_in6 *)ss)->sin6_addr;
-		return !IN6_IS_ADDR_UNSPECIFIED(a6) &&
-		    !IN6_IS_ADDR_MULTICAST(a6);
-	}
+	if (addr_is_unspec(ss))
+		return false;
+	if (ss->ss_family == AF_INET6)
+		return !IN6_IS_ADDR_MULTICAST(
+		    &((const struct sockaddr_in6 *)ss)->sin6_addr);
 	a4 = ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr);
-	return a4 != 0 && !IN_MULTICAST(a4) && a4 != INADDR_BROADCAST;
+	return !IN_MULTICAST(a4) && a4 != INADDR_BROADCAST;
 }
 
 /* The setting name of g, or g itself when absent: where to point when a
@@ -467,26 +466,12 @@ member_or(const config_setting_t *g, const char *name)
 	return s != NULL ? s : g;
 }
 
-static bool
-addr_eq(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET6)
-		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
-	if (a->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-		    ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-	return true;
-}
-
 /* An endpoint address: a literal, not unspecified nor multicast. */
 static int
 get_addr(struct loader *ld, const config_setting_t *s, const char *key,
     const char *v, struct sockaddr_storage *ss)
 {
-	if (config_addr_parse(v, ss) == -1)
+	if (addr_parse(v, ss) == -1)
 		return fail(ld, s, "%s: '%s' is not an IP address", key, v);
 	if (!addr_usable(ss))
 		return fail(ld, s, "%s: '%s' is not a unicast address", key,
@@ -622,7 +607,7 @@ parse_local_addrs(struct loader *ld, const config_setting_t *g)
 		if (get_addr(ld, e, "local_addresses", v, &c->local[i]) == -1)
 			return -1;
 		for (j = 0; j < i; j++)
-			if (addr_eq(&c->local[j], &c->local[i]))
+			if (addr_equal(&c->local[j], &c->local[i]))
 				return fail(ld, e, "local_addresses: '%s' "
 				    "given twice", v);
 	}
@@ -867,7 +852,7 @@ parse_vti_addrs(struct loader *ld, const config_setting_t *a,
 		if (config_prefix_parse(v, pr, why, sizeof(why)) == -1)
 			return fail(ld, e, "vti.addresses: %s", why);
 		for (j = 0; j < i; j++)
-			if (addr_eq(&vti->addrs[j].addr, &pr->addr))
+			if (addr_equal(&vti->addrs[j].addr, &pr->addr))
 				return fail(ld, e, "vti.addresses: '%s' given "
 				    "twice", v);
 	}
@@ -992,16 +977,16 @@ parse_peer(struct loader *ld, const config_setting_t *g, size_t idx,
 			return fail(ld, sl, "local: '%s' and remote are not of "
 			    "the same address family", v);
 		for (i = 0; i < c->n_local; i++)
-			if (addr_eq(&c->local[i], &p->local))
+			if (addr_equal(&c->local[i], &p->local))
 				break;
 		if (c->n_local > 0 && i == c->n_local)
 			return fail(ld, sl, "local: '%s' is not in "
 			    "local_addresses", v);
 	} else if (default_local(ld, g, p) == -1)
 		return -1;
-	if (addr_eq(&p->local, &p->remote))
+	if (addr_equal(&p->local, &p->remote))
 		return fail(ld, s, "remote: '%s' is the local address",
-		    config_addr_str(&p->remote, a, sizeof(a)));
+		    addr_str(&p->remote, a, sizeof(a)));
 
 	config_id_from_addr(&p->local, &p->local_id);
 	config_id_from_addr(&p->remote, &p->remote_id);
@@ -1043,10 +1028,10 @@ check_pair(struct loader *ld, const config_setting_t *gb,
 	if (a->mark == b->mark)
 		return fail(ld, config_setting_get_member(gb, "mark"),
 		    "mark: %u already used by peer '%s'", b->mark, a->name);
-	if (addr_eq(&a->local, &b->local) && addr_eq(&a->remote, &b->remote))
+	if (addr_equal(&a->local, &b->local) && addr_equal(&a->remote, &b->remote))
 		return fail(ld, config_setting_get_member(gb, "remote"),
 		    "remote: %s with this local address already used by "
-		    "peer '%s'", config_addr_str(&b->remote, x, sizeof(x)),
+		    "peer '%s'", addr_str(&b->remote, x, sizeof(x)),
 		    a->name);
 	s = config_setting_get_member(gb, "vti");
 	if (strcmp(a->vti.name, b->vti.name) == 0)
@@ -1057,12 +1042,12 @@ check_pair(struct loader *ld, const config_setting_t *gb,
 		return 0;
 	for (i = 0; i < b->vti.n_addrs; i++)
 		for (j = 0; j < a->vti.n_addrs; j++)
-			if (addr_eq(&b->vti.addrs[i].addr,
+			if (addr_equal(&b->vti.addrs[i].addr,
 			    &a->vti.addrs[j].addr))
 				return fail(ld, config_setting_get_member(s,
 				    "addresses"), "vti.addresses: %s already "
 				    "on the VTI of peer '%s'",
-				    config_addr_str(&b->vti.addrs[i].addr, x,
+				    addr_str(&b->vti.addrs[i].addr, x,
 				    sizeof(x)), a->name);
 	return 0;
 }
@@ -1268,7 +1253,7 @@ vti_eq(const struct config_vti *a, const struct config_vti *b)
 	    a->mtu != b->mtu || a->n_addrs != b->n_addrs)
 		return false;
 	for (i = 0; i < a->n_addrs; i++)
-		if (!addr_eq(&a->addrs[i].addr, &b->addrs[i].addr) ||
+		if (!addr_equal(&a->addrs[i].addr, &b->addrs[i].addr) ||
 		    a->addrs[i].len != b->addrs[i].len)
 			return false;
 	return true;
@@ -1283,7 +1268,7 @@ config_peer_equal(const struct config_peer *a, const struct config_peer *b)
 	psk_eq = a->psk_len == b->psk_len &&
 	    (a->psk_len == 0 || CRYPTO_memcmp(a->psk, b->psk, a->psk_len) == 0);
 	return psk_eq && strcmp(a->name, b->name) == 0 &&
-	    addr_eq(&a->local, &b->local) && addr_eq(&a->remote, &b->remote) &&
+	    addr_equal(&a->local, &b->local) && addr_equal(&a->remote, &b->remote) &&
 	    id_eq(&a->local_id, &b->local_id) &&
 	    id_eq(&a->remote_id, &b->remote_id) &&
 	    a->mark == b->mark && a->reqid == b->reqid &&

@@ -26,6 +26,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "util/addr.h"
+
 #define CONFIG_NAME_MAX		32	/* peer name, with its NUL */
 #define CONFIG_IFNAME_MAX	16	/* IFNAMSIZ */
 #define CONFIG_VTI_PATTERN_MAX	64
@@ -201,8 +203,6 @@ bool	 config_peer_equal(const struct config_peer *,
 /* Value syntax, also for the daemon and the control socket. */
 const char *config_start_name(enum config_start);
 const char *config_dpd_action_name(enum config_dpd_action);
-/* An IPv4 or IPv6 literal; 0 or -1. */
-int	 config_addr_parse(const char *, struct sockaddr_storage *);
 /* "2001:db8:ff::/127"; 0 or -1 with a reason. */
 int	 config_prefix_parse(const char *, struct config_prefix *, char *why,
 	    size_t);
@@ -218,8 +218,6 @@ int	 config_duration_parse(const char *, uint32_t *);
  * is an interface name; 0 or -1 with a reason. */
 int	 config_vti_name(const char *pattern, const char *peer, uint32_t mark,
 	    char *out, size_t outlen, char *why, size_t whylen);
-/* For messages: the address without port. Returns buf. */
-char	*config_addr_str(const struct sockaddr_storage *, char *, size_t);
 /* For messages: "fqdn:vpn.example.net", "ip:2001:db8::1",
  * "keyid:#0a0b". Returns buf. */
 char	*config_id_str(const struct config_id *, char *, size_t);

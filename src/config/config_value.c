@@ -36,43 +36,6 @@ config_dpd_action_name(enum config_dpd_action a)
 }
 
 int
-config_addr_parse(const char *s, struct sockaddr_storage *ss)
-{
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET6, s, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		return 0;
-	}
-	if (inet_pton(AF_INET, s, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		return 0;
-	}
-	memset(ss, 0, sizeof(*ss));
-	return -1;
-}
-
-char *
-config_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	const void *a;
-
-	if (ss->ss_family == AF_INET6)
-		a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
-	else if (ss->ss_family == AF_INET)
-		a = &((const struct sockaddr_in *)ss)->sin_addr;
-	else {
-		snprintf(buf, len, "(none)");
-		return buf;
-	}
-	if (inet_ntop(ss->ss_family, a, buf, (socklen_t)len) == NULL)
-		snprintf(buf, len, "?");
-	return buf;
-}
-
-int
 config_prefix_parse(const char *s, struct config_prefix *p, char *why,
     size_t whylen)
 {
@@ -92,7 +55,7 @@ config_prefix_parse(const char *s, struct config_prefix *p, char *why,
 	}
 	memcpy(addr, s, (size_t)(slash - s));
 	addr[slash - s] = '\0';
-	if (config_addr_parse(addr, &p->addr) == -1) {
+	if (addr_parse(addr, &p->addr) == -1) {
 		snprintf(why, whylen, "'%s': '%s' is not an IP address", s,
 		    addr);
 		return -1;
@@ -112,18 +75,15 @@ config_prefix_parse(const char *s, struct config_prefix *p, char *why,
 void
 config_id_from_addr(const struct sockaddr_storage *ss, struct config_id *id)
 {
+	const uint8_t *p;
+	size_t len;
+
 	memset(id, 0, sizeof(*id));
-	if (ss->ss_family == AF_INET6) {
-		id->type = CONFIG_ID_IPV6;
-		id->len = 16;
-		memcpy(id->data, &((const struct sockaddr_in6 *)ss)->sin6_addr,
-		    16);
-	} else if (ss->ss_family == AF_INET) {
-		id->type = CONFIG_ID_IPV4;
-		id->len = 4;
-		memcpy(id->data, &((const struct sockaddr_in *)ss)->sin_addr,
-		    4);
-	}
+	if ((p = addr_octets(ss, &len)) == NULL)
+		return;
+	id->type = len == 16 ? CONFIG_ID_IPV6 : CONFIG_ID_IPV4;
+	id->len = len;
+	memcpy(id->data, p, len);
 }
 
 static int
@@ -177,7 +137,7 @@ config_id_parse(const char *s, struct config_id *id, char *why,
 
 	memset(id, 0, sizeof(*id));
 	if (strncmp(s, "ip:", 3) == 0) {
-		if (config_addr_parse(s + 3, &ss) == -1) {
+		if (addr_parse(s + 3, &ss) == -1) {
 			snprintf(why, whylen, "'%s': not an IP address", s);
 			return -1;
 		}
@@ -225,7 +185,7 @@ config_id_parse(const char *s, struct config_id *id, char *why,
 	}
 	/* No type: an address, "user@host" or a host name (strongSwan's
 	 * "@host" too). */
-	if (config_addr_parse(s, &ss) == 0) {
+	if (addr_parse(s, &ss) == 0) {
 		config_id_from_addr(&ss, id);
 		return 0;
 	}
@@ -249,17 +209,12 @@ config_id_str(const struct config_id *id, char *buf, size_t len)
 	size_t i, o;
 	int n;
 
-	memset(&ss, 0, sizeof(ss));
 	switch (id->type) {
 	case CONFIG_ID_IPV4:
-		ss.ss_family = AF_INET;
-		memcpy(&((struct sockaddr_in *)&ss)->sin_addr, id->data, 4);
-		snprintf(buf, len, "ip:%s", config_addr_str(&ss, a, sizeof(a)));
-		return buf;
 	case CONFIG_ID_IPV6:
-		ss.ss_family = AF_INET6;
-		memcpy(&((struct sockaddr_in6 *)&ss)->sin6_addr, id->data, 16);
-		snprintf(buf, len, "ip:%s", config_addr_str(&ss, a, sizeof(a)));
+		addr_from_octets(&ss, id->type == CONFIG_ID_IPV4 ? AF_INET :
+		    AF_INET6, id->data);
+		snprintf(buf, len, "ip:%s", addr_str(&ss, a, sizeof(a)));
 		return buf;
 	case CONFIG_ID_FQDN:
 	case CONFIG_ID_EMAIL:

@@ -389,7 +389,7 @@ vtid_config_dump(const struct vtid_config *c, FILE *out)
 	fprintf(out, "local_addresses = [");
 	for (i = 0; i < c->n_local; i++)
 		fprintf(out, "%s \"%s\"", i > 0 ? "," : "",
-		    config_addr_str(&c->local[i], a, sizeof(a)));
+		    addr_str(&c->local[i], a, sizeof(a)));
 	fprintf(out, " ];\nreqid_base = %u;\n", c->reqid_base);
 	fprintf(out, "retransmit = { timeout = %.3f; base = %.3f; "
 	    "limit = %.3f; ", c->retransmit.timeout_ms / 1000.0,
@@ -402,9 +402,9 @@ vtid_config_dump(const struct vtid_config *c, FILE *out)
 		fprintf(out, "\t{\t# %s\n\t\tname = \"%s\";\n", p->origin,
 		    p->name);
 		fprintf(out, "\t\tlocal = \"%s\";\n",
-		    config_addr_str(&p->local, a, sizeof(a)));
+		    addr_str(&p->local, a, sizeof(a)));
 		fprintf(out, "\t\tremote = \"%s\";\n",
-		    config_addr_str(&p->remote, a, sizeof(a)));
+		    addr_str(&p->remote, a, sizeof(a)));
 		fprintf(out, "\t\tlocal_id = \"%s\";\n",
 		    config_id_str(&p->local_id, id, sizeof(id)));
 		fprintf(out, "\t\tremote_id = \"%s\";\n",
@@ -425,7 +425,7 @@ vtid_config_dump(const struct vtid_config *c, FILE *out)
 		    p->vti.mtu);
 		for (j = 0; j < p->vti.n_addrs; j++)
 			fprintf(out, "%s \"%s/%u\"", j > 0 ? "," : "",
-			    config_addr_str(&p->vti.addrs[j].addr, a,
+			    addr_str(&p->vti.addrs[j].addr, a,
 			    sizeof(a)), p->vti.addrs[j].len);
 		fprintf(out, " ]; };\n\t}%s\n", i + 1 < c->n_peers ? "," : "");
 	}

@@ -6,18 +6,20 @@
 #include "daemon/kernel.h"
 #include "daemon/net.h"
 #include "ike/ikev2.h"
+#include "util/addr.h"
 #include "util/log.h"
 #include "vti/vti.h"
 
 static void
 addr_to_nl(const struct sockaddr_storage *ss, struct nl_addr *a)
 {
+	const uint8_t *p;
+	size_t len;
+
 	memset(a, 0, sizeof(*a));
 	a->family = ss->ss_family;
-	if (ss->ss_family == AF_INET)
-		a->u.v4 = ((const struct sockaddr_in *)ss)->sin_addr;
-	else if (ss->ss_family == AF_INET6)
-		a->u.v6 = ((const struct sockaddr_in6 *)ss)->sin6_addr;
+	if ((p = addr_octets(ss, &len)) != NULL)
+		memcpy(a->u.raw, p, len);
 }
 
 static struct xfrm_mark

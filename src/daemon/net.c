@@ -10,6 +10,7 @@
 
 #include "daemon/net.h"
 #include "ike/ikev2.h"
+#include "util/addr.h"
 #include "util/log.h"
 
 #ifndef UDP_ENCAP
@@ -64,21 +65,14 @@ net_sock_open(int family, uint16_t port, bool natt)
 	if (fd == -1)
 		return -1;
 	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = (sa_family_t)family;
+	addr_set_port(&ss, port);
+	sl = addr_socklen(&ss);
 	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		sl = sizeof(*sin);
 		if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on,
 		    sizeof(on)) == -1)
 			goto fail;
 	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(port);
-		sl = sizeof(*sin6);
 		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
 		    sizeof(on)) == -1 ||
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on,
@@ -246,17 +240,6 @@ net_close(struct ev_loop *loop)
 	n_socks = 0;
 }
 
-static bool
-net_addr_unspec(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr == 0;
-	if (ss->ss_family == AF_INET6)
-		return IN6_IS_ADDR_UNSPECIFIED(
-		    &((const struct sockaddr_in6 *)ss)->sin6_addr);
-	return true;
-}
-
 int
 net_send(const struct sockaddr_storage *local,
     const struct sockaddr_storage *remote, bool natt, const uint8_t *data,
@@ -285,8 +268,7 @@ net_send(const struct sockaddr_storage *local,
 	memset(&mh, 0, sizeof(mh));
 	memset(&cbuf, 0, sizeof(cbuf));
 	mh.msg_name = (void *)(uintptr_t)remote;
-	mh.msg_namelen = remote->ss_family == AF_INET ?
-	    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	mh.msg_namelen = addr_socklen(remote);
 	i = 0;
 	if (natt) {
 		iov[i].iov_base = (void *)(uintptr_t)marker;
@@ -297,7 +279,7 @@ net_send(const struct sockaddr_storage *local,
 	mh.msg_iov = iov;
 	mh.msg_iovlen = i;
 	if (local != NULL && local->ss_family == remote->ss_family &&
-	    !net_addr_unspec(local)) {
+	    !addr_is_unspec(local)) {
 		mh.msg_control = cbuf.buf;
 		c = (struct cmsghdr *)cbuf.buf;
 		if (local->ss_family == AF_INET) {

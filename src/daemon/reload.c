@@ -31,6 +31,7 @@
 #include "daemon/peer.h"
 #include "daemon/vtid.h"
 #include "ike/ike.h"
+#include "util/addr.h"
 #include "util/log.h"
 
 enum change {
@@ -39,18 +40,6 @@ enum change {
 	CH_IKE,		/* negotiate again, same kernel objects */
 	CH_KERNEL,	/* negotiate again, VTI and policies anew */
 };
-
-static bool
-addr_same(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-		    ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-	    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
-}
 
 static enum change
 peer_change(const struct config_peer *a, const struct config_peer *b)
@@ -61,8 +50,8 @@ peer_change(const struct config_peer *a, const struct config_peer *b)
 		return CH_SAME;
 	if (strcmp(a->vti.name, b->vti.name) != 0 ||
 	    strcmp(a->vti.netns, b->vti.netns) != 0 ||
-	    !addr_same(&a->local, &b->local) ||
-	    !addr_same(&a->remote, &b->remote) || a->mark != b->mark ||
+	    !addr_equal(&a->local, &b->local) ||
+	    !addr_equal(&a->remote, &b->remote) || a->mark != b->mark ||
 	    a->reqid != b->reqid || a->start != b->start)
 		return CH_KERNEL;
 	/* b with a's device settings: equal means only those differ. A

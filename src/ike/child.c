@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "ike/sa.h"
+#include "util/addr.h"
 
 /* An outbound SA kept until it may be installed, with its own copy of
  * the keys (wiped on free). */
@@ -47,24 +48,6 @@ bool
 ike_child_has_spi(const struct ike_child *c, uint32_t spi)
 {
 	return c->installed && (spi == c->spi_in || spi == c->spi_out);
-}
-
-static void
-addr_noport(struct sockaddr_storage *dst, const struct sockaddr_storage *src)
-{
-	*dst = *src;
-	if (dst->ss_family == AF_INET)
-		((struct sockaddr_in *)dst)->sin_port = 0;
-	else
-		((struct sockaddr_in6 *)dst)->sin6_port = 0;
-}
-
-static uint16_t
-addr_port(const struct sockaddr_storage *a)
-{
-	return ntohs(a->ss_family == AF_INET ?
-	    ((const struct sockaddr_in *)a)->sin_port :
-	    ((const struct sockaddr_in6 *)a)->sin6_port);
 }
 
 static void
@@ -113,8 +96,10 @@ ike_child_make(struct ike_sa *sa, struct ike_child *c,
 		return -1;
 
 	memset(&in, 0, sizeof(in));
-	addr_noport(&in.src, &sa->remote);
-	addr_noport(&in.dst, &sa->local);
+	in.src = sa->remote;
+	addr_set_port(&in.src, 0);
+	in.dst = sa->local;
+	addr_set_port(&in.dst, 0);
 	in.natt = sa->natt;
 	in.natt_sport = addr_port(&sa->remote);
 	in.natt_dport = addr_port(&sa->local);
@@ -136,8 +121,10 @@ ike_child_make(struct ike_sa *sa, struct ike_child *c,
 		    conf->child_life.margin);
 	}
 	out = in;
-	addr_noport(&out.src, &sa->local);
-	addr_noport(&out.dst, &sa->remote);
+	out.src = sa->local;
+	addr_set_port(&out.src, 0);
+	out.dst = sa->remote;
+	addr_set_port(&out.dst, 0);
 	out.natt_sport = in.natt_dport;
 	out.natt_dport = in.natt_sport;
 	/* KEYMAT is initiator->responder of this exchange first (2.17). */

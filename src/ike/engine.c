@@ -11,6 +11,7 @@
 #include <openssl/rand.h>
 
 #include "ike/sa.h"
+#include "util/addr.h"
 
 static void	 sa_retransmit_cb(struct ev_loop *, ev_timer *, int);
 static void	 sa_timeout_cb(struct ev_loop *, ev_timer *, int);
@@ -126,61 +127,6 @@ ike_sa_new_spi(struct ike_engine *eng)
 			fatal("RAND_bytes failed");
 	} while (spi == 0 || ike_sa_lookup(eng, spi) != NULL);
 	return spi;
-}
-
-static uint16_t
-addr_port(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
-	return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
-}
-
-static void
-addr_set_port(struct sockaddr_storage *ss, uint16_t port)
-{
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-}
-
-/* Same address, ports ignored. */
-static bool
-addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-		    ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-	    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
-}
-
-static bool
-addr_is_any(const struct sockaddr_storage *a)
-{
-	static const uint8_t zero[16];
-
-	if (a->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)a)->sin_addr.s_addr == 0;
-	if (a->ss_family == AF_INET6)
-		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-		    zero, 16) == 0;
-	return true;
-}
-
-const char *
-ike_addr_str(const struct sockaddr_storage *a, char *buf, size_t len)
-{
-	const void *p = a->ss_family == AF_INET ?
-	    (const void *)&((const struct sockaddr_in *)a)->sin_addr :
-	    (const void *)&((const struct sockaddr_in6 *)a)->sin6_addr;
-
-	if (inet_ntop(a->ss_family, p, buf, (socklen_t)len) == NULL)
-		snprintf(buf, len, "?");
-	return buf;
 }
 
 static struct ike_sa *
@@ -371,8 +317,8 @@ ike_sa_established(struct ike_sa *sa)
 	    &sa->nonce_min_len);
 	peer->sa = sa;
 	log_msg(LOG_NOTICE, sa->logp, "IKE SA established %s...%s, %s",
-	    ike_addr_str(&sa->local, l, sizeof(l)),
-	    ike_addr_str(&sa->remote, r, sizeof(r)),
+	    addr_str(&sa->local, l, sizeof(l)),
+	    addr_str(&sa->remote, r, sizeof(r)),
 	    proposal_suite_str(&sa->choice.suite, IKE_PROTO_IKE, suite,
 	    sizeof(suite)));
 }
@@ -1169,7 +1115,7 @@ peer_match(struct ike_engine *eng, const struct sockaddr_storage *local,
 	for (p = eng->peers; p != NULL; p = p->next) {
 		if (!addr_equal(&p->conf.remote, remote))
 			continue;
-		if (!addr_is_any(&p->conf.local) &&
+		if (!addr_is_unspec(&p->conf.local) &&
 		    !addr_equal(&p->conf.local, local))
 			continue;
 		return p;
@@ -1221,7 +1167,7 @@ input_init_request(struct ike_engine *eng, const struct sockaddr_storage *local,
 		eng->stats.rx_no_peer++;
 		log_msg_rl(&eng->rl, LOG_INFO, "ike",
 		    "IKE_SA_INIT from %s: no peer configured for this address",
-		    ike_addr_str(remote, a, sizeof(a)));
+		    addr_str(remote, a, sizeof(a)));
 		return;
 	}
 	v = ike_msg_decode(&m, buf, len);
@@ -1271,7 +1217,7 @@ ike_input(struct ike_engine *eng, const struct sockaddr_storage *local,
 	if (v != IKE_DEC_OK) {
 		eng->stats.rx_invalid++;
 		log_msg_rl(&eng->rl, LOG_DEBUG, "ike", "dropped %zu bytes from "
-		    "%s: %s", len, ike_addr_str(remote, a, sizeof(a)),
+		    "%s: %s", len, addr_str(remote, a, sizeof(a)),
 		    ike_dec_str(v));
 		/* RFC 7296 2.5: a request of a higher major version gets
 		 * INVALID_MAJOR_VERSION, unprotected, with our version. */
@@ -1305,7 +1251,7 @@ ike_input(struct ike_engine *eng, const struct sockaddr_storage *local,
 		eng->stats.rx_no_sa++;
 		log_msg_rl(&eng->rl, LOG_DEBUG, "ike", "%s from %s for no "
 		    "known IKE SA", ike_exchange_name(hdr.exchange),
-		    ike_addr_str(remote, a, sizeof(a)));
+		    addr_str(remote, a, sizeof(a)));
 		return;
 	}
 	if (response && (!sa->req.active || hdr.msgid != sa->req.msgid ||

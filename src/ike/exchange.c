@@ -10,6 +10,7 @@
 
 #include "ike/sa.h"
 #include "ike/secret.h"
+#include "util/addr.h"
 
 const char *
 ike_notify_name(uint16_t type)
@@ -54,37 +55,19 @@ nat_hash(uint64_t ispi, uint64_t rspi, const struct sockaddr_storage *a,
     uint8_t out[IKE_NAT_HASH_LEN])
 {
 	uint8_t buf[8 + 8 + 16 + 2];
-	size_t n = 16;
+	const uint8_t *ip;
+	size_t n = 16, iplen;
 	unsigned int olen;
 
 	ike_put64(ispi, buf);
 	ike_put64(rspi, buf + 8);
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *s = (const struct sockaddr_in *)a;
-
-		memcpy(buf + n, &s->sin_addr, 4);
-		n += 4;
-		memcpy(buf + n, &s->sin_port, 2);
-	} else {
-		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)a;
-
-		memcpy(buf + n, &s->sin6_addr, 16);
-		n += 16;
-		memcpy(buf + n, &s->sin6_port, 2);
-	}
-	n += 2;
+	if ((ip = addr_octets(a, &iplen)) == NULL)
+		return -1;
+	memcpy(buf + n, ip, iplen);
+	n += iplen;
+	buf[n++] = (uint8_t)(addr_port(a) >> 8);
+	buf[n++] = (uint8_t)addr_port(a);
 	return EVP_Digest(buf, n, out, &olen, EVP_sha1(), NULL) == 1 ? 0 : -1;
-}
-
-static bool
-addr_unspec(const struct sockaddr_storage *a)
-{
-	static const uint8_t zero[16];
-
-	if (a->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)a)->sin_addr.s_addr == 0;
-	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr, zero,
-	    16) == 0;
 }
 
 /* Both NAT_DETECTION notifies; skipped when we do not know our own
@@ -95,7 +78,7 @@ nat_encode(struct ike_sa *sa, struct ike_out *o)
 {
 	uint8_t h[IKE_NAT_HASH_LEN];
 
-	if (addr_unspec(&sa->local))
+	if (addr_is_unspec(&sa->local))
 		return;
 	if (nat_hash(sa->ispi, sa->rspi, &sa->local, h) == 0)
 		ike_msg_encode_notify(&o->e, 0, NULL, 0,
@@ -103,15 +86,6 @@ nat_encode(struct ike_sa *sa, struct ike_out *o)
 	if (nat_hash(sa->ispi, sa->rspi, &sa->remote, h) == 0)
 		ike_msg_encode_notify(&o->e, 0, NULL, 0,
 		    NAT_DETECTION_DESTINATION_IP, h, sizeof(h));
-}
-
-static void
-set_port(struct sockaddr_storage *a, uint16_t port)
-{
-	if (a->ss_family == AF_INET)
-		((struct sockaddr_in *)a)->sin_port = htons(port);
-	else
-		((struct sockaddr_in6 *)a)->sin6_port = htons(port);
 }
 
 /* RFC 7296 2.23: compare the peer's NAT_DETECTION hashes with what we see;
@@ -147,8 +121,8 @@ nat_check(struct ike_sa *sa, const struct ike_msg *m)
 	    IKE_NATT_PORT);
 	sa->natt = true;
 	if (sa->initiator) {
-		set_port(&sa->local, IKE_NATT_PORT);
-		set_port(&sa->remote, IKE_NATT_PORT);
+		addr_set_port(&sa->local, IKE_NATT_PORT);
+		addr_set_port(&sa->remote, IKE_NATT_PORT);
 	}
 }
 

@@ -274,7 +274,5 @@ struct ike_snapshot {
 struct ike_snapshot *ike_snapshot_take(struct ike_engine *,
 	    const char *peer);
 void	 ike_snapshot_free(struct ike_snapshot *);
-/* An address as text, without its port. */
-const char *ike_addr_str(const struct sockaddr_storage *, char *, size_t);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include "ike/ikev2.h"
 #include "report/priv.h"
+#include "util/addr.h"
 
 static struct ike_snapshot *
 report_take(struct ike_engine *eng, const char *peer, FILE *out)
@@ -106,21 +107,18 @@ report_id_str(const struct ike_id_snap *id, char *buf, size_t buflen)
 	struct sockaddr_storage ss;
 	size_t i, n;
 
-	memset(&ss, 0, sizeof(ss));
 	switch (id->type) {
 	case ID_IPV4_ADDR:
 		if (id->len != 4)
 			break;
-		ss.ss_family = AF_INET;
-		memcpy(&((struct sockaddr_in *)&ss)->sin_addr, id->data, 4);
-		ike_addr_str(&ss, buf, buflen);
+		addr_from_octets(&ss, AF_INET, id->data);
+		addr_str(&ss, buf, buflen);
 		return;
 	case ID_IPV6_ADDR:
 		if (id->len != 16)
 			break;
-		ss.ss_family = AF_INET6;
-		memcpy(&((struct sockaddr_in6 *)&ss)->sin6_addr, id->data, 16);
-		ike_addr_str(&ss, buf, buflen);
+		addr_from_octets(&ss, AF_INET6, id->data);
+		addr_str(&ss, buf, buflen);
 		return;
 	case ID_FQDN:
 	case ID_RFC822_ADDR:

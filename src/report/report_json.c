@@ -5,6 +5,7 @@
 
 #include "ike/ikev2.h"
 #include "report/priv.h"
+#include "util/addr.h"
 
 void
 report_json_str(FILE *out, const char *s)
@@ -38,8 +39,8 @@ status_sa(const struct ike_snapshot *s, const struct ike_sa_snap *sa,
 	    "\"local\":\"%s\",\"remote\":\"%s\","
 	    "\"initiator\":%s", first ? "" : ",", sa->serial,
 	    report_phase_name(sa->phase), s->now - sa->created,
-	    ike_addr_str(&sa->local, l, sizeof(l)),
-	    ike_addr_str(&sa->remote, r, sizeof(r)), json_bool(sa->initiator));
+	    addr_str(&sa->local, l, sizeof(l)),
+	    addr_str(&sa->remote, r, sizeof(r)), json_bool(sa->initiator));
 	if (c != NULL)
 		fprintf(out, ",\"child\":{\"state\":\"INSTALLED\","
 		    "\"spi_in\":\"%08x\",\"spi_out\":\"%08x\","
@@ -146,8 +147,8 @@ list_sa(const struct ike_snapshot *s, const struct ike_sa_snap *sa,
 	    json_bool(sa->initiator), s->now - sa->created);
 	fprintf(out, ",\"spi_i\":\"%016" PRIx64 "\"", sa->ispi);
 	fprintf(out, ",\"spi_r\":\"%016" PRIx64 "\"", sa->rspi);
-	json_member(out, "local", ike_addr_str(&sa->local, a, sizeof(a)));
-	json_member(out, "remote", ike_addr_str(&sa->remote, a, sizeof(a)));
+	json_member(out, "local", addr_str(&sa->local, a, sizeof(a)));
+	json_member(out, "remote", addr_str(&sa->remote, a, sizeof(a)));
 	if (sa->phase != IKE_SA_CONNECTING)
 		json_member(out, "proposal", proposal_suite_str(&sa->suite,
 		    IKE_PROTO_IKE, suite, sizeof(suite)));
@@ -189,8 +190,8 @@ list_peer(const struct ike_snapshot *s, const struct ike_peer_snap *p,
 	report_json_str(out, p->name);
 	fprintf(out, ",\"state\":\"%s\",\"mark\":%u,\"reqid\":%u",
 	    ike_peer_state_name(p->state), p->mark, p->reqid);
-	json_member(out, "local", ike_addr_str(&p->local, a, sizeof(a)));
-	json_member(out, "remote", ike_addr_str(&p->remote, a, sizeof(a)));
+	json_member(out, "local", addr_str(&p->local, a, sizeof(a)));
+	json_member(out, "remote", addr_str(&p->remote, a, sizeof(a)));
 	report_id_str(&p->local_id, id, sizeof(id));
 	json_member(out, "local_id", id);
 	report_id_str(&p->remote_id, id, sizeof(id));

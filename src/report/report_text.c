@@ -5,6 +5,7 @@
 
 #include "ike/ikev2.h"
 #include "report/priv.h"
+#include "util/addr.h"
 
 #define ID_STR_MAX	(IKE_ID_MAX * 2 + 16)
 
@@ -57,8 +58,8 @@ status_peer(const struct ike_snapshot *s, const struct ike_peer_snap *p,
 
 		established |= sa->phase == IKE_SA_ESTABLISHED;
 		report_age(sa_age(s, sa), age, sizeof(age));
-		ike_addr_str(&sa->local, l, sizeof(l));
-		ike_addr_str(&sa->remote, r, sizeof(r));
+		addr_str(&sa->local, l, sizeof(l));
+		addr_str(&sa->remote, r, sizeof(r));
 		fprintf(out, "%12s[%u]: %s %s, %s[%s]...%s[%s]%s\n",
 		    p->name, sa->serial, report_phase_name(sa->phase),
 		    age, l, l, r, r, sa->initiator ? "" : " (responder)");
@@ -196,8 +197,8 @@ list_peer(const struct ike_snapshot *s, const struct ike_peer_snap *p,
 	report_id_str(&p->local_id, lid, sizeof(lid));
 	report_id_str(&p->remote_id, rid, sizeof(rid));
 	fprintf(out, "  %s [%s] ... %s [%s]\n",
-	    ike_addr_str(&p->local, l, sizeof(l)), lid,
-	    ike_addr_str(&p->remote, r, sizeof(r)), rid);
+	    addr_str(&p->local, l, sizeof(l)), lid,
+	    addr_str(&p->remote, r, sizeof(r)), rid);
 	if (info != NULL && info->dpd_delay > 0)
 		fprintf(out, "  dpd: delay %us, timeout %us, action %s\n",
 		    info->dpd_delay, info->dpd_timeout, info->dpd_action);

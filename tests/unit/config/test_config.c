@@ -113,7 +113,7 @@ assert_addr(const struct sockaddr_storage *ss, const char *want)
 {
 	char got[INET6_ADDRSTRLEN];
 
-	config_addr_str(ss, got, sizeof(got));
+	addr_str(ss, got, sizeof(got));
 	if (strcmp(got, want) != 0)
 		fail_msg("address %s, want %s", got, want);
 }
@@ -124,7 +124,7 @@ assert_prefix(const struct config_prefix *p, const char *want)
 	char got[INET6_ADDRSTRLEN + 8];
 	char a[INET6_ADDRSTRLEN];
 
-	snprintf(got, sizeof(got), "%s/%u", config_addr_str(&p->addr, a,
+	snprintf(got, sizeof(got), "%s/%u", addr_str(&p->addr, a,
 	    sizeof(a)), p->len);
 	if (strcmp(got, want) != 0)
 		fail_msg("prefix %s, want %s", got, want);
