@@ -66,21 +66,88 @@ child_update_installed(struct ike_child *c)
 	c->installed = c->in_on || c->out_on || c->held_out != NULL;
 }
 
+/* The kernel's view of the pair: outer addresses without ports, both
+ * directions' keys from KEYMAT (initiator -> responder of the exchange
+ * first, RFC 7296 2.17), the lifetimes from the configuration. */
+static void
+child_kernel_pair(const struct ike_sa *sa, const struct ike_child_spec *cs,
+    const struct ike_child_keys *ck, struct ike_sa_kernel *in,
+    struct ike_sa_kernel *out)
+{
+	const struct ike_peer_conf *conf = &sa->peer->conf;
+	const struct ike_suite *suite = cs->suite;
+
+	memset(in, 0, sizeof(*in));
+	in->src = sa->remote;
+	addr_set_port(&in->src, 0);
+	in->dst = sa->local;
+	addr_set_port(&in->dst, 0);
+	in->natt = sa->natt;
+	in->natt_sport = addr_port(&sa->remote);
+	in->natt_dport = addr_port(&sa->local);
+	in->reqid = conf->reqid;
+	in->mark = conf->mark;
+	in->encr = suite->encr;
+	in->encr_keybits = suite->encr_keylen;
+	in->integ = suite->integ;
+	in->esn = suite->esn == ESN_ENABLED;
+	in->replay_window = conf->replay_window;
+	in->encr_len = ck->encr_len;
+	in->integ_len = ck->integ_len;
+	/* The rekey timer normally wins; the kernel's limits are the safety
+	 * net (the soft one asks for a rekey, the hard one removes). */
+	if (conf->child_life.rekey > 0) {
+		in->soft_seconds = (uint64_t)(conf->child_life.rekey +
+		    conf->child_life.margin / 2);
+		in->hard_seconds = (uint64_t)(conf->child_life.rekey +
+		    conf->child_life.margin);
+	}
+	*out = *in;
+	out->src = in->dst;
+	out->dst = in->src;
+	out->natt_sport = in->natt_dport;
+	out->natt_dport = in->natt_sport;
+	in->spi = cs->spi_in;
+	in->update = true;
+	in->encr_key = cs->we_init ? ck->encr_r : ck->encr_i;
+	in->integ_key = cs->we_init ? ck->integ_r : ck->integ_i;
+	out->spi = cs->spi_out;
+	out->encr_key = cs->we_init ? ck->encr_i : ck->encr_r;
+	out->integ_key = cs->we_init ? ck->integ_i : ck->integ_r;
+}
+
+/* The outbound SA kept back, with a copy of its keys. */
+static int
+child_hold_out(struct ike_child *c, const struct ike_sa_kernel *out)
+{
+	struct held_sa *held;
+
+	if ((held = calloc(1, sizeof(*held))) == NULL)
+		return -1;
+	held->k = *out;
+	memcpy(held->encr, out->encr_key, out->encr_len);
+	memcpy(held->integ, out->integ_key, out->integ_len);
+	held->k.encr_key = held->encr;
+	held->k.integ_key = held->integ;
+	c->held_out = &held->k;
+	return 0;
+}
+
 int
 ike_child_make(struct ike_sa *sa, struct ike_child *c,
-    const struct ike_suite *suite, uint32_t spi_in, uint32_t spi_out, bool v4,
-    bool v6, const uint8_t *gir, size_t gir_len, const uint8_t *ni,
-    size_t ni_len, const uint8_t *nr, size_t nr_len, bool we_init,
-    bool hold_out)
+    const struct ike_child_spec *cs)
 {
 	struct ike_engine *eng = sa->eng;
 	struct ike_peer *peer = sa->peer;
 	struct ike_peer_conf *conf = &peer->conf;
+	const struct ike_suite *suite = cs->suite;
+	const struct ike_key_parent parent = {
+		sa->algs.prf, sa->keys.sk_d, sa->keys.prf_len,
+	};
 	const struct ike_encr_alg *encr;
 	const struct ike_integ_alg *integ = NULL;
 	struct ike_child_keys ck;
 	struct ike_sa_kernel in, out;
-	struct held_sa *held = NULL;
 	char s[PROPOSAL_STR_MAX];
 	int rc = -1;
 
@@ -90,51 +157,10 @@ ike_child_make(struct ike_sa *sa, struct ike_child *c,
 		integ = ike_integ_lookup(suite->integ);
 	if (encr == NULL || (suite->integ != AUTH_NONE && integ == NULL))
 		return -1;
-	if (ike_keys_child(sa->algs.prf, sa->keys.sk_d, sa->keys.prf_len, gir,
-	    gir_len, ni, ni_len, nr, nr_len, encr->key_len,
+	if (ike_keys_child(&parent, &cs->seed, encr->key_len,
 	    integ != NULL ? integ->key_len : 0, &ck) == -1)
 		return -1;
-
-	memset(&in, 0, sizeof(in));
-	in.src = sa->remote;
-	addr_set_port(&in.src, 0);
-	in.dst = sa->local;
-	addr_set_port(&in.dst, 0);
-	in.natt = sa->natt;
-	in.natt_sport = addr_port(&sa->remote);
-	in.natt_dport = addr_port(&sa->local);
-	in.reqid = conf->reqid;
-	in.mark = conf->mark;
-	in.encr = suite->encr;
-	in.encr_keybits = suite->encr_keylen;
-	in.integ = suite->integ;
-	in.esn = suite->esn == ESN_ENABLED;
-	in.replay_window = conf->replay_window;
-	in.encr_len = ck.encr_len;
-	in.integ_len = ck.integ_len;
-	/* The rekey timer normally wins; the kernel's limits are the safety
-	 * net (the soft one asks for a rekey, the hard one removes). */
-	if (conf->child_life.rekey > 0) {
-		in.soft_seconds = (uint64_t)(conf->child_life.rekey +
-		    conf->child_life.margin / 2);
-		in.hard_seconds = (uint64_t)(conf->child_life.rekey +
-		    conf->child_life.margin);
-	}
-	out = in;
-	out.src = sa->local;
-	addr_set_port(&out.src, 0);
-	out.dst = sa->remote;
-	addr_set_port(&out.dst, 0);
-	out.natt_sport = in.natt_dport;
-	out.natt_dport = in.natt_sport;
-	/* KEYMAT is initiator->responder of this exchange first (2.17). */
-	in.spi = spi_in;
-	in.update = true;
-	in.encr_key = we_init ? ck.encr_r : ck.encr_i;
-	in.integ_key = we_init ? ck.integ_r : ck.integ_i;
-	out.spi = spi_out;
-	out.encr_key = we_init ? ck.encr_i : ck.encr_r;
-	out.integ_key = we_init ? ck.integ_i : ck.integ_r;
+	child_kernel_pair(sa, cs, &ck, &in, &out);
 
 	if (sa->natt) {
 		log_msg(LOG_ERR, sa->logp, "ESP in UDP (NAT traversal) is not "
@@ -144,17 +170,11 @@ ike_child_make(struct ike_sa *sa, struct ike_child *c,
 	if (eng->ops.sa_add(eng->ops.ctx, conf, &in) != 0)
 		goto done;
 	c->in_on = true;
-	c->spi_in = spi_in;
-	c->spi_out = spi_out;
-	if (hold_out) {
-		if ((held = calloc(1, sizeof(*held))) == NULL)
+	c->spi_in = cs->spi_in;
+	c->spi_out = cs->spi_out;
+	if (cs->hold_out) {
+		if (child_hold_out(c, &out) == -1)
 			goto fail;
-		held->k = out;
-		memcpy(held->encr, out.encr_key, out.encr_len);
-		memcpy(held->integ, out.integ_key, out.integ_len);
-		held->k.encr_key = held->encr;
-		held->k.integ_key = held->integ;
-		c->held_out = &held->k;
 	} else {
 		if (eng->ops.sa_add(eng->ops.ctx, conf, &out) != 0)
 			goto fail;
@@ -162,24 +182,25 @@ ike_child_make(struct ike_sa *sa, struct ike_child *c,
 	}
 	c->installed = true;
 	c->suite = *suite;
-	c->family4 = v4;
-	c->family6 = v6;
+	c->family4 = cs->v4;
+	c->family6 = cs->v6;
 	if (ike_peer_policies_sync(peer) != 0)
 		goto fail;
 	c->established = ev_now(eng->loop);
 	eng->stats.child_up++;
 	log_msg(LOG_NOTICE, sa->logp, "CHILD SA installed, SPIs %08x_i "
-	    "%08x_o%s, %s%s, %s%s%s", spi_in, spi_out, hold_out ?
+	    "%08x_o%s, %s%s, %s%s%s", cs->spi_in, cs->spi_out, cs->hold_out ?
 	    " (outbound held)" : "", proposal_suite_str(suite, IKE_PROTO_ESP, s,
-	    sizeof(s)), gir != NULL ? " PFS" : "", v6 ? "::/0" : "",
-	    v4 && v6 ? " " : "", v4 ? "0.0.0.0/0" : "");
+	    sizeof(s)), cs->seed.gir.ptr != NULL ? " PFS" : "",
+	    cs->v6 ? "::/0" : "", cs->v4 && cs->v6 ? " " : "",
+	    cs->v4 ? "0.0.0.0/0" : "");
 	rc = 0;
 	goto done;
 fail:
 	if (c->out_on)
-		eng->ops.sa_del(eng->ops.ctx, conf, &out.dst, spi_out);
+		eng->ops.sa_del(eng->ops.ctx, conf, &out.dst, cs->spi_out);
 	if (c->in_on)
-		eng->ops.sa_del(eng->ops.ctx, conf, &in.dst, spi_in);
+		eng->ops.sa_del(eng->ops.ctx, conf, &in.dst, cs->spi_in);
 	held_free(c);
 	memset(c, 0, sizeof(*c));
 done:

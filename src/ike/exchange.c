@@ -131,6 +131,7 @@ static int
 sa_derive(struct ike_sa *sa, const struct ike_pl_ke *ke)
 {
 	struct ike_chunk gir = { NULL, 0 };
+	struct ike_key_seed ks;
 	uint8_t si[8], sr[8];
 	enum ike_dir out = sa->initiator ? IKE_DIR_I2R : IKE_DIR_R2I;
 	enum ike_dir in = sa->initiator ? IKE_DIR_R2I : IKE_DIR_I2R;
@@ -142,8 +143,15 @@ sa_derive(struct ike_sa *sa, const struct ike_pl_ke *ke)
 		goto done;
 	ike_put64(sa->ispi, si);
 	ike_put64(sa->rspi, sr);
-	if (ike_keys_ike_sa(&sa->algs, NULL, NULL, 0, gir.ptr, gir.len,
-	    sa->ni, sa->ni_len, sa->nr, sa->nr_len, si, sr, &sa->keys) == -1)
+	ks.ni.ptr = sa->ni;
+	ks.ni.len = sa->ni_len;
+	ks.nr.ptr = sa->nr;
+	ks.nr.len = sa->nr_len;
+	ks.gir.ptr = gir.ptr;
+	ks.gir.len = gir.len;
+	ks.spi_i = si;
+	ks.spi_r = sr;
+	if (ike_keys_ike_sa(&sa->algs, NULL, &ks, &sa->keys) == -1)
 		goto done;
 	if (ike_keys_sk_ctx(&sa->keys, &sa->algs, out, &sa->sk_out) == -1 ||
 	    ike_keys_sk_ctx(&sa->keys, &sa->algs, in, &sa->sk_in) == -1)
@@ -517,42 +525,53 @@ encode_our_id(struct ike_sa *sa, struct ike_out *o, uint8_t which)
 	    c->local_id_len);
 }
 
+/* What AUTH signs (RFC 7296 2.15): the signer's IKE_SA_INIT message, the
+ * other end's nonce and the signer's SK_p; signer_i: the initiator of
+ * IKE_SA_INIT signs. */
+static void
+auth_input(const struct ike_sa *sa, bool signer_i, const uint8_t *id_body,
+    size_t id_len, struct ike_auth_input *in)
+{
+	const struct ike_peer_conf *c = &sa->peer->conf;
+
+	in->psk.ptr = c->psk;
+	in->psk.len = c->psk_len;
+	in->msg.ptr = signer_i ? sa->init_req : sa->init_resp;
+	in->msg.len = signer_i ? sa->init_req_len : sa->init_resp_len;
+	in->nonce.ptr = signer_i ? sa->nr : sa->ni;
+	in->nonce.len = signer_i ? sa->nr_len : sa->ni_len;
+	in->sk_p.ptr = signer_i ? sa->keys.sk_pi : sa->keys.sk_pr;
+	in->sk_p.len = sa->keys.prf_len;
+	in->id_body.ptr = id_body;
+	in->id_body.len = id_len;
+}
+
 /* Our AUTH: prf(prf(PSK, "Key Pad for IKEv2"), <our first message> |
  * <peer's nonce> | prf(SK_p, our ID body)), RFC 7296 2.15. */
 static int
 auth_compute(struct ike_sa *sa, uint8_t *auth)
 {
 	struct ike_peer_conf *c = &sa->peer->conf;
+	struct ike_auth_input in;
 	uint8_t body[4 + IKE_ID_MAX];
 	size_t blen = id_body(c->local_id_type, c->local_id, c->local_id_len,
 	    body);
 
-	if (sa->initiator)
-		return ike_keys_psk_auth(sa->algs.prf, c->psk, c->psk_len,
-		    sa->init_req, sa->init_req_len, sa->nr, sa->nr_len,
-		    sa->keys.sk_pi, sa->keys.prf_len, body, blen, auth);
-	return ike_keys_psk_auth(sa->algs.prf, c->psk, c->psk_len,
-	    sa->init_resp, sa->init_resp_len, sa->ni, sa->ni_len,
-	    sa->keys.sk_pr, sa->keys.prf_len, body, blen, auth);
+	auth_input(sa, sa->initiator, body, blen, &in);
+	return ike_keys_psk_auth(sa->algs.prf, &in, auth);
 }
 
+/* The peer's AUTH, over its ID body as it sent it. */
 static int
 auth_verify(struct ike_sa *sa, const struct ike_pl_id *id,
     const struct ike_pl_auth *auth)
 {
-	struct ike_peer_conf *c = &sa->peer->conf;
+	struct ike_auth_input in;
 
 	if (auth->method != AUTH_SHARED_KEY_MIC)
 		return -1;
-	if (sa->initiator)	/* the responder signed its message 2 */
-		return ike_keys_psk_verify(sa->algs.prf, c->psk, c->psk_len,
-		    sa->init_resp, sa->init_resp_len, sa->ni, sa->ni_len,
-		    sa->keys.sk_pr, sa->keys.prf_len, id->body, id->body_len,
-		    auth->data, auth->len);
-	return ike_keys_psk_verify(sa->algs.prf, c->psk, c->psk_len,
-	    sa->init_req, sa->init_req_len, sa->nr, sa->nr_len,
-	    sa->keys.sk_pi, sa->keys.prf_len, id->body, id->body_len,
-	    auth->data, auth->len);
+	auth_input(sa, !sa->initiator, id->body, id->body_len, &in);
+	return ike_keys_psk_verify(sa->algs.prf, &in, auth->data, auth->len);
 }
 
 /* IKE_AUTH: HDR, SK {IDi, AUTH, [N(INITIAL_CONTACT)], SAi2, TSi, TSr} --> */
@@ -596,6 +615,27 @@ ike_auth_start(struct ike_sa *sa)
 	if (rc == 0)
 		sa->state = SA_AUTH_SENT;
 	return rc;
+}
+
+/* The first CHILD SA, keyed with the IKE_SA_INIT nonces (no PFS). */
+static int
+auth_child_make(struct ike_sa *sa, const struct proposal_choice *choice,
+    uint32_t spi_in, bool v4, bool v6, bool we_init)
+{
+	struct ike_child_spec cs;
+
+	memset(&cs, 0, sizeof(cs));
+	cs.suite = &choice->suite;
+	cs.spi_in = spi_in;
+	cs.spi_out = ike_get32(choice->chosen.spi);
+	cs.v4 = v4;
+	cs.v6 = v6;
+	cs.seed.ni.ptr = sa->ni;
+	cs.seed.ni.len = sa->ni_len;
+	cs.seed.nr.ptr = sa->nr;
+	cs.seed.nr.len = sa->nr_len;
+	cs.we_init = we_init;
+	return ike_child_make(sa, &sa->child, &cs);
 }
 
 /* RFC 7296 2.4: the peer restarted; what we hold from it is stale. */
@@ -702,9 +742,7 @@ ike_auth_request(struct ike_sa *sa, const struct ike_msg *m)
 			child_err = NO_PROPOSAL_CHOSEN;
 			snprintf(why, sizeof(why), "ESP proposal without SPI");
 		} else if (eng->ops.spi_alloc(eng->ops.ctx, c, &spi_in) != 0 ||
-		    ike_child_make(sa, &sa->child, &choice.suite, spi_in,
-		    ike_get32(choice.chosen.spi), v4, v6, NULL, 0, sa->ni,
-		    sa->ni_len, sa->nr, sa->nr_len, false, false) == -1) {
+		    auth_child_make(sa, &choice, spi_in, v4, v6, false) == -1) {
 			child_err = NO_PROPOSAL_CHOSEN;
 			snprintf(why, sizeof(why), "kernel refused the SAs");
 			if (spi_in != 0)
@@ -808,9 +846,8 @@ ike_auth_response(struct ike_sa *sa, const struct ike_msg *m)
 		    "0.0.0.0/0");
 		goto fail;
 	}
-	if (ike_child_make(sa, &sa->child, &choice.suite, spi_in,
-	    ike_get32(choice.chosen.spi), v4i && v4r, v6i && v6r, NULL, 0, sa->ni,
-	    sa->ni_len, sa->nr, sa->nr_len, true, false) == -1) {
+	if (auth_child_make(sa, &choice, spi_in, v4i && v4r, v6i && v6r,
+	    true) == -1) {
 		snprintf(why, sizeof(why), "kernel refused the SAs");
 		goto fail;
 	}

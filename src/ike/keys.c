@@ -71,21 +71,21 @@ done:
 }
 
 int
-ike_keys_skeyseed(const struct ike_prf_alg *prf, const uint8_t *ni,
-    size_t ni_len, const uint8_t *nr, size_t nr_len, const uint8_t *gir,
-    size_t gir_len, uint8_t *out)
+ike_keys_skeyseed(const struct ike_prf_alg *prf, const struct ike_key_seed *ks,
+    uint8_t *out)
 {
 	uint8_t key[2 * IKE_NONCE_MAX];
-	struct ike_iov data = { gir, gir_len };
+	const struct ike_iov data = ks->gir;
+	size_t ni_len = ks->ni.len, nr_len = ks->nr.len;
 	int rv = -1;
 
 	/* RFC 7296 2.14: for HMAC, Ni | Nr is the key as it is (only PRFs
 	 * with a fixed key size take half of each nonce). */
 	if (ni_len == 0 || nr_len == 0 || ni_len > IKE_NONCE_MAX ||
-	    nr_len > IKE_NONCE_MAX || gir_len == 0)
+	    nr_len > IKE_NONCE_MAX || data.len == 0)
 		goto done;
-	memcpy(key, ni, ni_len);
-	memcpy(key + ni_len, nr, nr_len);
+	memcpy(key, ks->ni.ptr, ni_len);
+	memcpy(key + ni_len, ks->nr.ptr, nr_len);
 	if (ike_prf_compute(prf, key, ni_len + nr_len, &data, 1, out) == -1)
 		goto done;
 	rv = 0;
@@ -95,33 +95,28 @@ done:
 }
 
 int
-ike_keys_skeyseed_rekey(const struct ike_prf_alg *old_prf,
-    const uint8_t *sk_d, size_t sk_d_len, const uint8_t *gir, size_t gir_len,
-    const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
-    uint8_t *out)
+ike_keys_skeyseed_rekey(const struct ike_key_parent *old,
+    const struct ike_key_seed *ks, uint8_t *out)
 {
-	const struct ike_iov data[3] = {
-		{ gir, gir_len }, { ni, ni_len }, { nr, nr_len },
-	};
+	const struct ike_iov data[3] = { ks->gir, ks->ni, ks->nr };
 
 	/* RFC 7296 2.18: SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr),
 	 * with the PRF of the old IKE SA the exchange belongs to. */
-	if (gir_len == 0 || ni_len == 0 || nr_len == 0)
+	if (ks->gir.len == 0 || ks->ni.len == 0 || ks->nr.len == 0)
 		return -1;
-	return ike_prf_compute(old_prf, sk_d, sk_d_len, data, 3, out);
+	return ike_prf_compute(old->prf, old->sk_d, old->sk_d_len, data, 3,
+	    out);
 }
 
 int
 ike_keys_derive(const struct ike_algs *algs, const uint8_t *skeyseed,
-    size_t skeyseed_len, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
-    size_t nr_len, const uint8_t *spi_i, const uint8_t *spi_r,
-    struct ike_sa_keys *k)
+    size_t skeyseed_len, const struct ike_key_seed *ks, struct ike_sa_keys *k)
 {
 	uint8_t keymat[3 * IKE_PRF_KEY_MAX + 2 * IKE_INTEG_KEY_MAX +
 	    2 * IKE_ENCR_KEY_MAX];
 	const struct ike_iov seed[4] = {
-		{ ni, ni_len }, { nr, nr_len },
-		{ spi_i, IKE_SPI_OCTETS }, { spi_r, IKE_SPI_OCTETS },
+		ks->ni, ks->nr,
+		{ ks->spi_i, IKE_SPI_OCTETS }, { ks->spi_r, IKE_SPI_OCTETS },
 	};
 	size_t prf_len, integ_len, encr_len, total, off = 0;
 	int rv = -1;
@@ -163,11 +158,8 @@ done:
 }
 
 int
-ike_keys_ike_sa(const struct ike_algs *algs, const struct ike_prf_alg *old_prf,
-    const uint8_t *old_sk_d, size_t old_sk_d_len, const uint8_t *gir,
-    size_t gir_len, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
-    size_t nr_len, const uint8_t *spi_i, const uint8_t *spi_r,
-    struct ike_sa_keys *k)
+ike_keys_ike_sa(const struct ike_algs *algs, const struct ike_key_parent *old,
+    const struct ike_key_seed *ks, struct ike_sa_keys *k)
 {
 	uint8_t skeyseed[IKE_PRF_OUT_MAX];
 	size_t skeyseed_len;
@@ -176,24 +168,21 @@ ike_keys_ike_sa(const struct ike_algs *algs, const struct ike_prf_alg *old_prf,
 	memset(k, 0, sizeof(*k));
 	if (algs->prf == NULL)
 		goto done;
-	if (old_sk_d == NULL) {
+	if (old == NULL) {
 		skeyseed_len = algs->prf->out_len;
-		if (ike_keys_skeyseed(algs->prf, ni, ni_len, nr, nr_len, gir,
-		    gir_len, skeyseed) == -1)
+		if (ike_keys_skeyseed(algs->prf, ks, skeyseed) == -1)
 			goto done;
 	} else {
 		/* RFC 7296 2.18: the old and new SA may use different PRFs;
 		 * the rekey exchange belongs to the old SA, so its PRF makes
 		 * SKEYSEED, and the new one's prf+ takes it as a key. */
-		if (old_prf == NULL)
+		if (old->prf == NULL)
 			goto done;
-		skeyseed_len = old_prf->out_len;
-		if (ike_keys_skeyseed_rekey(old_prf, old_sk_d, old_sk_d_len,
-		    gir, gir_len, ni, ni_len, nr, nr_len, skeyseed) == -1)
+		skeyseed_len = old->prf->out_len;
+		if (ike_keys_skeyseed_rekey(old, ks, skeyseed) == -1)
 			goto done;
 	}
-	if (ike_keys_derive(algs, skeyseed, skeyseed_len, ni, ni_len, nr,
-	    nr_len, spi_i, spi_r, k) == -1)
+	if (ike_keys_derive(algs, skeyseed, skeyseed_len, ks, k) == -1)
 		goto done;
 	rv = 0;
 done:
@@ -221,33 +210,27 @@ ike_keys_sk_ctx(const struct ike_sa_keys *k, const struct ike_algs *algs,
 }
 
 int
-ike_keys_child_keymat(const struct ike_prf_alg *prf, const uint8_t *sk_d,
-    size_t sk_d_len, const uint8_t *gir, size_t gir_len, const uint8_t *ni,
-    size_t ni_len, const uint8_t *nr, size_t nr_len, uint8_t *out,
-    size_t out_len)
+ike_keys_child_keymat(const struct ike_key_parent *sa,
+    const struct ike_key_seed *ks, uint8_t *out, size_t out_len)
 {
 	struct ike_iov seed[3];
 	size_t n = 0;
 
 	/* RFC 7296 2.17: g^ir (new) first when the exchange had a KE. */
-	if (gir != NULL) {
-		if (gir_len == 0)
+	if (ks->gir.ptr != NULL) {
+		if (ks->gir.len == 0)
 			return -1;
-		seed[n].ptr = gir;
-		seed[n++].len = gir_len;
+		seed[n++] = ks->gir;
 	}
-	seed[n].ptr = ni;
-	seed[n++].len = ni_len;
-	seed[n].ptr = nr;
-	seed[n++].len = nr_len;
-	return ike_prf_plus(prf, sk_d, sk_d_len, seed, n, out, out_len);
+	seed[n++] = ks->ni;
+	seed[n++] = ks->nr;
+	return ike_prf_plus(sa->prf, sa->sk_d, sa->sk_d_len, seed, n, out,
+	    out_len);
 }
 
 int
-ike_keys_child(const struct ike_prf_alg *prf, const uint8_t *sk_d,
-    size_t sk_d_len, const uint8_t *gir, size_t gir_len, const uint8_t *ni,
-    size_t ni_len, const uint8_t *nr, size_t nr_len, size_t encr_len,
-    size_t integ_len, struct ike_child_keys *ck)
+ike_keys_child(const struct ike_key_parent *sa, const struct ike_key_seed *ks,
+    size_t encr_len, size_t integ_len, struct ike_child_keys *ck)
 {
 	uint8_t keymat[2 * (IKE_CHILD_ENCR_MAX + IKE_CHILD_INTEG_MAX)];
 	size_t off = 0;
@@ -257,8 +240,8 @@ ike_keys_child(const struct ike_prf_alg *prf, const uint8_t *sk_d,
 	if (encr_len > IKE_CHILD_ENCR_MAX || integ_len > IKE_CHILD_INTEG_MAX ||
 	    encr_len + integ_len == 0)
 		goto done;
-	if (ike_keys_child_keymat(prf, sk_d, sk_d_len, gir, gir_len, ni,
-	    ni_len, nr, nr_len, keymat, 2 * (encr_len + integ_len)) == -1)
+	if (ike_keys_child_keymat(sa, ks, keymat,
+	    2 * (encr_len + integ_len)) == -1)
 		goto done;
 	/* RFC 7296 2.17: encryption key (if any) before integrity key (if
 	 * any), initiator-to-responder SA first. */
@@ -283,33 +266,30 @@ ike_child_keys_wipe(struct ike_child_keys *ck)
 }
 
 int
-ike_keys_psk_auth(const struct ike_prf_alg *prf, const uint8_t *psk,
-    size_t psk_len, const uint8_t *msg, size_t msg_len, const uint8_t *nonce,
-    size_t nonce_len, const uint8_t *sk_p, size_t sk_p_len,
-    const uint8_t *id_body, size_t id_len, uint8_t *auth)
+ike_keys_psk_auth(const struct ike_prf_alg *prf, const struct ike_auth_input *in,
+    uint8_t *auth)
 {
 	uint8_t pad[IKE_PRF_OUT_MAX], maced_id[IKE_PRF_OUT_MAX];
 	const struct ike_iov pad_data = { key_pad, KEY_PAD_LEN };
-	const struct ike_iov id_data = { id_body, id_len };
 	struct ike_iov signed_octets[3];
 	int rv = -1;
 
 	/* The ID body has at least ID Type and the 3 RESERVED octets. */
-	if (psk == NULL || psk_len == 0 || msg_len == 0 || nonce_len == 0 ||
-	    id_len < 4)
+	if (in->psk.ptr == NULL || in->psk.len == 0 || in->msg.len == 0 ||
+	    in->nonce.len == 0 || in->id_body.len < 4)
 		goto done;
 	/* MACedIDFor{I,R} = prf(SK_p{i,r}, RestOf{Init,Resp}IDPayload) */
-	if (ike_prf_compute(prf, sk_p, sk_p_len, &id_data, 1, maced_id) == -1)
+	if (ike_prf_compute(prf, in->sk_p.ptr, in->sk_p.len, &in->id_body, 1,
+	    maced_id) == -1)
 		goto done;
 	/* <SignedOctets> = RealMessage{1,2} | Nonce{R,I}Data | MACedID */
-	signed_octets[0].ptr = msg;
-	signed_octets[0].len = msg_len;
-	signed_octets[1].ptr = nonce;
-	signed_octets[1].len = nonce_len;
+	signed_octets[0] = in->msg;
+	signed_octets[1] = in->nonce;
 	signed_octets[2].ptr = maced_id;
 	signed_octets[2].len = prf->out_len;
 	/* prf(Shared Secret, "Key Pad for IKEv2"): a secret of its own. */
-	if (ike_prf_compute(prf, psk, psk_len, &pad_data, 1, pad) == -1)
+	if (ike_prf_compute(prf, in->psk.ptr, in->psk.len, &pad_data, 1,
+	    pad) == -1)
 		goto done;
 	if (ike_prf_compute(prf, pad, prf->out_len, signed_octets, 3,
 	    auth) == -1)
@@ -322,11 +302,8 @@ done:
 }
 
 int
-ike_keys_psk_verify(const struct ike_prf_alg *prf, const uint8_t *psk,
-    size_t psk_len, const uint8_t *msg, size_t msg_len, const uint8_t *nonce,
-    size_t nonce_len, const uint8_t *sk_p, size_t sk_p_len,
-    const uint8_t *id_body, size_t id_len, const uint8_t *auth,
-    size_t auth_len)
+ike_keys_psk_verify(const struct ike_prf_alg *prf,
+    const struct ike_auth_input *in, const uint8_t *auth, size_t auth_len)
 {
 	uint8_t expect[IKE_PRF_OUT_MAX];
 	int rv = -1;
@@ -334,8 +311,7 @@ ike_keys_psk_verify(const struct ike_prf_alg *prf, const uint8_t *psk,
 	/* The length is public (the PRF is negotiated); the bytes are not. */
 	if (auth == NULL || auth_len != prf->out_len)
 		goto done;
-	if (ike_keys_psk_auth(prf, psk, psk_len, msg, msg_len, nonce,
-	    nonce_len, sk_p, sk_p_len, id_body, id_len, expect) == -1)
+	if (ike_keys_psk_auth(prf, in, expect) == -1)
 		goto done;
 	if (!ike_keys_equal(expect, auth, auth_len))
 		goto done;

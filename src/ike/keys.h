@@ -54,38 +54,49 @@ int	 ike_prf_plus(const struct ike_prf_alg *, const uint8_t *key,
 	    size_t key_len, const struct ike_iov *seed, size_t nseed,
 	    uint8_t *out, size_t out_len);
 
+/* What an exchange brings to the keys it makes (RFC 7296 2.14, 2.17,
+ * 2.18): its two nonces; g^ir when it carried KE payloads (gir.ptr NULL:
+ * none); for an IKE SA the new SA's SPIs, 8 octets each. */
+struct ike_key_seed {
+	struct ike_iov	 ni, nr;
+	struct ike_iov	 gir;
+	const uint8_t	*spi_i, *spi_r;
+};
+
+/* The IKE SA whose SK_d keys a CHILD SA, or an IKE SA rekeyed (2.18),
+ * with its PRF. */
+struct ike_key_parent {
+	const struct ike_prf_alg *prf;
+	const uint8_t	*sk_d;
+	size_t		 sk_d_len;
+};
+
 /* SKEYSEED = prf(Ni | Nr, g^ir) into out[prf->out_len] (RFC 7296 2.14:
  * with HMAC the nonces are the key as they are). */
-int	 ike_keys_skeyseed(const struct ike_prf_alg *, const uint8_t *ni,
-	    size_t ni_len, const uint8_t *nr, size_t nr_len,
-	    const uint8_t *gir, size_t gir_len, uint8_t *out);
+int	 ike_keys_skeyseed(const struct ike_prf_alg *,
+	    const struct ike_key_seed *, uint8_t *out);
 
 /* IKE SA rekey: SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), RFC 7296
- * 2.18; old_prf is the PRF of the SA being rekeyed. */
-int	 ike_keys_skeyseed_rekey(const struct ike_prf_alg *old_prf,
-	    const uint8_t *sk_d, size_t sk_d_len, const uint8_t *gir,
-	    size_t gir_len, const uint8_t *ni, size_t ni_len,
-	    const uint8_t *nr, size_t nr_len, uint8_t *out);
+ * 2.18, with the PRF of the SA being rekeyed. */
+int	 ike_keys_skeyseed_rekey(const struct ike_key_parent *old,
+	    const struct ike_key_seed *, uint8_t *out);
 
 /* {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr}
  *     = prf+ (SKEYSEED, Ni | Nr | SPIi | SPIr)       (RFC 7296 2.14)
  * with no SK_a* for an AEAD cipher, prf+ with algs->prf. skeyseed_len is
  * the output size of the PRF that made SKEYSEED (after a rekey that may be
- * the old SA's, RFC 7296 2.18). Both SPIs are 8 octets. */
+ * the old SA's, RFC 7296 2.18). */
 int	 ike_keys_derive(const struct ike_algs *, const uint8_t *skeyseed,
-	    size_t skeyseed_len, const uint8_t *ni, size_t ni_len,
-	    const uint8_t *nr, size_t nr_len, const uint8_t *spi_i,
-	    const uint8_t *spi_r, struct ike_sa_keys *);
+	    size_t skeyseed_len, const struct ike_key_seed *,
+	    struct ike_sa_keys *);
 
-/* SKEYSEED and the seven keys in one call: for IKE_SA_INIT when old_sk_d
- * is NULL, else for an IKE SA rekey with the old SA's PRF and SK_d, the
- * new g^ir and nonces of the CREATE_CHILD_SA exchange and the new SA's
- * SPIs (RFC 7296 2.18). algs are the new SA's. */
+/* SKEYSEED and the seven keys in one call: for IKE_SA_INIT when old is
+ * NULL, else for an IKE SA rekey with the old SA's PRF and SK_d, the new
+ * g^ir and nonces of the CREATE_CHILD_SA exchange and the new SA's SPIs
+ * (RFC 7296 2.18). algs are the new SA's. */
 int	 ike_keys_ike_sa(const struct ike_algs *,
-	    const struct ike_prf_alg *old_prf, const uint8_t *old_sk_d,
-	    size_t old_sk_d_len, const uint8_t *gir, size_t gir_len,
-	    const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
-	    const uint8_t *spi_i, const uint8_t *spi_r, struct ike_sa_keys *);
+	    const struct ike_key_parent *old, const struct ike_key_seed *,
+	    struct ike_sa_keys *);
 
 void	 ike_keys_wipe(struct ike_sa_keys *);
 
@@ -95,19 +106,16 @@ int	 ike_keys_sk_ctx(const struct ike_sa_keys *, const struct ike_algs *,
 
 /* KEYMAT = prf+ (SK_d, Ni | Nr), or with PFS
  * KEYMAT = prf+ (SK_d, g^ir (new) | Ni | Nr)        (RFC 7296 2.17)
- * gir NULL for no PFS. Raw form, out_len octets. */
-int	 ike_keys_child_keymat(const struct ike_prf_alg *,
-	    const uint8_t *sk_d, size_t sk_d_len, const uint8_t *gir, size_t gir_len,
-	    const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
-	    uint8_t *out, size_t out_len);
+ * Raw form, out_len octets. */
+int	 ike_keys_child_keymat(const struct ike_key_parent *,
+	    const struct ike_key_seed *, uint8_t *out, size_t out_len);
 
 /* The same KEYMAT split as RFC 7296 2.17 orders it: encryption then
  * integrity key for initiator -> responder, then the same for responder ->
  * initiator. encr_len includes any salt; integ_len is 0 with AEAD. */
-int	 ike_keys_child(const struct ike_prf_alg *, const uint8_t *sk_d,
-	    size_t sk_d_len, const uint8_t *gir, size_t gir_len,
-	    const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
-	    size_t encr_len, size_t integ_len, struct ike_child_keys *);
+int	 ike_keys_child(const struct ike_key_parent *,
+	    const struct ike_key_seed *, size_t encr_len, size_t integ_len,
+	    struct ike_child_keys *);
 
 void	 ike_child_keys_wipe(struct ike_child_keys *);
 
@@ -117,24 +125,25 @@ void	 ike_child_keys_wipe(struct ike_child_keys *);
  *   InitiatorSignedOctets = RealMessage1 | NonceRData | MACedIDForI
  *   MACedIDForI = prf(SK_pi, RestOfInitIDPayload)
  * and for the responder RealMessage2 | NonceIData | prf(SK_pr, IDr body).
- * msg is the signer's first message (IKE_SA_INIT request or response) as
- * sent, nonce the peer's Nonce Data, sk_p the signer's SK_pi or SK_pr,
- * id_body the ID payload after its generic header (ID Type, RESERVED,
- * data). AUTH is written to auth[prf->out_len].
  */
-int	 ike_keys_psk_auth(const struct ike_prf_alg *, const uint8_t *psk,
-	    size_t psk_len, const uint8_t *msg, size_t msg_len,
-	    const uint8_t *nonce, size_t nonce_len, const uint8_t *sk_p,
-	    size_t sk_p_len, const uint8_t *id_body, size_t id_len,
-	    uint8_t *auth);
+struct ike_auth_input {
+	struct ike_iov	 psk;
+	struct ike_iov	 msg;	/* the signer's first message, as sent */
+	struct ike_iov	 nonce;	/* the other end's Nonce Data */
+	struct ike_iov	 sk_p;	/* the signer's SK_pi or SK_pr */
+	struct ike_iov	 id_body;	/* its ID payload after the generic
+					 * header: ID Type, RESERVED, data */
+};
+
+/* AUTH into auth[prf->out_len]. */
+int	 ike_keys_psk_auth(const struct ike_prf_alg *,
+	    const struct ike_auth_input *, uint8_t *auth);
 
 /* Recompute and compare in constant time: 0 if the peer's AUTH data
  * (auth_len octets) matches, -1 otherwise. */
-int	 ike_keys_psk_verify(const struct ike_prf_alg *, const uint8_t *psk,
-	    size_t psk_len, const uint8_t *msg, size_t msg_len,
-	    const uint8_t *nonce, size_t nonce_len, const uint8_t *sk_p,
-	    size_t sk_p_len, const uint8_t *id_body, size_t id_len,
-	    const uint8_t *auth, size_t auth_len);
+int	 ike_keys_psk_verify(const struct ike_prf_alg *,
+	    const struct ike_auth_input *, const uint8_t *auth,
+	    size_t auth_len);
 
 /* CRYPTO_memcmp: true if equal. */
 bool	 ike_keys_equal(const void *, const void *, size_t);

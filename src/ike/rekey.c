@@ -178,14 +178,24 @@ static int
 rekey_ike_keys(struct ike_sa *old, struct ike_sa *ns, const uint8_t *gir,
     size_t gir_len)
 {
+	const struct ike_key_parent parent = {
+		old->algs.prf, old->keys.sk_d, old->keys.prf_len,
+	};
+	struct ike_key_seed ks;
 	uint8_t si[8], sr[8];
 
 	ike_put64(ns->ispi, si);
 	ike_put64(ns->rspi, sr);
+	ks.ni.ptr = ns->ni;
+	ks.ni.len = ns->ni_len;
+	ks.nr.ptr = ns->nr;
+	ks.nr.len = ns->nr_len;
+	ks.gir.ptr = gir;
+	ks.gir.len = gir_len;
+	ks.spi_i = si;
+	ks.spi_r = sr;
 	if (ike_crypto_resolve(&ns->choice.suite, &ns->algs) == -1 ||
-	    ike_keys_ike_sa(&ns->algs, old->algs.prf, old->keys.sk_d,
-	    old->keys.prf_len, gir, gir_len, ns->ni, ns->ni_len, ns->nr,
-	    ns->nr_len, si, sr, &ns->keys) == -1 ||
+	    ike_keys_ike_sa(&ns->algs, &parent, &ks, &ns->keys) == -1 ||
 	    ike_keys_sk_ctx(&ns->keys, &ns->algs, ns->initiator ? IKE_DIR_I2R :
 	    IKE_DIR_R2I, &ns->sk_out) == -1 ||
 	    ike_keys_sk_ctx(&ns->keys, &ns->algs, ns->initiator ? IKE_DIR_R2I :
@@ -315,6 +325,7 @@ rekey_child_response(struct ike_sa *sa, const struct ike_msg *m)
 	struct ike_chunk gir = { NULL, 0 };
 	struct proposal_choice choice;
 	struct ike_child nc;
+	struct ike_child_spec cs;
 	char why[PROPOSAL_STR_MAX];
 	bool v4i, v6i, v4r, v6r, lost = false;
 	uint16_t err = ike_msg_error(m);
@@ -360,10 +371,16 @@ rekey_child_response(struct ike_sa *sa, const struct ike_msg *m)
 		lost = ike_nonce_cmp(mn, mnl, sa->peer_new_nmin,
 		    sa->peer_new_nmin_len) < 0;
 	}
-	if (ike_child_make(sa, &nc, &choice.suite, sa->rekey_spi,
-	    ike_get32(choice.chosen.spi), v4i && v4r, v6i && v6r, gir.ptr,
-	    gir.len, sa->rekey_ni, sa->rekey_ni_len, m->nonce.data,
-	    m->nonce.len, true, lost) == -1) {
+	cs = (struct ike_child_spec){
+		.suite = &choice.suite, .spi_in = sa->rekey_spi,
+		.spi_out = ike_get32(choice.chosen.spi),
+		.v4 = v4i && v4r, .v6 = v6i && v6r,
+		.seed = { .ni = { sa->rekey_ni, sa->rekey_ni_len },
+		    .nr = { m->nonce.data, m->nonce.len },
+		    .gir = { gir.ptr, gir.len } },
+		.we_init = true, .hold_out = lost,
+	};
+	if (ike_child_make(sa, &nc, &cs) == -1) {
 		ike_chunk_free(&gir);
 		log_msg(LOG_ERR, sa->logp, "CHILD SA rekey: kernel refused "
 		    "the new SAs");
@@ -514,6 +531,7 @@ rekey_child_request(struct ike_sa *sa, const struct ike_msg *m,
 	struct ike_proposal_list reply;
 	struct proposal_choice choice;
 	struct ike_dh dh = { NULL, NULL };
+	struct ike_child_spec cs;
 	uint8_t pub[IKE_DH_PUB_MAX], grp[2], nr[IKE_NONCE_LEN];
 	char why[PROPOSAL_STR_MAX];
 	struct ike_ts ts[2];
@@ -571,10 +589,15 @@ rekey_child_request(struct ike_sa *sa, const struct ike_msg *m,
 			goto fail;
 	}
 	/* New inbound now; outbound when the peer deletes the old SA. */
-	if (ike_child_make(sa, &sa->peer_new, &choice.suite, spi_in,
-	    ike_get32(choice.chosen.spi), v4i && v4r, v6i && v6r, gir.ptr,
-	    gir.len, m->nonce.data, m->nonce.len, nr, sizeof(nr), false,
-	    true) == -1)
+	cs = (struct ike_child_spec){
+		.suite = &choice.suite, .spi_in = spi_in,
+		.spi_out = ike_get32(choice.chosen.spi),
+		.v4 = v4i && v4r, .v6 = v6i && v6r,
+		.seed = { .ni = { m->nonce.data, m->nonce.len },
+		    .nr = { nr, sizeof(nr) }, .gir = { gir.ptr, gir.len } },
+		.hold_out = true,
+	};
+	if (ike_child_make(sa, &sa->peer_new, &cs) == -1)
 		goto fail;
 	ike_nonce_min(m->nonce.data, m->nonce.len, nr, sizeof(nr),
 	    sa->peer_new_nmin, &sa->peer_new_nmin_len);

@@ -256,14 +256,23 @@ const char	*ike_notify_name(uint16_t);
 uint16_t	 ike_msg_error(const struct ike_msg *);
 
 /* child.c */
-/* KEYMAT for a CHILD SA made by an exchange with nonces ni/nr and,
- * with PFS, g^ir; installs its inbound SA (SPI reserved) and, unless
- * hold_out, its outbound SA. we_init: we initiated that exchange. */
+/* A CHILD SA an exchange made (RFC 7296 2.17): its suite and SPIs, the
+ * families its selectors carry, the exchange's nonces and, with PFS,
+ * g^ir (seed.gir.ptr NULL: none). */
+struct ike_child_spec {
+	const struct ike_suite *suite;
+	uint32_t	 spi_in;	/* reserved by spi_alloc */
+	uint32_t	 spi_out;
+	bool		 v4, v6;
+	struct ike_key_seed seed;
+	bool		 we_init;	/* we initiated that exchange */
+	bool		 hold_out;	/* install the outbound SA later */
+};
+
+/* KEYMAT for the CHILD SA; installs its inbound SA and, unless hold_out,
+ * its outbound SA. */
 int		 ike_child_make(struct ike_sa *, struct ike_child *,
-		    const struct ike_suite *, uint32_t spi_in, uint32_t spi_out,
-		    bool v4, bool v6, const uint8_t *gir, size_t gir_len,
-		    const uint8_t *ni, size_t ni_len, const uint8_t *nr,
-		    size_t nr_len, bool we_init, bool hold_out);
+		    const struct ike_child_spec *);
 int		 ike_child_release_out(struct ike_sa *, struct ike_child *);
 /* Removes its SAs (counting their traffic into the peer's totals). */
 void		 ike_child_drop(struct ike_sa *, struct ike_child *);

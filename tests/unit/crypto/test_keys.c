@@ -30,6 +30,31 @@
 #include "ike/sk.h"
 #include "hexutil.h"
 
+/* The key functions take what an exchange brings as a struct. */
+static struct ike_key_seed
+seed_of(const uint8_t *gir, size_t gir_len, const uint8_t *ni, size_t ni_len,
+    const uint8_t *nr, size_t nr_len)
+{
+	struct ike_key_seed ks;
+
+	memset(&ks, 0, sizeof(ks));
+	ks.gir.ptr = gir;
+	ks.gir.len = gir_len;
+	ks.ni.ptr = ni;
+	ks.ni.len = ni_len;
+	ks.nr.ptr = nr;
+	ks.nr.len = nr_len;
+	return ks;
+}
+
+static struct ike_key_parent
+parent_of(const struct ike_prf_alg *prf, const uint8_t *sk_d, size_t len)
+{
+	struct ike_key_parent kp = { prf, sk_d, len };
+
+	return kp;
+}
+
 /* PRF_HMAC_SHA1 (RFC 7296 3.3.2, id 2): only for the CAVP vector. */
 static const struct ike_prf_alg prf_sha1 = { 2, "SHA1", 20, 20, "test-sha1" };
 
@@ -145,6 +170,8 @@ test_cavp_sha1(void **state)
 	uint8_t want[132], got[132], seed[32];
 	struct ike_iov iov[4];
 	struct ike_child_keys ck;
+	struct ike_key_seed ks;
+	struct ike_key_parent kp;
 	size_t n;
 
 	hex2bin(cavp_ni, ni, 8);
@@ -156,8 +183,8 @@ test_cavp_sha1(void **state)
 
 	/* SKEYSEED = prf(Ni | Nr, g^ir) */
 	n = hex2bin(cavp_skeyseed, want, sizeof(want));
-	assert_int_equal(ike_keys_skeyseed(&prf_sha1, ni, 8, nr, 8, gir, 128,
-	    got), 0);
+	ks = seed_of(gir, 128, ni, 8, nr, 8);
+	assert_int_equal(ike_keys_skeyseed(&prf_sha1, &ks, got), 0);
 	assert_memory_equal(got, want, n);
 
 	/* DKM = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr), 1056 bits */
@@ -175,12 +202,12 @@ test_cavp_sha1(void **state)
 	 * DKM; split by ike_keys_child() into 36 + 30 per direction, which
 	 * together are the 132 octets of the vector. */
 	assert_int_equal(hex2bin(cavp_dkm_child, want, sizeof(want)), 132);
-	assert_int_equal(ike_keys_child_keymat(&prf_sha1, got, 20, NULL, 0,
-	    ni, 8, nr, 8, seed, 32), 0);
+	kp = parent_of(&prf_sha1, got, 20);
+	ks = seed_of(NULL, 0, ni, 8, nr, 8);
+	assert_int_equal(ike_keys_child_keymat(&kp, &ks, seed, 32), 0);
 	assert_memory_equal(seed, want, 32);
 	hex2bin(cavp_dkm, got, sizeof(got));
-	assert_int_equal(ike_keys_child(&prf_sha1, got, 20, NULL, 0, ni, 8, nr,
-	    8, 36, 30, &ck), 0);
+	assert_int_equal(ike_keys_child(&kp, &ks, 36, 30, &ck), 0);
 	assert_memory_equal(ck.encr_i, want, 36);
 	assert_memory_equal(ck.integ_i, want + 36, 30);
 	assert_memory_equal(ck.encr_r, want + 66, 36);
@@ -189,8 +216,8 @@ test_cavp_sha1(void **state)
 
 	/* DKM(Child SA D-H) = prf+(SK_d, g^ir (new) | Ni | Nr) */
 	assert_int_equal(hex2bin(cavp_dkm_child_dh, want, sizeof(want)), 132);
-	assert_int_equal(ike_keys_child(&prf_sha1, got, 20, gir_new, 128, ni, 8,
-	    nr, 8, 36, 30, &ck), 0);
+	ks = seed_of(gir_new, 128, ni, 8, nr, 8);
+	assert_int_equal(ike_keys_child(&kp, &ks, 36, 30, &ck), 0);
 	assert_memory_equal(ck.encr_i, want, 36);
 	assert_memory_equal(ck.integ_i, want + 36, 30);
 	assert_memory_equal(ck.encr_r, want + 66, 36);
@@ -199,8 +226,7 @@ test_cavp_sha1(void **state)
 
 	/* SKEYSEED(Rekey) = prf(SK_d, g^ir (new) | Ni | Nr) */
 	n = hex2bin(cavp_skeyseed_rekey, want, sizeof(want));
-	assert_int_equal(ike_keys_skeyseed_rekey(&prf_sha1, got, 20, gir_new,
-	    128, ni, 8, nr, 8, seed), 0);
+	assert_int_equal(ike_keys_skeyseed_rekey(&kp, &ks, seed), 0);
 	assert_memory_equal(seed, want, n);
 	printf("NIST CAVP SP 800-135 IKEv2 (SHA-1 sample): 5/5 values "
 	    "(SKEYSEED, DKM, DKM(Child SA), DKM(Child SA D-H), "
@@ -214,6 +240,7 @@ static void
 test_cavp_sha1_split(void **state)
 {
 	uint8_t ni[8], nr[8], spii[8], spir[8], seed[20], want[132], cat[200];
+	struct ike_key_seed ks;
 	struct ike_algs algs = {
 		ike_encr_lookup(ENCR_AES_CBC, 128),
 		ike_integ_lookup(AUTH_HMAC_SHA2_256_128), &prf_sha1,
@@ -227,8 +254,10 @@ test_cavp_sha1_split(void **state)
 	hex2bin(cavp_spir, spir, 8);
 	hex2bin(cavp_skeyseed, seed, 20);
 	hex2bin(cavp_dkm, want, sizeof(want));
-	assert_int_equal(ike_keys_derive(&algs, seed, 20, ni, 8, nr, 8, spii,
-	    spir, &k), 0);
+	ks = seed_of(NULL, 0, ni, 8, nr, 8);
+	ks.spi_i = spii;
+	ks.spi_r = spir;
+	assert_int_equal(ike_keys_derive(&algs, seed, 20, &ks, &k), 0);
 	assert_int_equal(k.prf_len, 20);
 	assert_int_equal(k.integ_len, 32);
 	assert_int_equal(k.encr_len, 16);
@@ -253,6 +282,8 @@ test_nist_sha2(void **state)
 	uint8_t skeyseed[64];
 	const struct ike_prf_alg *prf;
 	struct ike_iov iov[4];
+	struct ike_key_seed ks;
+	struct ike_key_parent kp;
 	size_t i, n, lens[3], j;
 	unsigned int checks = 0;
 
@@ -264,8 +295,8 @@ test_nist_sha2(void **state)
 		hex2bin(nist[i].nr, nr, 8);
 		hex2bin(nist[i].spii, spii, 8);
 		hex2bin(nist[i].spir, spir, 8);
-		assert_int_equal(ike_keys_skeyseed(prf, ni, 8, nr, 8, gir, n,
-		    skeyseed), 0);
+		ks = seed_of(gir, n, ni, 8, nr, 8);
+		assert_int_equal(ike_keys_skeyseed(prf, &ks, skeyseed), 0);
 		n = hex2bin(nist[i].skeyseed, want, sizeof(want));
 		assert_int_equal(n, prf->out_len);
 		assert_memory_equal(skeyseed, want, n);
@@ -290,8 +321,9 @@ test_nist_sha2(void **state)
 
 		/* Rekey: SK_d is the first PRF-size octets of the DKM. */
 		n = hex2bin(nist[i].gir_new, gir, sizeof(gir));
-		assert_int_equal(ike_keys_skeyseed_rekey(prf, want,
-		    prf->out_len, gir, n, ni, 8, nr, 8, got), 0);
+		kp = parent_of(prf, want, prf->out_len);
+		ks = seed_of(gir, n, ni, 8, nr, 8);
+		assert_int_equal(ike_keys_skeyseed_rekey(&kp, &ks, got), 0);
 		n = hex2bin(nist[i].skeyseed_rekey, want, sizeof(want));
 		assert_memory_equal(got, want, n);
 		checks++;
@@ -365,6 +397,7 @@ test_ike_sa_suites(void **state)
 		  PRF_HMAC_SHA2_512 },
 	};
 	uint8_t ni[32], nr[48], gir[256], spii[8], spir[8];
+	struct ike_key_seed ks;
 	uint8_t nn[80], skeyseed[64], s[96], km[400];
 	struct ike_suite su;
 	struct ike_algs a;
@@ -387,9 +420,10 @@ test_ike_sa_suites(void **state)
 		su.integ = suites[t].integ;
 		su.prf = suites[t].prf;
 		assert_int_equal(ike_crypto_resolve(&su, &a), 0);
-		assert_int_equal(ike_keys_ike_sa(&a, NULL, NULL, 0, gir,
-		    sizeof(gir), ni, sizeof(ni), nr, sizeof(nr), spii, spir,
-		    &k), 0);
+		ks = seed_of(gir, sizeof(gir), ni, sizeof(ni), nr, sizeof(nr));
+		ks.spi_i = spii;
+		ks.spi_r = spir;
+		assert_int_equal(ike_keys_ike_sa(&a, NULL, &ks, &k), 0);
 
 		/* Reference: SKEYSEED and prf+ with one-shot HMACs. */
 		memcpy(nn, ni, sizeof(ni));
@@ -448,6 +482,8 @@ test_ike_sa_rekey(void **state)
 		ike_prf_lookup(PRF_HMAC_SHA2_512),
 	};
 	struct ike_sa_keys k;
+	struct ike_key_seed ks;
+	struct ike_key_parent kp;
 	uint8_t buf[64 + 16 + 16];
 	size_t sl;
 
@@ -457,8 +493,11 @@ test_ike_sa_rekey(void **state)
 	memset(nr, 0x02, sizeof(nr));
 	memset(spii, 0x0a, 8);
 	memset(spir, 0x0b, 8);
-	assert_int_equal(ike_keys_ike_sa(&a, oldp, old_sk_d, 32, gir, 32, ni,
-	    16, nr, 16, spii, spir, &k), 0);
+	kp = parent_of(oldp, old_sk_d, 32);
+	ks = seed_of(gir, 32, ni, 16, nr, 16);
+	ks.spi_i = spii;
+	ks.spi_r = spir;
+	assert_int_equal(ike_keys_ike_sa(&a, &kp, &ks, &k), 0);
 	memcpy(buf, gir, 32);
 	memcpy(buf + 32, ni, 16);
 	memcpy(buf + 48, nr, 16);
@@ -474,8 +513,8 @@ test_ike_sa_rekey(void **state)
 	assert_memory_equal(k.sk_pr, km + 64 + 72 + 64, 64);
 	ike_keys_wipe(&k);
 	/* Without the old PRF: refused. */
-	assert_int_equal(ike_keys_ike_sa(&a, NULL, old_sk_d, 32, gir, 32, ni,
-	    16, nr, 16, spii, spir, &k), -1);
+	kp = parent_of(NULL, old_sk_d, 32);
+	assert_int_equal(ike_keys_ike_sa(&a, &kp, &ks, &k), -1);
 	printf("IKE SA rekey: SKEYSEED = prf_old(SK_d, g^ir|Ni|Nr), then "
 	    "prf+ with the new PRF (SHA2-256 -> SHA2-512) checked\n");
 }
@@ -486,14 +525,17 @@ test_child_keys(void **state)
 	uint8_t sk_d[48], gir[66], ni[32], nr[32], s[66 + 64], km[200];
 	const struct ike_prf_alg *prf = ike_prf_lookup(PRF_HMAC_SHA2_384);
 	struct ike_child_keys ck;
+	struct ike_key_seed ks;
+	struct ike_key_parent kp;
 
 	memset(sk_d, 0x3c, sizeof(sk_d));
 	memset(gir, 0x77, sizeof(gir));
 	memset(ni, 0x10, sizeof(ni));
 	memset(nr, 0x20, sizeof(nr));
 	/* ESP AES-GCM-256 (36 with salt), no integrity; PFS. */
-	assert_int_equal(ike_keys_child(prf, sk_d, 48, gir, 66, ni, 32, nr, 32,
-	    36, 0, &ck), 0);
+	kp = parent_of(prf, sk_d, 48);
+	ks = seed_of(gir, 66, ni, 32, nr, 32);
+	assert_int_equal(ike_keys_child(&kp, &ks, 36, 0, &ck), 0);
 	memcpy(s, gir, 66);
 	memcpy(s + 66, ni, 32);
 	memcpy(s + 98, nr, 32);
@@ -503,18 +545,17 @@ test_child_keys(void **state)
 	assert_int_equal(ck.integ_len, 0);
 	ike_child_keys_wipe(&ck);
 	/* ESP AES-CBC-128 + HMAC-SHA2-256-128, no PFS. */
-	assert_int_equal(ike_keys_child(prf, sk_d, 48, NULL, 0, ni, 32, nr, 32,
-	    16, 32, &ck), 0);
+	ks = seed_of(NULL, 0, ni, 32, nr, 32);
+	assert_int_equal(ike_keys_child(&kp, &ks, 16, 32, &ck), 0);
 	ref_prf_plus("SHA2-384", sk_d, 48, s + 66, 64, km, 96);
 	assert_memory_equal(ck.encr_i, km, 16);
 	assert_memory_equal(ck.integ_i, km + 16, 32);
 	assert_memory_equal(ck.encr_r, km + 48, 16);
 	assert_memory_equal(ck.integ_r, km + 64, 32);
 	ike_child_keys_wipe(&ck);
-	assert_int_equal(ike_keys_child(prf, sk_d, 48, NULL, 0, ni, 32, nr, 32,
-	    37, 0, &ck), -1);
-	assert_int_equal(ike_keys_child(prf, sk_d, 48, gir, 0, ni, 32, nr, 32,
-	    16, 0, &ck), -1);
+	assert_int_equal(ike_keys_child(&kp, &ks, 37, 0, &ck), -1);
+	ks = seed_of(gir, 0, ni, 32, nr, 32);
+	assert_int_equal(ike_keys_child(&kp, &ks, 16, 0, &ck), -1);
 	printf("CHILD SA KEYMAT: encr_i|integ_i|encr_r|integ_r with and "
 	    "without PFS match the reference; bad sizes refused\n");
 }
@@ -555,6 +596,7 @@ test_psk_auth(void **state)
 	const uint8_t idr[] = { ID_IPV4_ADDR, 0, 0, 0, 192, 0, 2, 1 };
 	uint8_t auth_i[64], auth_r[64], ref[64], bad[64];
 	const struct ike_prf_alg *prf;
+	struct ike_auth_input in_i, in_r, in;
 	size_t i, ref_len, j;
 
 	for (i = 0; i < sizeof(msg1); i++)
@@ -569,57 +611,59 @@ test_psk_auth(void **state)
 	}
 	for (i = 0; i < 3; i++) {
 		prf = ike_prf_lookup(ids[i]);
+		in_i = (struct ike_auth_input){ { psk, sizeof(psk) - 1 },
+		    { msg1, sizeof(msg1) }, { nr, sizeof(nr) },
+		    { sk_pi, prf->key_len }, { idi, sizeof(idi) } };
+		in_r = (struct ike_auth_input){ { psk, sizeof(psk) - 1 },
+		    { msg2, sizeof(msg2) }, { ni, sizeof(ni) },
+		    { sk_pr, prf->key_len }, { idr, sizeof(idr) } };
 		/* Initiator signs RealMessage1 | NonceRData | MACedIDForI. */
-		assert_int_equal(ike_keys_psk_auth(prf, psk, sizeof(psk) - 1,
-		    msg1, sizeof(msg1), nr, sizeof(nr), sk_pi, prf->key_len,
-		    idi, sizeof(idi), auth_i), 0);
+		assert_int_equal(ike_keys_psk_auth(prf, &in_i, auth_i), 0);
 		ref_psk_auth(prf->md, psk, sizeof(psk) - 1, msg1, sizeof(msg1),
 		    nr, sizeof(nr), sk_pi, prf->key_len, idi, sizeof(idi), ref,
 		    &ref_len);
 		assert_int_equal(ref_len, prf->out_len);
 		assert_memory_equal(auth_i, ref, ref_len);
 		/* Responder signs RealMessage2 | NonceIData | MACedIDForR. */
-		assert_int_equal(ike_keys_psk_auth(prf, psk, sizeof(psk) - 1,
-		    msg2, sizeof(msg2), ni, sizeof(ni), sk_pr, prf->key_len,
-		    idr, sizeof(idr), auth_r), 0);
+		assert_int_equal(ike_keys_psk_auth(prf, &in_r, auth_r), 0);
 		ref_psk_auth(prf->md, psk, sizeof(psk) - 1, msg2, sizeof(msg2),
 		    ni, sizeof(ni), sk_pr, prf->key_len, idr, sizeof(idr), ref,
 		    &ref_len);
 		assert_memory_equal(auth_r, ref, ref_len);
 
 		/* Each end verifies the other. */
-		assert_int_equal(ike_keys_psk_verify(prf, psk, sizeof(psk) - 1,
-		    msg1, sizeof(msg1), nr, sizeof(nr), sk_pi, prf->key_len,
-		    idi, sizeof(idi), auth_i, prf->out_len), 0);
-		assert_int_equal(ike_keys_psk_verify(prf, psk, sizeof(psk) - 1,
-		    msg2, sizeof(msg2), ni, sizeof(ni), sk_pr, prf->key_len,
-		    idr, sizeof(idr), auth_r, prf->out_len), 0);
+		assert_int_equal(ike_keys_psk_verify(prf, &in_i, auth_i,
+		    prf->out_len), 0);
+		assert_int_equal(ike_keys_psk_verify(prf, &in_r, auth_r,
+		    prf->out_len), 0);
 
 		/* Anything different: refused. */
-		assert_int_equal(ike_keys_psk_verify(prf, psk, sizeof(psk) - 2,
-		    msg1, sizeof(msg1), nr, sizeof(nr), sk_pi, prf->key_len,
-		    idi, sizeof(idi), auth_i, prf->out_len), -1);
-		assert_int_equal(ike_keys_psk_verify(prf, psk, sizeof(psk) - 1,
-		    msg1, sizeof(msg1), ni, sizeof(ni), sk_pi, prf->key_len,
-		    idi, sizeof(idi), auth_i, prf->out_len), -1);
-		assert_int_equal(ike_keys_psk_verify(prf, psk, sizeof(psk) - 1,
-		    msg1, sizeof(msg1), nr, sizeof(nr), sk_pr, prf->key_len,
-		    idi, sizeof(idi), auth_i, prf->out_len), -1);
-		assert_int_equal(ike_keys_psk_verify(prf, psk, sizeof(psk) - 1,
-		    msg1, sizeof(msg1) - 1, nr, sizeof(nr), sk_pi,
-		    prf->key_len, idi, sizeof(idi), auth_i, prf->out_len), -1);
-		assert_int_equal(ike_keys_psk_verify(prf, psk, sizeof(psk) - 1,
-		    msg1, sizeof(msg1), nr, sizeof(nr), sk_pi, prf->key_len,
-		    idr, sizeof(idr), auth_i, prf->out_len), -1);
-		assert_int_equal(ike_keys_psk_verify(prf, psk, sizeof(psk) - 1,
-		    msg1, sizeof(msg1), nr, sizeof(nr), sk_pi, prf->key_len,
-		    idi, sizeof(idi), auth_i, prf->out_len - 1), -1);
+		in = in_i;
+		in.psk.len = sizeof(psk) - 2;
+		assert_int_equal(ike_keys_psk_verify(prf, &in, auth_i,
+		    prf->out_len), -1);
+		in = in_i;
+		in.nonce = in_r.nonce;
+		assert_int_equal(ike_keys_psk_verify(prf, &in, auth_i,
+		    prf->out_len), -1);
+		in = in_i;
+		in.sk_p = in_r.sk_p;
+		assert_int_equal(ike_keys_psk_verify(prf, &in, auth_i,
+		    prf->out_len), -1);
+		in = in_i;
+		in.msg.len = sizeof(msg1) - 1;
+		assert_int_equal(ike_keys_psk_verify(prf, &in, auth_i,
+		    prf->out_len), -1);
+		in = in_i;
+		in.id_body = in_r.id_body;
+		assert_int_equal(ike_keys_psk_verify(prf, &in, auth_i,
+		    prf->out_len), -1);
+		assert_int_equal(ike_keys_psk_verify(prf, &in_i, auth_i,
+		    prf->out_len - 1), -1);
 		for (j = 0; j < prf->out_len; j++) {
 			memcpy(bad, auth_i, prf->out_len);
 			bad[j] ^= 0x80;
-			assert_int_equal(ike_keys_psk_verify(prf, psk,
-			    sizeof(psk) - 1, msg1, sizeof(msg1), nr, sizeof(nr),
-			    sk_pi, prf->key_len, idi, sizeof(idi), bad,
+			assert_int_equal(ike_keys_psk_verify(prf, &in_i, bad,
 			    prf->out_len), -1);
 		}
 		printf("PSK AUTH %s: initiator and responder AUTH equal an "
@@ -629,10 +673,12 @@ test_psk_auth(void **state)
 	}
 	/* An empty PSK or a too-short ID body is refused outright. */
 	prf = ike_prf_lookup(PRF_HMAC_SHA2_256);
-	assert_int_equal(ike_keys_psk_auth(prf, psk, 0, msg1, 10, nr, 32,
-	    sk_pi, 32, idi, sizeof(idi), auth_i), -1);
-	assert_int_equal(ike_keys_psk_auth(prf, psk, 4, msg1, 10, nr, 32,
-	    sk_pi, 32, idi, 3, auth_i), -1);
+	in = (struct ike_auth_input){ { psk, 0 }, { msg1, 10 }, { nr, 32 },
+	    { sk_pi, 32 }, { idi, sizeof(idi) } };
+	assert_int_equal(ike_keys_psk_auth(prf, &in, auth_i), -1);
+	in = (struct ike_auth_input){ { psk, 4 }, { msg1, 10 }, { nr, 32 },
+	    { sk_pi, 32 }, { idi, 3 } };
+	assert_int_equal(ike_keys_psk_auth(prf, &in, auth_i), -1);
 }
 
 static void
