@@ -9,7 +9,7 @@
 
 #include <openssl/crypto.h>
 
-#include "ike/sa.h"
+#include "ike/child.h"
 #include "util/addr.h"
 
 /* An outbound SA kept until it may be installed, with its own copy of
@@ -19,30 +19,6 @@ struct held_sa {
 	uint8_t		 encr[IKE_ENCR_KEY_MAX];
 	uint8_t		 integ[IKE_INTEG_KEY_MAX];
 };
-
-int
-ike_nonce_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
-{
-	size_t n = alen < blen ? alen : blen;
-	int c = memcmp(a, b, n);
-
-	if (c != 0)
-		return c;
-	return alen < blen ? -1 : alen > blen;
-}
-
-void
-ike_nonce_min(const uint8_t *ni, size_t ni_len, const uint8_t *nr,
-    size_t nr_len, uint8_t *out, size_t *out_len)
-{
-	if (ike_nonce_cmp(ni, ni_len, nr, nr_len) <= 0) {
-		memcpy(out, ni, ni_len);
-		*out_len = ni_len;
-	} else {
-		memcpy(out, nr, nr_len);
-		*out_len = nr_len;
-	}
-}
 
 bool
 ike_child_has_spi(const struct ike_child *c, uint32_t spi)
@@ -314,11 +290,9 @@ ike_peer_policies_sync(struct ike_peer *peer)
 	const struct ike_sa *sa;
 	uint8_t want = 0;
 
-	for (sa = eng->sas; sa != NULL; sa = sa->next)
-		if (sa->peer == peer)
-			want |= child_families(&sa->child) |
-			    child_families(&sa->old) |
-			    child_families(&sa->peer_new);
+	for (sa = peer->sas; sa != NULL; sa = sa->next)
+		want |= child_families(&sa->child) | child_families(&sa->old) |
+		    child_families(&sa->peer_new);
 	/* Route peers keep both as the traps that bring the tunnel back on
 	 * the next packet. */
 	if (want == 0 && peer->conf.start == IKE_START_ROUTE)
@@ -339,6 +313,14 @@ ike_child_remove(struct ike_sa *sa)
 	ike_child_drop(sa, &sa->child);
 	ike_child_drop(sa, &sa->old);
 	ike_child_drop(sa, &sa->peer_new);
-	ev_timer_stop(sa->eng->loop, &sa->drain_timer);
 	ike_peer_policies_sync(sa->peer);
+}
+
+void
+ike_child_expired(struct ike_child *c, uint32_t spi)
+{
+	if (spi == c->spi_in)
+		c->in_on = false;
+	else
+		c->out_on = false;
 }

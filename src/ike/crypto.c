@@ -5,6 +5,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
+#include <openssl/rand.h>
 
 #include "ike/crypto.h"
 #include "ike/ikev2.h"
@@ -163,4 +164,10 @@ ike_integ_compute(const struct ike_integ_alg *integ, const uint8_t *key,
 {
 	return ike_crypto_hmac(integ->md, key, integ->key_len, iov, n, out,
 	    integ->icv_len);
+}
+
+int
+ike_random(void *p, size_t n)
+{
+	return RAND_bytes(p, (int)n) == 1 ? 0 : -1;
 }

@@ -78,6 +78,9 @@ bool	 ike_encr_is_aead(const struct ike_encr_alg *);
  * combination is not allowed. */
 int	 ike_crypto_resolve(const struct ike_suite *, struct ike_algs *);
 
+/* n random octets (nonces, SPIs, jitter) from OpenSSL's DRBG: 0 or -1. */
+int	 ike_random(void *, size_t);
+
 /* HMAC-<md>(key, iov[0] | ... | iov[n-1]), truncated to out_len octets
  * (out_len at most the digest size). key_len must be > 0. */
 int	 ike_crypto_hmac(const char *md, const uint8_t *key, size_t key_len,

@@ -265,7 +265,7 @@ struct ike_snapshot {
 	struct ike_stats stats;
 	size_t		 n_peers, n_sas;
 	struct ike_peer_snap *peers;	/* in the order they were added */
-	struct ike_sa_snap *sas;	/* by peer, then oldest first */
+	struct ike_sa_snap *sas;	/* by peer, then newest first */
 };
 
 /* Every peer, or only the one named (none if there is no such peer);

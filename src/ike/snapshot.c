@@ -5,28 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ike/sa.h"
-
-static struct ike_peer *
-snap_peer_find(const struct ike_engine *eng, const char *name)
-{
-	struct ike_peer *p;
-
-	for (p = eng->peers; p != NULL; p = p->next)
-		if (strcmp(p->conf.name, name) == 0)
-			return p;
-	return NULL;
-}
+#include "ike/engine.h"
+#include "ike/table.h"
 
 static enum ike_peer_state
-snap_peer_state(const struct ike_engine *eng, const struct ike_peer *p)
+snap_peer_state(const struct ike_peer *p)
 {
 	const struct ike_sa *sa;
 	bool any = false;
 
-	for (sa = eng->sas; sa != NULL; sa = sa->next) {
-		if (sa->peer != p)
-			continue;
+	for (sa = p->sas; sa != NULL; sa = sa->next) {
 		if (sa->child.installed)
 			return IKE_PEER_UP;
 		any = true;
@@ -37,9 +25,9 @@ snap_peer_state(const struct ike_engine *eng, const struct ike_peer *p)
 enum ike_peer_state
 ike_peer_state(const struct ike_engine *eng, const char *name)
 {
-	const struct ike_peer *p = snap_peer_find(eng, name);
+	const struct ike_peer *p = ike_table_peer_find(eng, name);
 
-	return p == NULL ? IKE_PEER_UNKNOWN : snap_peer_state(eng, p);
+	return p == NULL ? IKE_PEER_UNKNOWN : snap_peer_state(p);
 }
 
 const char *
@@ -65,16 +53,20 @@ snap_timer_left(struct ike_engine *eng, ev_timer *t)
 	return ev_is_active(t) ? ev_timer_remaining(eng->loop, t) : -1;
 }
 
+/* A rekeyed SA shows as ESTABLISHED until our DELETE for it is out. */
 static enum ike_sa_phase
-snap_sa_phase(enum ike_sa_state s)
+snap_sa_phase(const struct ike_sa *sa)
 {
-	switch (s) {
+	switch (sa->state) {
 	case SA_INIT_SENT:
 	case SA_AUTH_SENT:
 	case SA_INIT_DONE:
 		break;
 	case SA_ESTABLISHED:
 		return IKE_SA_ESTABLISHED;
+	case SA_REKEYED:
+		return ike_sa_is_up(sa) ? IKE_SA_ESTABLISHED :
+		    IKE_SA_DELETING;
 	case SA_DELETING:
 		return IKE_SA_DELETING;
 	}
@@ -109,7 +101,8 @@ snap_child(struct ike_sa *sa, const struct ike_child *c,
 	cs->suite = c->suite;
 	cs->established = c->established;
 	cs->rekey_in = role == IKE_CHILD_CURRENT ?
-	    snap_timer_left(sa->eng, &sa->rekey_timer) : -1;
+	    snap_timer_left(sa->eng,
+	    &sa->timers[IKE_TIMER_REKEY_CHILD]) : -1;
 	snap_counters(sa, &sa->local, c->spi_in, &cs->kernel.bytes_in,
 	    &cs->kernel.packets_in);
 	snap_counters(sa, &sa->remote, c->spi_out, &cs->kernel.bytes_out,
@@ -127,7 +120,7 @@ snap_sa(struct ike_sa *sa, struct ike_sa_snap *ss)
 	int i;
 
 	ss->serial = sa->serial;
-	ss->phase = snap_sa_phase(sa->state);
+	ss->phase = snap_sa_phase(sa);
 	ss->initiator = sa->initiator;
 	ss->current = sa == sa->peer->sa;
 	ss->ispi = sa->ispi;
@@ -137,7 +130,8 @@ snap_sa(struct ike_sa *sa, struct ike_sa_snap *ss)
 	ss->suite = sa->choice.suite;
 	ss->created = sa->created;
 	ss->established = sa->established;
-	ss->rekey_in = snap_timer_left(sa->eng, &sa->ike_rekey_timer);
+	ss->rekey_in = snap_timer_left(sa->eng,
+	    &sa->timers[IKE_TIMER_REKEY_IKE]);
 	ss->n_children = 0;
 	for (i = 0; i < IKE_CHILD_ROLES; i++)
 		if (c[i]->installed)
@@ -156,14 +150,14 @@ snap_id(struct ike_id_snap *id, uint8_t type, const uint8_t *data,
 
 /* When the tunnel came up, 0 when it is down. */
 static double
-snap_up_since(const struct ike_engine *eng, const struct ike_peer *p)
+snap_up_since(const struct ike_peer *p)
 {
 	const struct ike_sa *sa;
 
 	if (p->up_since > 0)
 		return p->up_since;
-	for (sa = eng->sas; sa != NULL; sa = sa->next)
-		if (sa->peer == p && sa->child.installed)
+	for (sa = p->sas; sa != NULL; sa = sa->next)
+		if (sa->child.installed)
 			return sa->child.established;
 	return 0;
 }
@@ -176,7 +170,7 @@ snap_peer(struct ike_engine *eng, struct ike_peer *p,
 	const struct ike_peer_conf *c = &p->conf;
 
 	snprintf(ps->name, sizeof(ps->name), "%s", c->name);
-	ps->state = snap_peer_state(eng, p);
+	ps->state = snap_peer_state(p);
 	ps->start = c->start;
 	ps->mark = c->mark;
 	ps->reqid = c->reqid;
@@ -187,7 +181,7 @@ snap_peer(struct ike_engine *eng, struct ike_peer *p,
 	snap_id(&ps->remote_id, c->remote_id_type, c->remote_id,
 	    c->remote_id_len);
 	snprintf(ps->last_error, sizeof(ps->last_error), "%s", p->last_error);
-	ps->up_since = snap_up_since(eng, p);
+	ps->up_since = snap_up_since(p);
 	ps->gone.bytes_in = p->bytes_in;
 	ps->gone.packets_in = p->packets_in;
 	ps->gone.bytes_out = p->bytes_out;
@@ -212,10 +206,13 @@ ike_snapshot_take(struct ike_engine *eng, const char *name)
 	struct ike_sa *sa;
 	size_t np = 0, ns = 0;
 
-	for (p = eng->peers; p != NULL; p = p->next)
-		np += snap_wanted(p, name);
-	for (sa = eng->sas; sa != NULL; sa = sa->next)
-		ns += snap_wanted(sa->peer, name);
+	for (p = eng->peers; p != NULL; p = p->next) {
+		if (!snap_wanted(p, name))
+			continue;
+		np++;
+		for (sa = p->sas; sa != NULL; sa = sa->next)
+			ns++;
+	}
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->peers = calloc(np + 1, sizeof(*s->peers))) == NULL ||
 	    (s->sas = calloc(ns + 1, sizeof(*s->sas))) == NULL) {
@@ -232,9 +229,8 @@ ike_snapshot_take(struct ike_engine *eng, const char *name)
 		ps = &s->peers[s->n_peers++];
 		snap_peer(eng, p, ps);
 		ps->sas = &s->sas[s->n_sas];
-		for (sa = eng->sas; sa != NULL; sa = sa->next)
-			if (sa->peer == p)
-				snap_sa(sa, &ps->sas[ps->n_sas++]);
+		for (sa = p->sas; sa != NULL; sa = sa->next)
+			snap_sa(sa, &ps->sas[ps->n_sas++]);
 		s->n_sas += ps->n_sas;
 	}
 	return s;

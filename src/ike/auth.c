@@ -1,0 +1,372 @@
+/* IKE_AUTH (RFC 7296 1.2): identities, the shared-key AUTH payload (2.15)
+ * and the first CHILD SA, whose failure leaves the IKE SA up.
+ *
+ *   HDR, SK {IDi, AUTH, [N(INITIAL_CONTACT)], SAi2, TSi, TSr} -->
+ *                   <-- HDR, SK {IDr, AUTH, SAr2, TSi, TSr}
+ *               or  <-- HDR, SK {N(AUTHENTICATION_FAILED)}
+ *               or  <-- HDR, SK {IDr, AUTH, N(error for the CHILD SA)}
+ */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "ike/child.h"
+#include "ike/exchange.h"
+#include "ike/wire.h"
+
+/* ID payload body as AUTH signs it: type, three RESERVED octets, data. */
+static size_t
+id_body(uint8_t type, const uint8_t *data, size_t len, uint8_t *out)
+{
+	out[0] = type;
+	out[1] = out[2] = out[3] = 0;
+	memcpy(out + 4, data, len);
+	return len + 4;
+}
+
+static bool
+id_matches(const struct ike_peer_conf *c, const struct ike_pl_id *id)
+{
+	if (c->remote_id_type == 0)
+		return true;
+	return id->type == c->remote_id_type && id->len == c->remote_id_len &&
+	    memcmp(id->data, c->remote_id, id->len) == 0;
+}
+
+static void
+id_str(const struct ike_pl_id *id, char *buf, size_t len)
+{
+	size_t i, n;
+
+	if (id->type == ID_IPV4_ADDR && id->len == 4)
+		inet_ntop(AF_INET, id->data, buf, (socklen_t)len);
+	else if (id->type == ID_IPV6_ADDR && id->len == 16)
+		inet_ntop(AF_INET6, id->data, buf, (socklen_t)len);
+	else if (id->type == ID_FQDN || id->type == ID_RFC822_ADDR) {
+		n = id->len < len - 1 ? id->len : len - 1;
+		for (i = 0; i < n; i++)
+			buf[i] = id->data[i] >= 0x20 && id->data[i] < 0x7f ?
+			    (char)id->data[i] : '?';
+		buf[n] = '\0';
+	} else
+		snprintf(buf, len, "type %u, %zu bytes", id->type, id->len);
+}
+
+static void
+encode_our_id(struct ike_sa *sa, struct ike_out *o, uint8_t which)
+{
+	struct ike_peer_conf *c = &sa->peer->conf;
+
+	ike_msg_encode_id(&o->e, which, c->local_id_type, c->local_id,
+	    c->local_id_len);
+}
+
+/* What AUTH signs (RFC 7296 2.15): the signer's IKE_SA_INIT message, the
+ * other end's nonce and the signer's SK_p; signer_i: the initiator of
+ * IKE_SA_INIT signs. */
+static void
+auth_input(const struct ike_sa *sa, bool signer_i, const uint8_t *id_body,
+    size_t id_len, struct ike_auth_input *in)
+{
+	const struct ike_peer_conf *c = &sa->peer->conf;
+
+	in->psk.ptr = c->psk;
+	in->psk.len = c->psk_len;
+	in->msg.ptr = signer_i ? sa->init_req : sa->init_resp;
+	in->msg.len = signer_i ? sa->init_req_len : sa->init_resp_len;
+	in->nonce.ptr = signer_i ? sa->nr : sa->ni;
+	in->nonce.len = signer_i ? sa->nr_len : sa->ni_len;
+	in->sk_p.ptr = signer_i ? sa->keys.sk_pi : sa->keys.sk_pr;
+	in->sk_p.len = sa->keys.prf_len;
+	in->id_body.ptr = id_body;
+	in->id_body.len = id_len;
+}
+
+/* Our AUTH: prf(prf(PSK, "Key Pad for IKEv2"), <our first message> |
+ * <peer's nonce> | prf(SK_p, our ID body)), RFC 7296 2.15. */
+static int
+auth_compute(struct ike_sa *sa, uint8_t *auth)
+{
+	struct ike_peer_conf *c = &sa->peer->conf;
+	struct ike_auth_input in;
+	uint8_t body[4 + IKE_ID_MAX];
+	size_t blen = id_body(c->local_id_type, c->local_id, c->local_id_len,
+	    body);
+
+	auth_input(sa, sa->initiator, body, blen, &in);
+	return ike_keys_psk_auth(sa->algs.prf, &in, auth);
+}
+
+/* The peer's AUTH, over its ID body as it sent it. */
+static int
+auth_verify(struct ike_sa *sa, const struct ike_pl_id *id,
+    const struct ike_pl_auth *auth)
+{
+	struct ike_auth_input in;
+
+	if (auth->method != AUTH_SHARED_KEY_MIC)
+		return -1;
+	auth_input(sa, !sa->initiator, id->body, id->body_len, &in);
+	return ike_keys_psk_verify(sa->algs.prf, &in, auth->data, auth->len);
+}
+
+/* The first CHILD SA, keyed with the IKE_SA_INIT nonces (no PFS). */
+static int
+auth_child_make(struct ike_sa *sa, const struct proposal_choice *choice,
+    uint32_t spi_in, bool v4, bool v6, bool we_init)
+{
+	struct ike_child_spec cs;
+
+	memset(&cs, 0, sizeof(cs));
+	cs.suite = &choice->suite;
+	cs.spi_in = spi_in;
+	cs.spi_out = ike_get32(choice->chosen.spi);
+	cs.v4 = v4;
+	cs.v6 = v6;
+	cs.seed.ni.ptr = sa->ni;
+	cs.seed.ni.len = sa->ni_len;
+	cs.seed.nr.ptr = sa->nr;
+	cs.seed.nr.len = sa->nr_len;
+	cs.we_init = we_init;
+	return ike_child_make(sa, &sa->child, &cs);
+}
+
+/* IKE_AUTH: HDR, SK {IDi, AUTH, [N(INITIAL_CONTACT)], SAi2, TSi, TSr} --> */
+int
+ike_auth_start(struct ike_sa *sa)
+{
+	struct ike_engine *eng = sa->eng;
+	struct ike_peer *peer = sa->peer;
+	struct ike_proposal_list offer;
+	uint8_t auth[IKE_PRF_OUT_MAX];
+	struct ike_ts ts[2];
+	struct ike_out o;
+	size_t i, nts;
+	int rc;
+
+	if (eng->ops.spi_alloc(eng->ops.ctx, &peer->conf,
+	    &sa->pending_spi) != 0)
+		return -1;
+	if (auth_compute(sa, auth) == -1)
+		return -1;
+	proposal_conf_offer(&peer->conf.esp, PROPOSAL_SKIP_DH, &offer);
+	for (i = 0; i < offer.n; i++) {
+		offer.p[i].spi_size = 4;
+		ike_put32(sa->pending_spi, offer.p[i].spi);
+	}
+	nts = ike_ts_all(ts, true, true);
+	ike_out_request(sa, &o, IKE_AUTH);
+	encode_our_id(sa, &o, IKE_PL_IDi);
+	ike_msg_encode_auth(&o.e, AUTH_SHARED_KEY_MIC, auth,
+	    sa->algs.prf->out_len);
+	/* RFC 7296 2.4: our first IKE SA with this peer since we started;
+	 * the peer drops whatever it still holds from our previous life. */
+	if (!peer->contacted)
+		ike_msg_encode_notify(&o.e, 0, NULL, 0, INITIAL_CONTACT, NULL,
+		    0);
+	ike_msg_encode_sa(&o.e, &offer);
+	ike_msg_encode_ts(&o.e, IKE_PL_TSi, ts, nts);
+	ike_msg_encode_ts(&o.e, IKE_PL_TSr, ts, nts);
+	rc = ike_out_send_request(sa, &o, IKE_REQ_AUTH);
+	OPENSSL_cleanse(auth, sizeof(auth));
+	return rc;
+}
+
+static void
+auth_respond_error(struct ike_sa *sa, uint16_t type)
+{
+	struct ike_out o;
+
+	ike_out_response(sa, &o, IKE_AUTH);
+	ike_msg_encode_notify(&o.e, 0, NULL, 0, type, NULL, 0);
+	ike_out_send_response(sa, &o);
+}
+
+int
+ike_auth_check_request(struct ike_sa *sa, const struct ike_msg *m,
+    struct ike_auth_data *auth, struct ike_fail *f)
+{
+	char ids[128];
+
+	if (!ike_msg_has(m, IKE_PL_IDi) || !ike_msg_has(m, IKE_PL_AUTH)) {
+		auth_respond_error(sa, INVALID_SYNTAX);
+		return ike_fail_set(f, "IKE_AUTH request lacks IDi or AUTH");
+	}
+	if (!id_matches(&sa->peer->conf, &m->idi)) {
+		id_str(&m->idi, ids, sizeof(ids));
+		sa->eng->stats.auth_failed++;
+		auth_respond_error(sa, AUTHENTICATION_FAILED);
+		return ike_fail_set(f, "AUTHENTICATION_FAILED: peer identity "
+		    "%s is not the one configured", ids);
+	}
+	if (auth_verify(sa, &m->idi, &m->auth) == -1) {
+		sa->eng->stats.auth_failed++;
+		auth_respond_error(sa, AUTHENTICATION_FAILED);
+		return ike_fail_set(f, "AUTHENTICATION_FAILED: peer's AUTH "
+		    "does not match our PSK (method %u)", m->auth.method);
+	}
+	if (auth_compute(sa, auth->data) == -1)
+		return ike_fail_set(f, "cannot compute AUTH");
+	return 0;
+}
+
+/* The CHILD SA the peer's IKE_AUTH asks for, made: 0, or the error notify
+ * to answer with and why. */
+struct auth_child {
+	struct proposal_choice choice;
+	uint32_t	 spi_in;
+	bool		 v4, v6;
+};
+
+static uint16_t
+auth_child_request(struct ike_sa *sa, const struct ike_msg *m,
+    struct auth_child *ac, char *why, size_t whylen)
+{
+	struct ike_engine *eng = sa->eng;
+	struct ike_peer_conf *c = &sa->peer->conf;
+	bool v4i, v6i, v4r, v6r;
+
+	if (!ike_msg_has(m, IKE_PL_SA) || !ike_msg_has(m, IKE_PL_TSi) ||
+	    !ike_msg_has(m, IKE_PL_TSr)) {
+		snprintf(why, whylen, "no SA or TS payloads");
+		return NO_PROPOSAL_CHOSEN;
+	}
+	if (proposal_select(&c->esp, &m->sa.props, PROPOSAL_SKIP_DH, 0,
+	    &ac->choice, why, whylen) == -1)
+		return NO_PROPOSAL_CHOSEN;
+	ike_ts_families(&m->tsi, &v4i, &v6i);
+	ike_ts_families(&m->tsr, &v4r, &v6r);
+	ac->v4 = v4i && v4r;
+	ac->v6 = v6i && v6r;
+	if (!ac->v4 && !ac->v6) {
+		snprintf(why, whylen, "peer's selectors are not ::/0 or "
+		    "0.0.0.0/0");
+		return TS_UNACCEPTABLE;
+	}
+	if (ac->choice.chosen.spi_size != 4) {
+		snprintf(why, whylen, "ESP proposal without SPI");
+		return NO_PROPOSAL_CHOSEN;
+	}
+	if (eng->ops.spi_alloc(eng->ops.ctx, c, &ac->spi_in) != 0 ||
+	    auth_child_make(sa, &ac->choice, ac->spi_in, ac->v4, ac->v6,
+	    false) == -1) {
+		snprintf(why, whylen, "kernel refused the SAs");
+		if (ac->spi_in != 0)
+			eng->ops.sa_del(eng->ops.ctx, c, &sa->local,
+			    ac->spi_in);
+		return NO_PROPOSAL_CHOSEN;
+	}
+	return 0;
+}
+
+/*                 <-- HDR, SK {IDr, AUTH, SAr2, TSi, TSr}
+ * or              <-- HDR, SK {IDr, AUTH, N(error for the CHILD SA)} */
+void
+ike_auth_answer(struct ike_sa *sa, const struct ike_msg *m,
+    struct ike_auth_data *auth)
+{
+	struct ike_peer *peer = sa->peer;
+	struct ike_proposal_list reply;
+	struct auth_child ac;
+	char why[PROPOSAL_STR_MAX];
+	struct ike_ts ts[2];
+	struct ike_out o;
+	uint16_t child_err;
+	size_t nts;
+
+	memset(&ac, 0, sizeof(ac));
+	if ((child_err = auth_child_request(sa, m, &ac, why,
+	    sizeof(why))) != 0) {
+		if (child_err == NO_PROPOSAL_CHOSEN)
+			sa->eng->stats.no_proposal++;
+		log_msg(LOG_WARNING, sa->logp, "no CHILD SA: %s: %s",
+		    ike_notify_name(child_err), why);
+		snprintf(peer->last_error, sizeof(peer->last_error),
+		    "CHILD SA: %s: %.120s", ike_notify_name(child_err), why);
+	}
+	ike_out_response(sa, &o, IKE_AUTH);
+	encode_our_id(sa, &o, IKE_PL_IDr);
+	ike_msg_encode_auth(&o.e, AUTH_SHARED_KEY_MIC, auth->data,
+	    sa->algs.prf->out_len);
+	OPENSSL_cleanse(auth, sizeof(*auth));
+	if (child_err != 0) {
+		ike_msg_encode_notify(&o.e, 0, NULL, 0, child_err, NULL, 0);
+	} else {
+		memset(&reply, 0, sizeof(reply));
+		reply.n = 1;
+		reply.p[0] = ac.choice.chosen;
+		ike_put32(ac.spi_in, reply.p[0].spi);
+		nts = ike_ts_all(ts, ac.v4, ac.v6);
+		ike_msg_encode_sa(&o.e, &reply);
+		ike_msg_encode_ts(&o.e, IKE_PL_TSi, ts, nts);
+		ike_msg_encode_ts(&o.e, IKE_PL_TSr, ts, nts);
+	}
+	ike_out_send_response(sa, &o);
+}
+
+/* <-- HDR, SK {IDr, AUTH, SAr2, TSi, TSr}, or an error */
+int
+ike_auth_check_response(struct ike_sa *sa, const struct ike_msg *m,
+    struct ike_fail *f)
+{
+	char ids[128];
+	uint16_t err;
+
+	if (ike_msg_notify(m, AUTHENTICATION_FAILED) != NULL) {
+		sa->eng->stats.auth_failed++;
+		return ike_fail_set(f, "AUTHENTICATION_FAILED: peer rejected "
+		    "our AUTH (check the PSK and identities on both ends)");
+	}
+	if (!ike_msg_has(m, IKE_PL_IDr) || !ike_msg_has(m, IKE_PL_AUTH)) {
+		err = ike_msg_error(m);
+		return ike_fail_set(f, "peer answered IKE_AUTH with %s",
+		    err != 0 ? ike_notify_name(err) : "no IDr or AUTH");
+	}
+	if (!id_matches(&sa->peer->conf, &m->idr)) {
+		id_str(&m->idr, ids, sizeof(ids));
+		sa->eng->stats.auth_failed++;
+		return ike_fail_set(f, "AUTHENTICATION_FAILED: peer identity "
+		    "%s is not the one configured", ids);
+	}
+	if (auth_verify(sa, &m->idr, &m->auth) == -1) {
+		sa->eng->stats.auth_failed++;
+		return ike_fail_set(f, "AUTHENTICATION_FAILED: peer's AUTH "
+		    "does not match our PSK");
+	}
+	return 0;
+}
+
+int
+ike_auth_child(struct ike_sa *sa, const struct ike_msg *m, struct ike_fail *f)
+{
+	struct ike_peer_conf *c = &sa->peer->conf;
+	struct proposal_choice choice;
+	char why[PROPOSAL_STR_MAX] = "";
+	bool v4i, v6i, v4r, v6r;
+	uint16_t err;
+
+	if ((err = ike_msg_error(m)) != 0) {
+		if (err == NO_PROPOSAL_CHOSEN)
+			sa->eng->stats.no_proposal++;
+		return ike_fail_set(f, "no CHILD SA: peer answered %s",
+		    ike_notify_name(err));
+	}
+	if (!ike_msg_has(m, IKE_PL_SA) || !ike_msg_has(m, IKE_PL_TSi) ||
+	    !ike_msg_has(m, IKE_PL_TSr))
+		return ike_fail_set(f, "no CHILD SA: no SA or TS payloads");
+	if (proposal_check_reply(&c->esp, &m->sa.props, PROPOSAL_SKIP_DH,
+	    &choice, why, sizeof(why)) == -1 || choice.chosen.spi_size != 4)
+		return ike_fail_set(f, "no CHILD SA: %s", why);
+	/* The responder may narrow to one family (RFC 7296 2.9). */
+	ike_ts_families(&m->tsi, &v4i, &v6i);
+	ike_ts_families(&m->tsr, &v4r, &v6r);
+	if (!(v4i && v4r) && !(v6i && v6r))
+		return ike_fail_set(f, "no CHILD SA: peer's selectors are not "
+		    "::/0 or 0.0.0.0/0");
+	if (auth_child_make(sa, &choice, sa->pending_spi, v4i && v4r,
+	    v6i && v6r, true) == -1)
+		return ike_fail_set(f, "no CHILD SA: kernel refused the SAs");
+	sa->pending_spi = 0;
+	return 0;
+}

@@ -1,0 +1,370 @@
+/* IKE_SA_INIT (RFC 7296 1.2), both roles: proposals, key exchange and
+ * nonces, COOKIE and INVALID_KE_PAYLOAD retries, NAT detection (2.23),
+ * and the SK_* keys (2.14).
+ *
+ *   HDR, SAi1, KEi, Ni, [N(NAT_DETECTION_*)] -->
+ *                   <-- HDR, SAr1, KEr, Nr, [N(NAT_DETECTION_*)]
+ *               or  <-- HDR, N(COOKIE) | N(INVALID_KE_PAYLOAD) | N(error)
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "ike/exchange.h"
+#include "ike/wire.h"
+#include "util/addr.h"
+
+/* NAT_DETECTION_*_IP data: SHA-1(SPIi | SPIr | IP | port), RFC 7296 2.23. */
+static int
+nat_hash(uint64_t ispi, uint64_t rspi, const struct sockaddr_storage *a,
+    uint8_t out[IKE_NAT_HASH_LEN])
+{
+	uint8_t buf[8 + 8 + 16 + 2];
+	const uint8_t *ip;
+	size_t n = 16, iplen;
+	unsigned int olen;
+
+	ike_put64(ispi, buf);
+	ike_put64(rspi, buf + 8);
+	if ((ip = addr_octets(a, &iplen)) == NULL)
+		return -1;
+	memcpy(buf + n, ip, iplen);
+	n += iplen;
+	buf[n++] = (uint8_t)(addr_port(a) >> 8);
+	buf[n++] = (uint8_t)addr_port(a);
+	return EVP_Digest(buf, n, out, &olen, EVP_sha1(), NULL) == 1 ? 0 : -1;
+}
+
+/* Both NAT_DETECTION notifies; skipped when we do not know our own
+ * address (no local address configured, kernel picks): the peer would
+ * see a NAT that is not there. */
+static void
+nat_encode(struct ike_sa *sa, struct ike_out *o)
+{
+	uint8_t h[IKE_NAT_HASH_LEN];
+
+	if (addr_is_unspec(&sa->local))
+		return;
+	if (nat_hash(sa->ispi, sa->rspi, &sa->local, h) == 0)
+		ike_msg_encode_notify(&o->e, 0, NULL, 0,
+		    NAT_DETECTION_SOURCE_IP, h, sizeof(h));
+	if (nat_hash(sa->ispi, sa->rspi, &sa->remote, h) == 0)
+		ike_msg_encode_notify(&o->e, 0, NULL, 0,
+		    NAT_DETECTION_DESTINATION_IP, h, sizeof(h));
+}
+
+/* RFC 7296 2.23: compare the peer's NAT_DETECTION hashes with what we see;
+ * behind a NAT, IKE moves to port 4500 and ESP is UDP-encapsulated. */
+static void
+nat_check(struct ike_sa *sa, const struct ike_msg *m)
+{
+	uint8_t h[IKE_NAT_HASH_LEN];
+	bool have_src = false, src_ok = false, dst_ok = false, have_dst = false;
+	size_t i;
+
+	for (i = 0; i < m->n_notify; i++) {
+		const struct ike_pl_notify *n = &m->notify[i];
+
+		if (n->type == NAT_DETECTION_SOURCE_IP) {
+			have_src = true;
+			if (n->len == sizeof(h) &&
+			    nat_hash(m->hdr.ispi, m->hdr.rspi, &sa->remote,
+			    h) == 0 && memcmp(h, n->data, sizeof(h)) == 0)
+				src_ok = true;
+		} else if (n->type == NAT_DETECTION_DESTINATION_IP) {
+			have_dst = true;
+			if (n->len == sizeof(h) &&
+			    nat_hash(m->hdr.ispi, m->hdr.rspi, &sa->local,
+			    h) == 0 && memcmp(h, n->data, sizeof(h)) == 0)
+				dst_ok = true;
+		}
+	}
+	if (!have_src || !have_dst || (src_ok && dst_ok))
+		return;
+	log_msg(LOG_NOTICE, sa->logp, "NAT detected (%s), using port %u",
+	    !dst_ok ? "in front of us" : "in front of the peer",
+	    IKE_NATT_PORT);
+	sa->natt = true;
+	if (sa->initiator) {
+		addr_set_port(&sa->local, IKE_NATT_PORT);
+		addr_set_port(&sa->remote, IKE_NATT_PORT);
+	}
+}
+
+/* SKEYSEED and the SK_* keys from the peer's KE (RFC 7296 2.14). */
+static int
+sa_derive(struct ike_sa *sa, const struct ike_pl_ke *ke)
+{
+	struct ike_chunk gir = { NULL, 0 };
+	struct ike_key_seed ks;
+	uint8_t si[8], sr[8];
+	enum ike_dir out = sa->initiator ? IKE_DIR_I2R : IKE_DIR_R2I;
+	enum ike_dir in = sa->initiator ? IKE_DIR_R2I : IKE_DIR_I2R;
+	int rc = -1;
+
+	if (ike_crypto_resolve(&sa->choice.suite, &sa->algs) == -1)
+		goto done;
+	if (ike_dh_derive(&sa->dh, ke->data, ke->len, &gir) == -1)
+		goto done;
+	ike_put64(sa->ispi, si);
+	ike_put64(sa->rspi, sr);
+	ks.ni.ptr = sa->ni;
+	ks.ni.len = sa->ni_len;
+	ks.nr.ptr = sa->nr;
+	ks.nr.len = sa->nr_len;
+	ks.gir.ptr = gir.ptr;
+	ks.gir.len = gir.len;
+	ks.spi_i = si;
+	ks.spi_r = sr;
+	if (ike_keys_ike_sa(&sa->algs, NULL, &ks, &sa->keys) == -1)
+		goto done;
+	if (ike_keys_sk_ctx(&sa->keys, &sa->algs, out, &sa->sk_out) == -1 ||
+	    ike_keys_sk_ctx(&sa->keys, &sa->algs, in, &sa->sk_in) == -1)
+		goto done;
+	sa->have_keys = true;
+	rc = 0;
+done:
+	ike_chunk_free(&gir);
+	/* The private value is of no further use: free it now. */
+	ike_dh_free(&sa->dh);
+	return rc;
+}
+
+static int
+init_send(struct ike_sa *sa)
+{
+	struct ike_peer_conf *c = &sa->peer->conf;
+	struct ike_proposal_list offer;
+	uint8_t pub[IKE_DH_PUB_MAX];
+	struct ike_out o;
+	size_t publen = sa->dh.group->pub_len;
+
+	if (ike_dh_public(&sa->dh, pub, publen) == -1)
+		return -1;
+	proposal_conf_offer(&c->ike, 0, &offer);
+	ike_out_request(sa, &o, IKE_SA_INIT);
+	/* RFC 7296 2.6: the COOKIE notify comes first. */
+	if (sa->cookie_len > 0)
+		ike_msg_encode_notify(&o.e, 0, NULL, 0, COOKIE, sa->cookie,
+		    sa->cookie_len);
+	ike_msg_encode_sa(&o.e, &offer);
+	ike_msg_encode_ke(&o.e, sa->dh.group->id, pub, publen);
+	ike_msg_encode_nonce(&o.e, sa->ni, sa->ni_len);
+	nat_encode(sa, &o);
+	if (ike_out_send_request(sa, &o, IKE_REQ_INIT) == -1)
+		return -1;
+	free(sa->init_req);
+	sa->init_req = ike_copy_bytes(sa->req.buf, sa->req.len);
+	sa->init_req_len = sa->req.len;
+	return sa->init_req != NULL ? 0 : -1;
+}
+
+/* IKE_SA_INIT: HDR, SAi1, KEi, Ni, [N(NAT_DETECTION_*)] --> */
+int
+ike_init_start(struct ike_sa *sa)
+{
+	uint16_t group = proposal_conf_first_dh(&sa->peer->conf.ike);
+
+	sa->msgid_next = 1;
+	sa->ni_len = IKE_NONCE_LEN;
+	if (ike_random(sa->ni, sa->ni_len) == -1 ||
+	    ike_dh_generate(&sa->dh, group) == -1)
+		return -1;
+	return init_send(sa);
+}
+
+/* RFC 7296 1.2: retry with the group the responder wants, if we accept
+ * it; the same SPI and nonce do. */
+static enum ike_init_result
+init_invalid_ke(struct ike_sa *sa, const struct ike_pl_notify *n,
+    struct ike_fail *f)
+{
+	uint16_t group = n->len == 2 ? (uint16_t)(n->data[0] << 8 |
+	    n->data[1]) : 0;
+
+	if (group == sa->dh.group->id) {
+		/* It refuses the very group it asks for: its side cannot
+		 * compute it (a crypto plugin missing), which no retry at
+		 * our back-off's pace will mend. */
+		f->hold_down = true;
+		ike_fail_set(f, "peer refused our DH group %u (%s) yet asks "
+		    "for it: its crypto backend likely lacks that group",
+		    group, sa->dh.group->name);
+		return IKE_INIT_FAILED;
+	}
+	if (++sa->invalid_ke > IKE_INVALID_KE_MAX ||
+	    !proposal_conf_dh_ok(&sa->peer->conf.ike, group)) {
+		ike_fail_set(f, "peer wants DH group %u, which we do not "
+		    "accept", group);
+		return IKE_INIT_FAILED;
+	}
+	log_msg(LOG_INFO, sa->logp, "peer wants DH group %u, retrying", group);
+	ike_dh_free(&sa->dh);
+	if (ike_dh_generate(&sa->dh, group) == -1 || init_send(sa) == -1) {
+		ike_fail_set(f, "cannot resend IKE_SA_INIT");
+		return IKE_INIT_FAILED;
+	}
+	return IKE_INIT_RESENT;
+}
+
+/* The responder's proposal, KE and nonce: the keys. */
+static int
+init_accept(struct ike_sa *sa, const struct ike_msg *m, struct ike_fail *f)
+{
+	struct ike_peer_conf *c = &sa->peer->conf;
+	char why[PROPOSAL_STR_MAX];
+	uint16_t err;
+
+	if ((err = ike_msg_error(m)) != 0) {
+		if (err == NO_PROPOSAL_CHOSEN)
+			sa->eng->stats.no_proposal++;
+		return ike_fail_set(f, "peer answered IKE_SA_INIT with %s%s",
+		    ike_notify_name(err), err == NO_PROPOSAL_CHOSEN ?
+		    ": no common IKE proposal" : "");
+	}
+	if (!ike_msg_has(m, IKE_PL_SA) || !ike_msg_has(m, IKE_PL_KE) ||
+	    !ike_msg_has(m, IKE_PL_NONCE) || m->hdr.rspi == 0)
+		return ike_fail_set(f, "IKE_SA_INIT response lacks SA, KE or "
+		    "Nonce");
+	if (proposal_check_reply(&c->ike, &m->sa.props, 0, &sa->choice, why,
+	    sizeof(why)) == -1)
+		return ike_fail_set(f, "IKE_SA_INIT response: %s", why);
+	if (m->ke.group != sa->dh.group->id ||
+	    sa->choice.suite.dh != sa->dh.group->id)
+		return ike_fail_set(f, "IKE_SA_INIT response: KE group %u, we "
+		    "sent %u", m->ke.group, sa->dh.group->id);
+	/* The initiator learns the responder's SPI from the answer. */
+	sa->rspi = m->hdr.rspi;
+	memcpy(sa->nr, m->nonce.data, m->nonce.len);
+	sa->nr_len = m->nonce.len;
+	free(sa->init_resp);
+	if ((sa->init_resp = ike_copy_bytes(m->data, m->len)) == NULL)
+		return ike_fail_set(f, "out of memory");
+	sa->init_resp_len = m->len;
+	if (sa_derive(sa, &m->ke) == -1)
+		return ike_fail_set(f, "IKE_SA_INIT response: unusable KE "
+		    "payload");
+	nat_check(sa, m);
+	return 0;
+}
+
+/* <-- HDR, SAr1, KEr, Nr, [N(NAT_DETECTION_*)]
+ * or  <-- HDR, N(COOKIE) | N(INVALID_KE_PAYLOAD) | N(error) */
+enum ike_init_result
+ike_init_response(struct ike_sa *sa, const struct ike_msg *m,
+    struct ike_fail *f)
+{
+	const struct ike_pl_notify *n;
+
+	if ((n = ike_msg_notify(m, COOKIE)) != NULL) {
+		/* RFC 7296 2.6: resend the same request with the cookie. */
+		if (n->len == 0 || n->len > sizeof(sa->cookie) ||
+		    sa->cookie_len > 0) {
+			ike_fail_set(f, "peer sent an unusable COOKIE");
+			return IKE_INIT_FAILED;
+		}
+		memcpy(sa->cookie, n->data, n->len);
+		sa->cookie_len = n->len;
+		log_msg(LOG_INFO, sa->logp, "peer asked for a COOKIE, resending");
+		if (init_send(sa) == -1) {
+			ike_fail_set(f, "cannot resend IKE_SA_INIT");
+			return IKE_INIT_FAILED;
+		}
+		return IKE_INIT_RESENT;
+	}
+	if ((n = ike_msg_notify(m, INVALID_KE_PAYLOAD)) != NULL)
+		return init_invalid_ke(sa, n, f);
+	return init_accept(sa, m, f) == 0 ? IKE_INIT_DONE : IKE_INIT_FAILED;
+}
+
+/* HDR, SAi1, KEi, Ni -->   (no SA yet: errors are answered statelessly,
+ * without UDP encapsulation as the SA itself starts) */
+int
+ike_init_select(struct ike_engine *eng, struct ike_peer *peer,
+    const struct ike_addrs *from, const struct ike_msg *m,
+    struct proposal_choice *choice)
+{
+	const struct ike_addrs to = { from->local, from->remote, false };
+	char why[PROPOSAL_STR_MAX];
+	uint8_t grp[2];
+
+	if (!ike_msg_has(m, IKE_PL_SA) || !ike_msg_has(m, IKE_PL_KE) ||
+	    !ike_msg_has(m, IKE_PL_NONCE)) {
+		eng->stats.rx_invalid++;
+		log_msg_rl(&peer->rl, LOG_INFO, peer->conf.name,
+		    "IKE_SA_INIT request lacks SA, KE or Nonce, dropped");
+		return -1;
+	}
+	if (proposal_select(&peer->conf.ike, &m->sa.props, 0, m->ke.group,
+	    choice, why, sizeof(why)) == -1) {
+		eng->stats.no_proposal++;
+		log_msg_rl(&peer->rl, LOG_WARNING, peer->conf.name,
+		    "NO_PROPOSAL_CHOSEN for IKE SA: %s", why);
+		ike_out_init_notify(eng, &to, &m->hdr, NO_PROPOSAL_CHOSEN,
+		    NULL, 0);
+		return -1;
+	}
+	if (choice->suite.dh != m->ke.group) {
+		/* RFC 7296 1.2: stateless, tell the group we want. */
+		grp[0] = (uint8_t)(choice->suite.dh >> 8);
+		grp[1] = (uint8_t)choice->suite.dh;
+		log_msg_rl(&peer->rl, LOG_INFO, peer->conf.name,
+		    "KE for group %u, asking for group %u", m->ke.group,
+		    choice->suite.dh);
+		ike_out_init_notify(eng, &to, &m->hdr, INVALID_KE_PAYLOAD, grp,
+		    sizeof(grp));
+		return -1;
+	}
+	return 0;
+}
+
+/*                        <-- HDR, SAr1, KEr, Nr, [N(NAT_DETECTION_*)] */
+int
+ike_init_answer(struct ike_sa *sa, const struct ike_msg *m,
+    const struct proposal_choice *choice, struct ike_fail *f)
+{
+	const struct ike_addrs to = { &sa->local, &sa->remote, false };
+	struct ike_proposal_list reply;
+	uint8_t pub[IKE_DH_PUB_MAX];
+	struct ike_out o;
+	size_t publen;
+
+	sa->choice = *choice;
+	memcpy(sa->ni, m->nonce.data, m->nonce.len);
+	sa->ni_len = m->nonce.len;
+	sa->nr_len = IKE_NONCE_LEN;
+	sa->msgid_peer = 0;
+	if ((sa->init_req = ike_copy_bytes(m->data, m->len)) == NULL ||
+	    ike_random(sa->nr, sa->nr_len) == -1 ||
+	    ike_dh_generate(&sa->dh, choice->suite.dh) == -1 ||
+	    ike_dh_public(&sa->dh, pub, sa->dh.group->pub_len) == -1)
+		return ike_fail_set(f, "cannot create IKE SA");
+	sa->init_req_len = m->len;
+	publen = sa->dh.group->pub_len;
+	if (sa_derive(sa, &m->ke) == -1) {
+		/* RFC 6989 2: an invalid public value is INVALID_SYNTAX. */
+		sa->eng->stats.rx_invalid++;
+		ike_out_init_notify(sa->eng, &to, &m->hdr, INVALID_SYNTAX,
+		    NULL, 0);
+		return ike_fail_set(f, "peer's KE payload is invalid");
+	}
+	nat_check(sa, m);
+
+	memset(&reply, 0, sizeof(reply));
+	reply.n = 1;
+	reply.p[0] = choice->chosen;
+	reply.p[0].spi_size = 0;
+	ike_out_response(sa, &o, IKE_SA_INIT);
+	ike_msg_encode_sa(&o.e, &reply);
+	ike_msg_encode_ke(&o.e, choice->suite.dh, pub, publen);
+	ike_msg_encode_nonce(&o.e, sa->nr, sa->nr_len);
+	nat_encode(sa, &o);
+	if (ike_out_send_response(sa, &o) == -1 || sa->resp == NULL ||
+	    (sa->init_resp = ike_copy_bytes(sa->resp, sa->resp_len)) == NULL)
+		return ike_fail_set(f, "cannot answer IKE_SA_INIT");
+	sa->init_resp_len = sa->resp_len;
+	log_msg(LOG_INFO, sa->logp, "IKE_SA_INIT answered, waiting for "
+	    "IKE_AUTH");
+	return 0;
+}

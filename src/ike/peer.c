@@ -1,0 +1,194 @@
+/* Peers: added and removed, brought up (start, kernel ACQUIRE, operator)
+ * and taken down, retried with capped exponential back-off after a failed
+ * negotiation, and what follows when their tunnel closes (start mode, DPD
+ * action). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "ike/child.h"
+#include "ike/exchange.h"
+#include "ike/peer.h"
+#include "ike/sa.h"
+#include "ike/table.h"
+#include "ike/timers.h"
+#include "util/addr.h"
+
+int
+ike_peer_add(struct ike_engine *eng, const struct ike_peer_conf *conf)
+{
+	struct ike_peer *peer, **pp;
+
+	if (ike_table_peer_find(eng, conf->name) != NULL)
+		return -1;
+	if ((peer = calloc(1, sizeof(*peer))) == NULL)
+		return -1;
+	peer->eng = eng;
+	peer->conf = *conf;
+	/* The caller made a route peer's traps with its VTI. */
+	if (conf->start == IKE_START_ROUTE)
+		peer->pol = IKE_POL_V4 | IKE_POL_V6;
+	if (addr_port(&peer->conf.remote) == 0)
+		addr_set_port(&peer->conf.remote, IKE_PORT);
+	ike_peer_timer_init(peer);
+	if (ike_table_peer_add(eng, peer) == -1) {
+		OPENSSL_cleanse(peer, sizeof(*peer));
+		free(peer);
+		return -1;
+	}
+	/* Appended, so status lists peers in configuration order. */
+	for (pp = &eng->peers; *pp != NULL; pp = &(*pp)->next)
+		;
+	*pp = peer;
+	if (conf->start == IKE_START_START)
+		ike_peer_initiate(eng, conf->name);
+	return 0;
+}
+
+int
+ike_peer_initiate(struct ike_engine *eng, const char *name)
+{
+	struct ike_peer *peer = ike_table_peer_find(eng, name);
+
+	if (peer == NULL)
+		return -1;
+	if (peer->sa != NULL)
+		return 0;
+	return ike_sa_initiate(peer);
+}
+
+/* The kernel's ACQUIRE: traffic for a route peer without an SA. A peer
+ * held down after a failure that will not mend soon waits for its retry. */
+int
+ike_peer_acquire(struct ike_engine *eng, const char *name)
+{
+	struct ike_peer *peer = ike_table_peer_find(eng, name);
+
+	if (peer == NULL)
+		return -1;
+	if (peer->sa == NULL && ev_now(eng->loop) < peer->held_until) {
+		log_msg_rl(&peer->rl, LOG_DEBUG, peer->conf.name, "traffic "
+		    "while held down after the last failure: not initiating");
+		return 0;
+	}
+	return ike_peer_initiate(eng, name);
+}
+
+int
+ike_peer_rekey(struct ike_engine *eng, const char *name, bool ike)
+{
+	struct ike_peer *peer = ike_table_peer_find(eng, name);
+	struct ike_sa *sa;
+
+	if (peer == NULL || (sa = peer->sa) == NULL ||
+	    sa->state != SA_ESTABLISHED || (!ike && !sa->child.installed))
+		return -1;
+	ike_sa_want(sa, ike ? IKE_TASK_REKEY_IKE : IKE_TASK_REKEY_CHILD);
+	return 0;
+}
+
+void
+ike_peer_close(struct ike_peer *peer, const char *reason)
+{
+	struct ike_sa *sa, *next;
+
+	ike_peer_timer_cancel(peer);
+	for (sa = peer->sas; sa != NULL; sa = next) {
+		next = sa->next;
+		if (ike_sa_is_up(sa))
+			ike_info_send_delete(sa);
+		if (peer->sa == sa)
+			peer->sa = NULL;	/* no retry */
+		ike_sa_destroy(sa, reason);
+	}
+}
+
+int
+ike_peer_down(struct ike_engine *eng, const char *name)
+{
+	struct ike_peer *peer = ike_table_peer_find(eng, name);
+
+	if (peer == NULL)
+		return -1;
+	ike_peer_close(peer, "taken down by the operator");
+	return 0;
+}
+
+int
+ike_peer_remove(struct ike_engine *eng, const char *name)
+{
+	struct ike_peer *peer = ike_table_peer_find(eng, name), **pp;
+
+	if (peer == NULL)
+		return -1;
+	ike_peer_close(peer, "peer removed from the configuration");
+	ike_table_peer_del(eng, peer);
+	for (pp = &eng->peers; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == peer) {
+			*pp = peer->next;
+			break;
+		}
+	OPENSSL_cleanse(peer, sizeof(*peer));
+	free(peer);
+	return 0;
+}
+
+void
+ike_peer_failed(struct ike_peer *peer)
+{
+	struct ike_peer_conf *c = &peer->conf;
+	bool hold = peer->hold_down;
+	double delay;
+	unsigned int i;
+
+	peer->hold_down = false;
+	peer->failures++;
+	peer->failures_total++;
+	/* Traffic does not bring a held peer back early either. */
+	if (hold)
+		peer->held_until = ev_now(peer->eng->loop) + c->retry_max;
+	if (c->start == IKE_START_ADD)
+		return;
+	if (c->keying_tries != IKE_TRIES_FOREVER &&
+	    peer->failures >= c->keying_tries) {
+		log_msg(LOG_WARNING, c->name, "giving up after %u attempts%s",
+		    peer->failures, c->start == IKE_START_ROUTE ?
+		    ", back to waiting for traffic" : "");
+		peer->failures = 0;
+		return;
+	}
+	/* Capped exponential back-off with jitter, so that a mesh whose
+	 * peers all failed at once does not retry in step. */
+	delay = c->retry_base;
+	for (i = 1; i < peer->failures && delay < c->retry_max; i++)
+		delay *= 2;
+	if (delay > c->retry_max || hold)
+		delay = c->retry_max;
+	delay *= ike_timer_jitter(0.25);
+	log_msg(LOG_INFO, c->name, "retrying in %.1f s (attempt %u)", delay,
+	    peer->failures + 1);
+	ike_peer_timer_arm(peer, delay);
+}
+
+void
+ike_peer_closed(struct ike_peer *peer, bool dead)
+{
+	struct ike_peer_conf *c = &peer->conf;
+
+	if (peer->sa != NULL)
+		return;
+	if (dead) {
+		if (c->dpd_action == IKE_DPD_RESTART) {
+			log_msg(LOG_INFO, c->name, "DPD action restart: "
+			    "initiating");
+			ike_peer_timer_arm(peer, 0);
+		}
+		return;
+	}
+	/* The peer deleted the tunnel: a start peer wants it back; a route
+	 * peer waits for traffic, as strongSwan's auto=route does. */
+	if (c->start == IKE_START_START)
+		ike_peer_timer_arm(peer, c->retry_base *
+		    ike_timer_jitter(0.25));
+}

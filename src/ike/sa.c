@@ -1,0 +1,849 @@
+/* The IKE SA's lifecycle: its states, what moves it from one to the next,
+ * the work it has pending. The exchanges (exchange.h) do the protocol work
+ * and report; what follows from it is decided here, and only here.
+ *
+ *   initiator                              responder
+ *   INIT_SENT                              (IKE_SA_INIT request)
+ *      | IKE_SA_INIT answered                  | answered
+ *   AUTH_SENT                              INIT_DONE --EXPIRE--> gone
+ *      | IKE_AUTH answered, AUTH good          | IKE_AUTH, AUTH good
+ *      +-------------> ESTABLISHED <-----------+     (IKE rekey: a new SA
+ *                 task DELETE |  | IKE rekey done     starts here)
+ *                             |  +-----> REKEYED --peer's DELETE, ours
+ *                             v                    answered, EXPIRE--> gone
+ *                          DELETING --answer, no answer--> gone
+ *
+ *   state        event                                 then
+ *   INIT_SENT    answer: COOKIE, the group it wants    INIT_SENT, sent again
+ *                answer: keys made                     AUTH_SENT
+ *   AUTH_SENT    answer: AUTH good (CHILD SA or not)   ESTABLISHED
+ *   INIT_DONE    request: AUTH good                    ESTABLISHED
+ *                EXPIRE (IKE_HALF_OPEN_S)              gone
+ *   ESTABLISHED  task DELETE, no request out           DELETING
+ *                IKE rekey done, either side           REKEYED (new SA:
+ *                                                      ESTABLISHED)
+ *                peer's D(IKE)                         gone, peer closed
+ *                CHILD SA deleted or expired           gone, DELETE sent
+ *   REKEYED      we rekeyed: our D(IKE) at once        REKEYED, DELETE out
+ *                peer's D(IKE), our D(IKE) answered    gone, silently
+ *                EXPIRE (IKE_REPLACED_S, peer rekeyed) gone
+ *   DELETING     answer, or none after the retries     gone
+ *   any          failure, no answer after the retries  gone, peer retries
+ *                DPD: silent for dpd_timeout           gone, DPD action
+ *
+ * Decided here besides:
+ *   tasks	one request of ours at a time (RFC 7296 2.3): DELETE first,
+ *		then an IKE rekey, a CHILD rekey, a liveness check; a rekey
+ *		waits while an earlier one settles (BUSY).
+ *   crossing	both ends initiated (route peers, traffic from both sides):
+ *		two SAs from IKE_SA_INIT, both kept until conf.settle; then
+ *		the lowest nonce goes, deleted by its initiator, and after a
+ *		second wait by the responder too.
+ *   collision	both ends rekeyed the IKE SA (2.8.1): the new SA with the
+ *		lowest nonce goes, deleted by its initiator; the other takes
+ *		the CHILD SAs. (Colliding CHILD rekeys: rekey.c.)
+ *   contact	INITIAL_CONTACT (2.4): the peer restarted, its older SAs go.
+ */
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "ike/child.h"
+#include "ike/exchange.h"
+#include "ike/peer.h"
+#include "ike/sa.h"
+#include "ike/table.h"
+#include "ike/timers.h"
+#include "ike/wire.h"
+#include "util/addr.h"
+
+enum sa_role {
+	SA_RESPONDER,
+	SA_INITIATOR,
+};
+
+static void	 sa_next_task(struct ike_sa *);
+
+static uint64_t
+sa_spi(const struct ike_sa *sa)
+{
+	return sa->initiator ? sa->ispi : sa->rspi;
+}
+
+static void
+handshake_free(struct ike_sa *sa)
+{
+	if (sa->ni == NULL)
+		return;
+	OPENSSL_cleanse(sa->ni, 2 * IKE_NONCE_MAX);
+	free(sa->ni);
+	sa->ni = sa->nr = NULL;
+}
+
+/* A new SA of the peer in its first state, in the tables. */
+static struct ike_sa *
+sa_alloc(struct ike_peer *peer, enum sa_role role,
+    const struct sockaddr_storage *local, const struct sockaddr_storage *remote,
+    uint64_t ispi, uint64_t rspi)
+{
+	struct ike_engine *eng = peer->eng;
+	struct ike_sa *sa;
+
+	if ((sa = calloc(1, sizeof(*sa))) == NULL)
+		return NULL;
+	if ((sa->ni = calloc(2, IKE_NONCE_MAX)) == NULL) {
+		free(sa);
+		return NULL;
+	}
+	sa->nr = sa->ni + IKE_NONCE_MAX;
+	sa->eng = eng;
+	sa->peer = peer;
+	sa->serial = ++eng->serial;
+	snprintf(sa->logp, sizeof(sa->logp), "%s #%u", peer->conf.name,
+	    sa->serial);
+	sa->initiator = role == SA_INITIATOR;
+	sa->state = sa->initiator ? SA_INIT_SENT : SA_INIT_DONE;
+	sa->local = *local;
+	sa->remote = *remote;
+	sa->created = ev_now(eng->loop);
+	sa->last_rx = sa->created;
+	sa->ispi = ispi;
+	sa->rspi = rspi;
+	ike_timers_init(sa);
+	if (ike_table_sa_add(eng, sa) == -1) {
+		handshake_free(sa);
+		free(sa);
+		return NULL;
+	}
+	sa->next = peer->sas;
+	peer->sas = sa;
+	return sa;
+}
+
+/* RFC 7296 2.18: the rekey's initiator is the new SA's initiator; its
+ * message IDs start again at 0. */
+static struct ike_sa *
+sa_alloc_rekeyed(struct ike_sa *old, enum sa_role role, uint64_t ispi,
+    uint64_t rspi)
+{
+	struct ike_sa *sa;
+
+	sa = sa_alloc(old->peer, role, &old->local, &old->remote, ispi, rspi);
+	if (sa == NULL)
+		return NULL;
+	sa->natt = old->natt;
+	sa->origin = SA_FROM_REKEY;
+	return sa;
+}
+
+int
+ike_sa_initiate(struct ike_peer *peer)
+{
+	struct sockaddr_storage local = peer->conf.local;
+	struct ike_sa *sa;
+
+	addr_set_port(&local, addr_port(&peer->conf.remote));
+	if ((sa = sa_alloc(peer, SA_INITIATOR, &local, &peer->conf.remote,
+	    ike_table_spi_new(peer->eng), 0)) == NULL)
+		return -1;
+	peer->sa = sa;
+	log_msg(LOG_INFO, sa->logp, "initiating IKE SA");
+	if (ike_init_start(sa) == -1) {
+		ike_sa_fail(sa, "cannot start IKE_SA_INIT");
+		return -1;
+	}
+	return 0;
+}
+
+void
+ike_sa_destroy(struct ike_sa *sa, const char *reason)
+{
+	struct ike_engine *eng = sa->eng;
+	struct ike_peer *peer = sa->peer;
+	struct ike_sa **pp, *o;
+	bool was_current = peer->sa == sa;
+
+	if (reason != NULL) {
+		log_msg(LOG_NOTICE, sa->logp, "%s", reason);
+		snprintf(peer->last_error, sizeof(peer->last_error), "%s",
+		    reason);
+	}
+	ike_child_remove(sa);
+	ike_rekey_clear(sa);
+	if (sa->pending_spi != 0)
+		eng->ops.sa_del(eng->ops.ctx, &peer->conf, &sa->local,
+		    sa->pending_spi);
+	ike_xmit_clear(sa);
+	ike_timers_cancel_all(sa);
+	for (o = peer->sas; o != NULL; o = o->next)
+		if (o->rekey_sibling == sa)
+			o->rekey_sibling = NULL;
+	handshake_free(sa);
+	free(sa->resp);
+	free(sa->init_req);
+	free(sa->init_resp);
+	ike_dh_free(&sa->dh);
+	ike_keys_wipe(&sa->keys);
+	ike_sk_ctx_wipe(&sa->sk_out);
+	ike_sk_ctx_wipe(&sa->sk_in);
+	ike_table_sa_del(eng, sa);
+	for (pp = &peer->sas; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == sa) {
+			*pp = sa->next;
+			break;
+		}
+	if (was_current) {
+		/* Another established SA of the peer (a crossing, a rekey)
+		 * carries on: the oldest. */
+		peer->sa = NULL;
+		for (o = peer->sas; o != NULL; o = o->next)
+			if (o->state == SA_ESTABLISHED)
+				peer->sa = o;
+	}
+	if (peer->sa == NULL)
+		peer->up_since = 0;
+	OPENSSL_cleanse(sa, sizeof(*sa));
+	free(sa);
+}
+
+void
+ike_sa_fail(struct ike_sa *sa, const char *fmt, ...)
+{
+	char reason[192];
+	va_list ap;
+	struct ike_peer *peer = sa->peer;
+	bool current = peer->sa == sa;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	ike_sa_destroy(sa, reason);
+	if (current && peer->sa == NULL)
+		ike_peer_failed(peer);
+}
+
+void
+ike_sa_dead(struct ike_sa *sa)
+{
+	struct ike_peer *peer = sa->peer;
+	char why[128];
+
+	snprintf(why, sizeof(why), "peer dead: no answer to liveness check "
+	    "for %.0f s", ev_now(sa->eng->loop) - sa->req.sent);
+	ike_sa_destroy(sa, why);
+	ike_peer_closed(peer, true);
+}
+
+void
+ike_sa_close(struct ike_sa *sa, const char *reason, bool dead)
+{
+	struct ike_peer *peer = sa->peer;
+
+	ike_info_send_delete(sa);
+	ike_sa_destroy(sa, reason);
+	ike_peer_closed(peer, dead);
+}
+
+/* ---- established ---- */
+
+static void
+sa_established(struct ike_sa *sa)
+{
+	struct ike_peer *peer = sa->peer;
+	char l[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
+	char suite[PROPOSAL_STR_MAX];
+
+	sa->state = SA_ESTABLISHED;
+	sa->established = ev_now(sa->eng->loop);
+	ike_timer_cancel(sa, IKE_TIMER_EXPIRE);
+	sa->eng->stats.ike_up++;
+	peer->failures = 0;
+	peer->last_error[0] = '\0';
+	ike_peer_timer_cancel(peer);
+	ike_nonce_min(sa->ni, sa->ni_len, sa->nr, sa->nr_len, sa->nonce_min,
+	    &sa->nonce_min_len);
+	peer->sa = sa;
+	log_msg(LOG_NOTICE, sa->logp, "IKE SA established %s...%s, %s",
+	    addr_str(&sa->local, l, sizeof(l)),
+	    addr_str(&sa->remote, r, sizeof(r)),
+	    proposal_suite_str(&sa->choice.suite, IKE_PROTO_IKE, suite,
+	    sizeof(suite)));
+	peer->contacted = true;
+}
+
+/* An SA made by an IKE SA rekey, its keys derived. */
+static void
+sa_established_rekey(struct ike_sa *ns)
+{
+	ns->state = SA_ESTABLISHED;
+	ns->established = ev_now(ns->eng->loop);
+	ns->peer->contacted = true;
+	ike_nonce_min(ns->ni, ns->ni_len, ns->nr, ns->nr_len, ns->nonce_min,
+	    &ns->nonce_min_len);
+}
+
+/* Rekey at lifetime - random(0, jitter) after the SA was made, so that two
+ * ends with the same settings rarely rekey at once. */
+static void
+sa_rekey_schedule(struct ike_sa *sa, enum ike_sa_timer which)
+{
+	bool ike = which == IKE_TIMER_REKEY_IKE;
+	const struct ike_lifetime *l = ike ? &sa->peer->conf.ike_life :
+	    &sa->peer->conf.child_life;
+	double born = ike ? sa->established : sa->child.established;
+	double when, r;
+
+	if (l->rekey <= 0)
+		return;
+	r = (ike_timer_jitter(1.0) / 2.0) * l->jitter;
+	when = born + l->rekey - r - ev_now(sa->eng->loop);
+	ike_timer_arm(sa, which, when < 1 ? 1 : when);
+}
+
+/* Established with its first CHILD SA (or without): rekeys and DPD. */
+static void
+sa_timers_start(struct ike_sa *sa)
+{
+	struct ike_peer *peer = sa->peer;
+
+	/* The nonces are done with. */
+	handshake_free(sa);
+	if (sa->child.installed) {
+		sa_rekey_schedule(sa, IKE_TIMER_REKEY_CHILD);
+		if (peer->up_since == 0)
+			peer->up_since = ev_now(sa->eng->loop);
+	}
+	sa_rekey_schedule(sa, IKE_TIMER_REKEY_IKE);
+	if (peer->conf.dpd_delay > 0)
+		ike_timer_arm(sa, IKE_TIMER_DPD, peer->conf.dpd_delay);
+}
+
+/* ---- crossing, INITIAL_CONTACT ---- */
+
+/* Another established IKE SA of sa's peer made by a separate initiation
+ * (not a rekey): the two crossed. */
+static struct ike_sa *
+crossing_other(struct ike_sa *sa)
+{
+	struct ike_sa *o;
+
+	if (sa->state != SA_ESTABLISHED || sa->origin != SA_FROM_INIT)
+		return NULL;
+	for (o = sa->peer->sas; o != NULL; o = o->next)
+		if (o != sa && o->state == SA_ESTABLISHED &&
+		    o->origin == SA_FROM_INIT)
+			return o;
+	return NULL;
+}
+
+static struct ike_sa *
+crossing_loser(struct ike_sa *a, struct ike_sa *b)
+{
+	return ike_nonce_cmp(a->nonce_min, a->nonce_min_len, b->nonce_min,
+	    b->nonce_min_len) < 0 ? a : b;
+}
+
+/* Both ends initiated at once: two IKE SAs, each with its CHILD SA, both
+ * carrying traffic. Nothing is deleted yet: a peer with a rule of its own
+ * (charon's uniqueids keeps the newest) deletes one within a round trip
+ * and we keep the other. If both are still up after conf.settle, the
+ * lowest nonce goes, as for colliding rekeys (RFC 7296 2.8.1), deleted by
+ * its initiator, so two vtids reach the same verdict. */
+static void
+sa_resolve_crossing(struct ike_sa *sa)
+{
+	struct ike_sa *o;
+
+	if ((o = crossing_other(sa)) == NULL)
+		return;
+	sa->peer->sa = crossing_loser(sa, o) == sa ? o : sa;
+	log_msg(LOG_INFO, sa->logp, "duplicate IKE SA (both ends initiated) "
+	    "beside #%u, deciding in %.0f s", o->serial, sa->peer->conf.settle);
+	ike_timer_cancel(sa, IKE_TIMER_SETTLE_LAST);
+	ike_timer_arm(sa, IKE_TIMER_SETTLE, sa->peer->conf.settle);
+}
+
+void
+ike_sa_settle(struct ike_sa *sa, bool last)
+{
+	struct ike_sa *o, *loser;
+
+	if ((o = crossing_other(sa)) == NULL)
+		return;		/* the peer deleted one */
+	loser = crossing_loser(sa, o);
+	if (!loser->initiator && !last) {
+		/* Its initiator should have deleted it: wait once more, then
+		 * the responder does. */
+		ike_timer_arm(sa, IKE_TIMER_SETTLE_LAST,
+		    sa->peer->conf.settle);
+		return;
+	}
+	log_msg(LOG_INFO, loser->logp, "duplicate IKE SA (both ends "
+	    "initiated), deleting it%s", loser->initiator ? "" :
+	    ": the peer kept both");
+	ike_sa_delete(loser);
+}
+
+/* RFC 7296 2.4: the peer restarted; what we hold from it is stale. */
+static void
+sa_initial_contact(struct ike_sa *sa)
+{
+	struct ike_peer *peer = sa->peer;
+	struct ike_sa *o, *next;
+
+	for (o = peer->sas; o != NULL; o = next) {
+		next = o->next;
+		/* A peer that sends INITIAL_CONTACT holds no SA it initiated
+		 * itself: those we hold are leftovers (one it gave up on, or
+		 * from before its restart). Of ours, only those from before
+		 * this one began: one that came up meanwhile is a crossing,
+		 * not a leftover (2.8.1 decides). */
+		if (o != sa && o->state == SA_ESTABLISHED &&
+		    (!o->initiator || o->established < sa->created)) {
+			if (peer->sa == o)
+				peer->sa = sa;
+			ike_sa_destroy(o, "peer restarted (INITIAL_CONTACT), "
+			    "stale IKE SA removed");
+		}
+	}
+}
+
+/* ---- rekeyed ---- */
+
+/* The CHILD SAs and their timers move to the new IKE SA. */
+static void
+sa_take_over(struct ike_sa *from, struct ike_sa *to)
+{
+	ike_child_move(&to->child, &from->child);
+	ike_child_move(&to->old, &from->old);
+	ike_child_move(&to->peer_new, &from->peer_new);
+	memcpy(to->peer_new_nmin, from->peer_new_nmin, from->peer_new_nmin_len);
+	to->peer_new_nmin_len = from->peer_new_nmin_len;
+	ike_timer_cancel(from, IKE_TIMER_DRAIN);
+	ike_timer_cancel(from, IKE_TIMER_REKEY_CHILD);
+	ike_timer_cancel(from, IKE_TIMER_DPD);
+	ike_timer_cancel(from, IKE_TIMER_REKEY_IKE);
+	if (to->old.in_on)
+		ike_timer_arm(to, IKE_TIMER_DRAIN, to->peer->conf.drain);
+	sa_timers_start(to);
+	to->peer->sa = to;
+}
+
+/* The old IKE SA after a rekey: no children, it sends the DELETE that ends
+ * it (we rekeyed), or waits for the peer's. */
+static void
+sa_retire(struct ike_sa *old, bool we_delete)
+{
+	old->state = SA_REKEYED;
+	if (we_delete)
+		ike_sa_delete(old);
+	else
+		ike_timer_arm(old, IKE_TIMER_EXPIRE, IKE_REPLACED_S);
+}
+
+/* The peer rekeys the IKE SA: the new SA takes the CHILD SAs; the old one
+ * waits for the peer's DELETE, unless our own rekey is out too, whose
+ * answer decides which new SA stays. */
+static void
+sa_rekey_ike_request(struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct proposal_choice choice;
+	struct ike_sa *ns;
+
+	if (ike_rekey_ike_select(sa, m, &choice) == -1)
+		return;
+	ns = sa_alloc_rekeyed(sa, SA_RESPONDER, ike_get64(choice.chosen.spi),
+	    ike_table_spi_new(sa->eng));
+	if (ns == NULL) {
+		ike_rekey_refuse(sa, TEMPORARY_FAILURE, NULL, 0);
+		return;
+	}
+	if (ike_rekey_ike_answer(sa, ns, m, &choice) == -1) {
+		ike_sa_destroy(ns, "cannot make the rekeyed IKE SA");
+		ike_rekey_refuse(sa, NO_PROPOSAL_CHOSEN, NULL, 0);
+		return;
+	}
+	sa_established_rekey(ns);
+	sa->peer->ike_rekeys++;
+	sa_take_over(sa, ns);
+	if (sa->req.what == IKE_REQ_REKEY_IKE) {
+		sa->rekey_sibling = ns;
+		log_msg(LOG_INFO, ns->logp, "IKE SA rekeyed by peer while we "
+		    "rekey (was #%u)", sa->serial);
+		return;
+	}
+	log_msg(LOG_NOTICE, ns->logp, "IKE SA rekeyed by peer (was #%u)",
+	    sa->serial);
+	sa_retire(sa, false);
+}
+
+/* Our IKE SA rekey answered. With the peer's own rekey answered meanwhile
+ * (a sibling), the new SA with the lowest nonce goes (RFC 7296 2.8.1):
+ * ours is deleted, or the sibling hands its children to ours. */
+static void
+sa_rekey_ike_response(struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_sa *ns, *sib = sa->rekey_sibling;
+	struct ike_rekey_reply r;
+
+	if (ike_rekey_ike_accept(sa, m, &r) == -1)
+		goto retry;
+	ns = sa_alloc_rekeyed(sa, SA_INITIATOR, sa->rekey.ike_spi,
+	    ike_get64(r.choice.chosen.spi));
+	if (ns == NULL) {
+		ike_chunk_free(&r.gir);
+		goto retry;
+	}
+	if (ike_rekey_ike_keys(sa, ns, m, &r) == -1) {
+		ike_sa_destroy(ns, "cannot derive the rekeyed IKE SA's keys");
+		goto retry;
+	}
+	ike_rekey_clear(sa);
+	sa_established_rekey(ns);
+	sa->peer->ike_rekeys++;
+	if (sib != NULL && ike_nonce_cmp(ns->nonce_min, ns->nonce_min_len,
+	    sib->nonce_min, sib->nonce_min_len) < 0) {
+		log_msg(LOG_INFO, ns->logp, "IKE rekey collision lost, "
+		    "deleting this SA; %s carries on", sib->logp);
+		sa->rekey_sibling = NULL;
+		ns->state = SA_REKEYED;
+		ike_sa_delete(ns);
+		return;
+	}
+	if (sib != NULL) {
+		log_msg(LOG_INFO, ns->logp, "IKE rekey collision won; the "
+		    "peer deletes %s", sib->logp);
+		sa_take_over(sib, ns);
+		sib->state = SA_REKEYED;
+		sa->rekey_sibling = NULL;
+	} else
+		sa_take_over(sa, ns);
+	log_msg(LOG_NOTICE, ns->logp, "IKE SA rekeyed (was #%u)", sa->serial);
+	sa_retire(sa, true);
+	return;
+retry:
+	ike_rekey_clear(sa);
+	sa_rekey_schedule(sa, IKE_TIMER_REKEY_IKE);
+}
+
+static void
+sa_rekey_child_response(struct ike_sa *sa, const struct ike_msg *m)
+{
+	switch (ike_rekey_child_response(sa, m)) {
+	case IKE_REKEY_DONE:
+		sa_rekey_schedule(sa, IKE_TIMER_REKEY_CHILD);
+		break;
+	case IKE_REKEY_LOST:
+		break;
+	case IKE_REKEY_RETRY:
+		/* TEMPORARY_FAILURE: the peer is busy with its own rekey
+		 * (2.25); it or we will try again. */
+		ike_timer_arm(sa, IKE_TIMER_REKEY_CHILD, IKE_REKEY_RETRY_S);
+		break;
+	}
+}
+
+/* ---- tasks ---- */
+
+void
+ike_sa_delete(struct ike_sa *sa)
+{
+	if (sa->req.what != IKE_REQ_NONE) {
+		sa->tasks |= IKE_TASK_DELETE;
+		return;
+	}
+	if (sa->state != SA_REKEYED)
+		sa->state = SA_DELETING;
+	if (ike_info_delete_start(sa) == -1)
+		ike_sa_destroy(sa, "cannot send DELETE");
+}
+
+/* One request at a time (RFC 7296 2.3): the first pending task starts
+ * when none is out. A rekey waits while an earlier one still settles. */
+static void
+sa_next_task(struct ike_sa *sa)
+{
+	if (sa->req.what != IKE_REQ_NONE ||
+	    (sa->state != SA_ESTABLISHED && sa->state != SA_REKEYED))
+		return;
+	if (sa->tasks & IKE_TASK_DELETE) {
+		sa->tasks &= ~IKE_TASK_DELETE;
+		ike_sa_delete(sa);
+		return;
+	}
+	if (sa->state == SA_REKEYED)
+		return;
+	if (sa->tasks & IKE_TASK_REKEY_IKE) {
+		if (sa->peer_new.installed) {
+			ike_timer_arm(sa, IKE_TIMER_BUSY, IKE_BUSY_RETRY_S);
+			return;
+		}
+		sa->tasks &= ~IKE_TASK_REKEY_IKE;
+		if (ike_rekey_ike_start(sa) == 0)
+			return;
+		sa_rekey_schedule(sa, IKE_TIMER_REKEY_IKE);
+	}
+	if (sa->tasks & IKE_TASK_REKEY_CHILD) {
+		if (!sa->child.installed) {
+			sa->tasks &= ~IKE_TASK_REKEY_CHILD;
+		} else if (sa->peer_new.installed || sa->old.installed) {
+			ike_timer_arm(sa, IKE_TIMER_BUSY, IKE_BUSY_RETRY_S);
+			return;
+		} else {
+			sa->tasks &= ~IKE_TASK_REKEY_CHILD;
+			if (ike_rekey_child_start(sa) == 0)
+				return;
+			sa_rekey_schedule(sa, IKE_TIMER_REKEY_CHILD);
+		}
+	}
+	if (sa->tasks & IKE_TASK_DPD) {
+		sa->tasks &= ~IKE_TASK_DPD;
+		ike_info_dpd_start(sa);
+	}
+}
+
+void
+ike_sa_want(struct ike_sa *sa, unsigned int task)
+{
+	sa->tasks |= task;
+	sa_next_task(sa);
+}
+
+/* ---- input ---- */
+
+void
+ike_sa_recv_init(struct ike_engine *eng, struct ike_peer *peer,
+    const struct ike_addrs *from, const struct ike_msg *m)
+{
+	struct proposal_choice choice;
+	struct ike_fail f;
+	struct ike_sa *sa;
+
+	if (ike_init_select(eng, peer, from, m, &choice) == -1)
+		return;
+	if ((sa = sa_alloc(peer, SA_RESPONDER, from->local, from->remote,
+	    m->hdr.ispi, ike_table_spi_new(eng))) == NULL)
+		return;
+	ike_timer_arm(sa, IKE_TIMER_EXPIRE, IKE_HALF_OPEN_S);
+	if (ike_init_answer(sa, m, &choice, &f) == -1) {
+		ike_sa_destroy(sa, f.why);
+		return;
+	}
+	if (peer->sa == NULL)
+		peer->sa = sa;
+}
+
+static void
+sa_init_response(struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_fail f = { .hold_down = false };
+
+	switch (ike_init_response(sa, m, &f)) {
+	case IKE_INIT_RESENT:
+		return;
+	case IKE_INIT_FAILED:
+		if (f.hold_down)
+			sa->peer->hold_down = true;
+		ike_sa_fail(sa, "%s", f.why);
+		return;
+	case IKE_INIT_DONE:
+		break;
+	}
+	if (ike_auth_start(sa) == -1) {
+		ike_sa_fail(sa, "cannot send IKE_AUTH");
+		return;
+	}
+	sa->state = SA_AUTH_SENT;
+}
+
+static void
+sa_auth_request(struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_auth_data auth;
+	struct ike_fail f;
+
+	if (ike_auth_check_request(sa, m, &auth, &f) == -1) {
+		ike_sa_fail(sa, "%s", f.why);
+		return;
+	}
+	if (ike_msg_notify(m, INITIAL_CONTACT) != NULL)
+		sa_initial_contact(sa);
+	sa_established(sa);
+	ike_auth_answer(sa, m, &auth);
+	sa_timers_start(sa);
+	sa_resolve_crossing(sa);
+}
+
+static void
+sa_auth_response(struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_fail f;
+
+	if (ike_auth_check_response(sa, m, &f) == -1) {
+		ike_sa_fail(sa, "%s", f.why);
+		return;
+	}
+	sa_established(sa);
+	if (ike_auth_child(sa, m, &f) == -1) {
+		/* An IKE SA without its tunnel is of no use to a route-based
+		 * VPN: delete it and let the retry logic start over. */
+		ike_info_send_delete(sa);
+		ike_sa_fail(sa, "%s", f.why);
+		return;
+	}
+	sa_timers_start(sa);
+	sa_resolve_crossing(sa);
+}
+
+static void
+sa_info_request(struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_peer *peer = sa->peer;
+	unsigned int r;
+
+	if (sa->state != SA_ESTABLISHED && sa->state != SA_REKEYED &&
+	    sa->state != SA_DELETING && sa->state != SA_AUTH_SENT)
+		return;
+	r = ike_info_request(sa, m);
+	if (r & IKE_INFO_IKE_DELETED) {
+		if (sa->state == SA_REKEYED) {
+			ike_sa_destroy(sa, NULL);
+			return;
+		}
+		ike_sa_destroy(sa, "IKE SA deleted by peer");
+		ike_peer_closed(peer, false);
+		return;
+	}
+	if (r & IKE_INFO_CHILD_REKEYED) {
+		ike_timer_arm(sa, IKE_TIMER_DRAIN, peer->conf.drain);
+		sa_rekey_schedule(sa, IKE_TIMER_REKEY_CHILD);
+	}
+	/* A tunnel without its CHILD SA: take the IKE SA down too; the
+	 * start/route logic brings the whole tunnel back. */
+	if ((r & IKE_INFO_CHILD_CLOSED) && sa->state == SA_ESTABLISHED &&
+	    !sa->child.installed)
+		ike_sa_close(sa, "CHILD SA deleted by peer, IKE SA closed",
+		    false);
+}
+
+static void
+sa_info_response(struct ike_sa *sa, enum ike_req answered)
+{
+	switch (answered) {
+	case IKE_REQ_DELETE:
+		ike_sa_destroy(sa, sa->state == SA_REKEYED ? NULL :
+		    "IKE SA deleted");
+		break;
+	case IKE_REQ_DPD:
+		sa->peer->dpd_rtt = ev_now(sa->eng->loop) - sa->req.sent;
+		break;
+	default:
+		/* Our DELETE of a rekeyed CHILD SA: the peer sends on the
+		 * new one now; what it sent before drains. */
+		if (sa->old.in_on && !sa->old.out_on)
+			ike_timer_arm(sa, IKE_TIMER_DRAIN,
+			    sa->peer->conf.drain);
+		break;
+	}
+}
+
+/* CREATE_CHILD_SA from the peer: a CHILD SA rekey, an IKE SA rekey, or a
+ * new CHILD SA, which a route-based peer never needs (one pair per VTI). */
+static void
+sa_create_child_request(struct ike_sa *sa, const struct ike_msg *m)
+{
+	if (sa->state != SA_ESTABLISHED) {
+		ike_rekey_refuse(sa, TEMPORARY_FAILURE, NULL, 0);
+		return;
+	}
+	switch (ike_rekey_kind(m)) {
+	case IKE_REKEY_OF_CHILD:
+		ike_rekey_child_request(sa, m);
+		break;
+	case IKE_REKEY_OF_IKE:
+		sa_rekey_ike_request(sa, m);
+		break;
+	case IKE_REKEY_OF_NONE:
+		ike_rekey_refuse(sa, NO_ADDITIONAL_SAS, NULL, 0);
+		break;
+	}
+}
+
+/* Which request of the peer's is legal in which state. */
+static void
+sa_recv_request(struct ike_sa *sa, const struct ike_msg *m)
+{
+	switch (m->hdr.exchange) {
+	case IKE_AUTH:
+		if (sa->state != SA_INIT_DONE) {
+			sa->eng->stats.rx_invalid++;
+			return;
+		}
+		sa_auth_request(sa, m);
+		break;
+	case INFORMATIONAL:
+		sa_info_request(sa, m);
+		break;
+	case CREATE_CHILD_SA:
+		sa_create_child_request(sa, m);
+		break;
+	default:
+		sa->eng->stats.rx_invalid++;
+		break;
+	}
+}
+
+static void
+sa_recv_response(struct ike_sa *sa, const struct ike_msg *m,
+    enum ike_req answered)
+{
+	switch (answered) {
+	case IKE_REQ_NONE:
+		break;
+	case IKE_REQ_INIT:
+		sa_init_response(sa, m);
+		break;
+	case IKE_REQ_AUTH:
+		sa_auth_response(sa, m);
+		break;
+	case IKE_REQ_REKEY_CHILD:
+		sa_rekey_child_response(sa, m);
+		break;
+	case IKE_REQ_REKEY_IKE:
+		sa_rekey_ike_response(sa, m);
+		break;
+	case IKE_REQ_DELETE_CHILD:
+	case IKE_REQ_DPD:
+	case IKE_REQ_DELETE:
+		sa_info_response(sa, answered);
+		break;
+	}
+}
+
+void
+ike_sa_recv(struct ike_sa *sa, const struct ike_msg *m, enum ike_req answered)
+{
+	struct ike_engine *eng = sa->eng;
+	uint64_t spi = sa_spi(sa);
+
+	if (answered == IKE_REQ_NONE)
+		sa_recv_request(sa, m);
+	else
+		sa_recv_response(sa, m, answered);
+	/* The handler may have destroyed the SA: look it up again. */
+	if ((sa = ike_table_sa_find(eng, spi)) != NULL)
+		sa_next_task(sa);
+}
+
+void
+ike_sa_recv_malformed(struct ike_sa *sa, const struct ike_hdr *hdr)
+{
+	if (hdr->flags & IKE_FLAG_RESPONSE)
+		ike_sa_fail(sa, "malformed %s response",
+		    ike_exchange_name(hdr->exchange));
+	else if (hdr->exchange == IKE_AUTH)
+		ike_sa_fail(sa, "malformed IKE_AUTH request");
+}
