@@ -135,6 +135,28 @@ ike_peer_remove(struct ike_engine *eng, const char *name)
 }
 
 void
+ike_peer_restarted(struct ike_peer *peer, struct ike_sa *sa)
+{
+	struct ike_sa *o, *next;
+
+	for (o = peer->sas; o != NULL; o = next) {
+		next = o->next;
+		/* A peer that sends INITIAL_CONTACT holds no SA it initiated
+		 * itself: those we hold are leftovers (one it gave up on, or
+		 * from before its restart). Of ours, only those from before
+		 * this one began: one that came up meanwhile is a crossing,
+		 * not a leftover (2.8.1 decides). */
+		if (o != sa && o->state == SA_ESTABLISHED &&
+		    (!o->initiator || o->established < sa->created)) {
+			if (peer->sa == o)
+				peer->sa = sa;
+			ike_sa_destroy(o, "peer restarted (INITIAL_CONTACT), "
+			    "stale IKE SA removed");
+		}
+	}
+}
+
+void
 ike_peer_failed(struct ike_peer *peer)
 {
 	struct ike_peer_conf *c = &peer->conf;

@@ -10,6 +10,9 @@
 void		 ike_peer_failed(struct ike_peer *);
 /* After the tunnel closed (peer's DELETE, DPD): per start mode/action. */
 void		 ike_peer_closed(struct ike_peer *, bool dead);
+/* INITIAL_CONTACT in sa's IKE_AUTH (RFC 7296 2.4): the peer restarted;
+ * what we hold from it is stale. */
+void		 ike_peer_restarted(struct ike_peer *, struct ike_sa *sa);
 /* Every SA of the peer goes, a DELETE sent for the established ones. */
 void		 ike_peer_close(struct ike_peer *, const char *reason);
 

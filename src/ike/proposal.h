@@ -17,6 +17,13 @@ struct ike_transform {
 	uint16_t	 keylen;	/* bits; 0 when no attribute */
 };
 
+/* The same transform: type, id and key length. */
+static inline bool
+ike_xform_eq(const struct ike_transform *a, const struct ike_transform *b)
+{
+	return a->type == b->type && a->id == b->id && a->keylen == b->keylen;
+}
+
 struct ike_proposal {
 	uint8_t		 num;		/* proposal number, 1-based */
 	uint8_t		 proto;		/* enum ike_proto */

@@ -1,33 +1,26 @@
 /* The IKE SA's lifecycle: its states, what moves it from one to the next,
  * the work it has pending. The exchanges (exchange.h) do the protocol work
- * and report; what follows from it is decided here, and only here.
- *
- *   initiator                              responder
- *   INIT_SENT                              (IKE_SA_INIT request)
- *      | IKE_SA_INIT answered                  | answered
- *   AUTH_SENT                              INIT_DONE --EXPIRE--> gone
- *      | IKE_AUTH answered, AUTH good          | IKE_AUTH, AUTH good
- *      +-------------> ESTABLISHED <-----------+     (IKE rekey: a new SA
- *                 task DELETE |  | IKE rekey done     starts here)
- *                             |  +-----> REKEYED --peer's DELETE, ours
- *                             v                    answered, EXPIRE--> gone
- *                          DELETING --answer, no answer--> gone
+ * and report; what follows from it is decided here.
  *
  *   state        event                                 then
  *   INIT_SENT    answer: COOKIE, the group it wants    INIT_SENT, sent again
- *                answer: keys made                     AUTH_SENT
+ *                answer: keys made, IKE_AUTH sent      AUTH_SENT
  *   AUTH_SENT    answer: AUTH good (CHILD SA or not)   ESTABLISHED
- *   INIT_DONE    request: AUTH good                    ESTABLISHED
+ *   INIT_DONE    request: AUTH good, answered          ESTABLISHED
  *                EXPIRE (IKE_HALF_OPEN_S)              gone
  *   ESTABLISHED  task DELETE, no request out           DELETING
- *                IKE rekey done, either side           REKEYED (new SA:
- *                                                      ESTABLISHED)
- *                peer's D(IKE)                         gone, peer closed
- *                CHILD SA deleted or expired           gone, DELETE sent
+ *                crossing settled: the loser           DELETING (initiator)
+ *                IKE rekey done, either side           REKEYED; the new SA
+ *                                                      ESTABLISHED
+ *                CHILD SA deleted by peer, expired     gone, DELETE sent
+ *                a newer SA with INITIAL_CONTACT       gone (peer.c)
  *   REKEYED      we rekeyed: our D(IKE) at once        REKEYED, DELETE out
  *                peer's D(IKE), our D(IKE) answered    gone, silently
- *                EXPIRE (IKE_REPLACED_S, peer rekeyed) gone
+ *                EXPIRE (IKE_REPLACED_S)               gone
  *   DELETING     answer, or none after the retries     gone
+ *   AUTH_SENT,   peer's D(IKE)                         gone, peer closed
+ *   ESTABLISHED,
+ *   DELETING
  *   any          failure, no answer after the retries  gone, peer retries
  *                DPD: silent for dpd_timeout           gone, DPD action
  *
@@ -41,8 +34,7 @@
  *		second wait by the responder too.
  *   collision	both ends rekeyed the IKE SA (2.8.1): the new SA with the
  *		lowest nonce goes, deleted by its initiator; the other takes
- *		the CHILD SAs. (Colliding CHILD rekeys: rekey.c.)
- *   contact	INITIAL_CONTACT (2.4): the peer restarted, its older SAs go.
+ *		the CHILD SAs. (Colliding CHILD SA rekeys: rekey.c.)
  */
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -321,7 +313,7 @@ sa_timers_start(struct ike_sa *sa)
 		ike_timer_arm(sa, IKE_TIMER_DPD, peer->conf.dpd_delay);
 }
 
-/* ---- crossing, INITIAL_CONTACT ---- */
+/* ---- crossing ---- */
 
 /* Another established IKE SA of sa's peer made by a separate initiation
  * (not a rekey): the two crossed. */
@@ -385,30 +377,6 @@ ike_sa_settle(struct ike_sa *sa, bool last)
 	    "initiated), deleting it%s", loser->initiator ? "" :
 	    ": the peer kept both");
 	ike_sa_delete(loser);
-}
-
-/* RFC 7296 2.4: the peer restarted; what we hold from it is stale. */
-static void
-sa_initial_contact(struct ike_sa *sa)
-{
-	struct ike_peer *peer = sa->peer;
-	struct ike_sa *o, *next;
-
-	for (o = peer->sas; o != NULL; o = next) {
-		next = o->next;
-		/* A peer that sends INITIAL_CONTACT holds no SA it initiated
-		 * itself: those we hold are leftovers (one it gave up on, or
-		 * from before its restart). Of ours, only those from before
-		 * this one began: one that came up meanwhile is a crossing,
-		 * not a leftover (2.8.1 decides). */
-		if (o != sa && o->state == SA_ESTABLISHED &&
-		    (!o->initiator || o->established < sa->created)) {
-			if (peer->sa == o)
-				peer->sa = sa;
-			ike_sa_destroy(o, "peer restarted (INITIAL_CONTACT), "
-			    "stale IKE SA removed");
-		}
-	}
 }
 
 /* ---- rekeyed ---- */
@@ -670,7 +638,7 @@ sa_auth_request(struct ike_sa *sa, const struct ike_msg *m)
 		return;
 	}
 	if (ike_msg_notify(m, INITIAL_CONTACT) != NULL)
-		sa_initial_contact(sa);
+		ike_peer_restarted(sa->peer, sa);
 	sa_established(sa);
 	ike_auth_answer(sa, m, &auth);
 	sa_timers_start(sa);
@@ -729,27 +697,6 @@ sa_info_request(struct ike_sa *sa, const struct ike_msg *m)
 		    false);
 }
 
-static void
-sa_info_response(struct ike_sa *sa, enum ike_req answered)
-{
-	switch (answered) {
-	case IKE_REQ_DELETE:
-		ike_sa_destroy(sa, sa->state == SA_REKEYED ? NULL :
-		    "IKE SA deleted");
-		break;
-	case IKE_REQ_DPD:
-		sa->peer->dpd_rtt = ev_now(sa->eng->loop) - sa->req.sent;
-		break;
-	default:
-		/* Our DELETE of a rekeyed CHILD SA: the peer sends on the
-		 * new one now; what it sent before drains. */
-		if (sa->old.in_on && !sa->old.out_on)
-			ike_timer_arm(sa, IKE_TIMER_DRAIN,
-			    sa->peer->conf.drain);
-		break;
-	}
-}
-
 /* CREATE_CHILD_SA from the peer: a CHILD SA rekey, an IKE SA rekey, or a
  * new CHILD SA, which a route-based peer never needs (one pair per VTI). */
 static void
@@ -796,12 +743,16 @@ sa_recv_request(struct ike_sa *sa, const struct ike_msg *m)
 	}
 }
 
-static void
-sa_recv_response(struct ike_sa *sa, const struct ike_msg *m,
-    enum ike_req answered)
+/* A message for the SA: the peer's request, or the answer to ours. */
+void
+ike_sa_recv(struct ike_sa *sa, const struct ike_msg *m, enum ike_req answered)
 {
+	struct ike_engine *eng = sa->eng;
+	uint64_t spi = sa_spi(sa);
+
 	switch (answered) {
 	case IKE_REQ_NONE:
+		sa_recv_request(sa, m);
 		break;
 	case IKE_REQ_INIT:
 		sa_init_response(sa, m);
@@ -815,24 +766,21 @@ sa_recv_response(struct ike_sa *sa, const struct ike_msg *m,
 	case IKE_REQ_REKEY_IKE:
 		sa_rekey_ike_response(sa, m);
 		break;
-	case IKE_REQ_DELETE_CHILD:
-	case IKE_REQ_DPD:
 	case IKE_REQ_DELETE:
-		sa_info_response(sa, answered);
+		ike_sa_destroy(sa, sa->state == SA_REKEYED ? NULL :
+		    "IKE SA deleted");
+		break;
+	case IKE_REQ_DPD:
+		sa->peer->dpd_rtt = ev_now(eng->loop) - sa->req.sent;
+		break;
+	case IKE_REQ_DELETE_CHILD:
+		/* Our DELETE of a rekeyed CHILD SA: the peer sends on the
+		 * new one now; what it sent before drains. */
+		if (sa->old.in_on && !sa->old.out_on)
+			ike_timer_arm(sa, IKE_TIMER_DRAIN,
+			    sa->peer->conf.drain);
 		break;
 	}
-}
-
-void
-ike_sa_recv(struct ike_sa *sa, const struct ike_msg *m, enum ike_req answered)
-{
-	struct ike_engine *eng = sa->eng;
-	uint64_t spi = sa_spi(sa);
-
-	if (answered == IKE_REQ_NONE)
-		sa_recv_request(sa, m);
-	else
-		sa_recv_response(sa, m, answered);
 	/* The handler may have destroyed the SA: look it up again. */
 	if ((sa = ike_table_sa_find(eng, spi)) != NULL)
 		sa_next_task(sa);
