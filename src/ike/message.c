@@ -197,12 +197,61 @@ type_known(uint8_t type)
 	return legal_row(type) != NULL;
 }
 
+/* A payload that may come more than once (up to a bound) into m. */
+static enum ike_dec
+payload_store_repeated(struct ike_msg *m, uint8_t type, struct rbuf *b,
+    bool inner, struct ike_dec_ctx *ctx)
+{
+	struct ike_pl_other *o;
+	enum ike_dec v = IKE_DEC_OK;
+
+	switch (type) {
+	case IKE_PL_NOTIFY:
+		if (m->n_notify == IKE_NOTIFY_MAX) {
+			ctx->detail = "more than 16 notifies";
+			return IKE_DEC_TOO_MANY;
+		}
+		v = ike_payload_notify_decode(b, ctx, &m->notify[m->n_notify]);
+		if (v == IKE_DEC_OK)
+			m->notify[m->n_notify++].inner = inner;
+		return v;
+	case IKE_PL_DELETE:
+		if (m->n_delete == IKE_DELETE_MAX) {
+			ctx->detail = "more than 8 Delete payloads";
+			return IKE_DEC_TOO_MANY;
+		}
+		v = ike_payload_delete_decode(b, ctx, &m->del[m->n_delete]);
+		if (v == IKE_DEC_OK)
+			m->del[m->n_delete++].inner = inner;
+		return v;
+	case IKE_PL_VENDOR:
+		if (m->n_vendor == IKE_VENDOR_MAX) {
+			ctx->detail = "more than 8 vendor IDs";
+			return IKE_DEC_TOO_MANY;
+		}
+		m->vendor[m->n_vendor].len = rbuf_left(b);
+		m->vendor[m->n_vendor].data = rbuf_get_ptr(b, rbuf_left(b));
+		m->vendor[m->n_vendor++].inner = inner;
+		return v;
+	default:	/* CERT, CERTREQ, CP, EAP: kept as they are */
+		if (m->n_other == IKE_OTHER_MAX) {
+			ctx->detail = "more than 8 CERT/CERTREQ/CP/EAP";
+			return IKE_DEC_TOO_MANY;
+		}
+		o = &m->other[m->n_other++];
+		o->type = type;
+		o->inner = inner;
+		o->len = rbuf_left(b);
+		o->body = rbuf_get_ptr(b, o->len);
+		return v;
+	}
+}
+
 /* One payload body into m. b is exactly the body. */
 static enum ike_dec
 payload_store(struct ike_msg *m, uint8_t type, uint8_t next, struct rbuf *b,
     size_t off, bool inner, struct ike_dec_ctx *ctx)
 {
-	struct ike_pl_other *o;
 	enum ike_dec v = IKE_DEC_OK;
 
 	if (type < 64 && (ike_single & BIT(type)) &&
@@ -236,31 +285,13 @@ payload_store(struct ike_msg *m, uint8_t type, uint8_t next, struct rbuf *b,
 		v = ike_payload_ts_decode(b, ctx, &m->tsr);
 		break;
 	case IKE_PL_NOTIFY:
-		if (m->n_notify == IKE_NOTIFY_MAX) {
-			ctx->detail = "more than 16 notifies";
-			return IKE_DEC_TOO_MANY;
-		}
-		v = ike_payload_notify_decode(b, ctx, &m->notify[m->n_notify]);
-		if (v == IKE_DEC_OK)
-			m->notify[m->n_notify++].inner = inner;
-		break;
 	case IKE_PL_DELETE:
-		if (m->n_delete == IKE_DELETE_MAX) {
-			ctx->detail = "more than 8 Delete payloads";
-			return IKE_DEC_TOO_MANY;
-		}
-		v = ike_payload_delete_decode(b, ctx, &m->del[m->n_delete]);
-		if (v == IKE_DEC_OK)
-			m->del[m->n_delete++].inner = inner;
-		break;
 	case IKE_PL_VENDOR:
-		if (m->n_vendor == IKE_VENDOR_MAX) {
-			ctx->detail = "more than 8 vendor IDs";
-			return IKE_DEC_TOO_MANY;
-		}
-		m->vendor[m->n_vendor].len = rbuf_left(b);
-		m->vendor[m->n_vendor].data = rbuf_get_ptr(b, rbuf_left(b));
-		m->vendor[m->n_vendor++].inner = inner;
+	case IKE_PL_CERT:
+	case IKE_PL_CERTREQ:
+	case IKE_PL_CP:
+	case IKE_PL_EAP:
+		v = payload_store_repeated(m, type, b, inner, ctx);
 		break;
 	case IKE_PL_SK:
 	case IKE_PL_SKF:
@@ -273,20 +304,6 @@ payload_store(struct ike_msg *m, uint8_t type, uint8_t next, struct rbuf *b,
 			m->sk.len = rbuf_left(b);
 			m->sk.body = rbuf_get_ptr(b, m->sk.len);
 		}
-		break;
-	case IKE_PL_CERT:
-	case IKE_PL_CERTREQ:
-	case IKE_PL_CP:
-	case IKE_PL_EAP:
-		if (m->n_other == IKE_OTHER_MAX) {
-			ctx->detail = "more than 8 CERT/CERTREQ/CP/EAP";
-			return IKE_DEC_TOO_MANY;
-		}
-		o = &m->other[m->n_other++];
-		o->type = type;
-		o->inner = inner;
-		o->len = rbuf_left(b);
-		o->body = rbuf_get_ptr(b, o->len);
 		break;
 	default:
 		/* Not reached: unknown types are handled by the walk. */

@@ -186,6 +186,41 @@ done:
 	return err;
 }
 
+/* A fresh IV, the padded plaintext at pt_off encrypted in place (ct_len
+ * octets) and the ICV after it: by the AEAD cipher over the AAD from the
+ * IKE header, or by the integrity algorithm over all before the ICV. */
+static enum ike_sk_err
+sk_encrypt(const struct ike_sk_ctx *ctx, uint8_t *base, size_t hdr_off,
+    size_t iv_off, size_t pt_off, size_t ct_len)
+{
+	const struct ike_encr_alg *e = ctx->encr;
+	enum ike_sk_err err;
+	struct ike_iov mac;
+
+	/* CBC: an unpredictable IV (RFC 7296 3.14). GCM: the IV must not
+	 * repeat under one key (RFC 5282); 64 random bits, far from the
+	 * birthday bound at IKE message rates. */
+	if (RAND_bytes(base + iv_off, (int)e->iv_len) != 1)
+		return IKE_SK_ERR_CRYPTO;
+	if (ike_encr_is_aead(e))
+		/* RFC 5282: AAD = IKE header .. SK (or SKF) header. */
+		return ike_sk_crypt(ctx, 1, base + iv_off, base + hdr_off,
+		    iv_off - hdr_off, base + pt_off, ct_len,
+		    base + pt_off + ct_len);
+	err = ike_sk_crypt(ctx, 1, base + iv_off, NULL, 0, base + pt_off,
+	    ct_len, NULL);
+	if (err != IKE_SK_OK)
+		return err;
+	/* RFC 7296 3.14: the checksum covers the IKE header through the Pad
+	 * Length, i.e. through the ciphertext. */
+	mac.ptr = base + hdr_off;
+	mac.len = pt_off + ct_len - hdr_off;
+	if (ike_integ_compute(ctx->integ, ctx->integ_key, &mac, 1,
+	    base + pt_off + ct_len) == -1)
+		return IKE_SK_ERR_CRYPTO;
+	return IKE_SK_OK;
+}
+
 /*
  * The core of both seal entry points. hdr_off: the IKE header; sk_off: the
  * SK/SKF generic header, hdr_len long; iv_reserved: the builder already
@@ -201,7 +236,6 @@ sk_seal(const struct ike_sk_ctx *ctx, struct wbuf *w, size_t hdr_off,
 	size_t old_len = 0;
 	bool touched = false;
 	enum ike_sk_err err = IKE_SK_ERR_ARG;
-	struct ike_iov mac;
 
 	if (w == NULL || w->err || w->base == NULL || !ctx_ok(ctx))
 		goto done;
@@ -251,34 +285,7 @@ sk_seal(const struct ike_sk_ctx *ctx, struct wbuf *w, size_t hdr_off,
 	if (!wbuf_ok(w))
 		goto done;
 
-	/* CBC: an unpredictable IV (RFC 7296 3.14). GCM: the IV must not
-	 * repeat under one key (RFC 5282); 64 random bits, far from the
-	 * birthday bound at IKE message rates. */
-	err = IKE_SK_ERR_CRYPTO;
-	if (RAND_bytes(base + iv_off, (int)e->iv_len) != 1)
-		goto done;
-	if (ike_encr_is_aead(e)) {
-		/* RFC 5282: AAD = IKE header .. SK (or SKF) header. */
-		err = ike_sk_crypt(ctx, 1, base + iv_off, base + hdr_off,
-		    iv_off - hdr_off, base + pt_off, ct_len,
-		    base + pt_off + ct_len);
-		if (err != IKE_SK_OK)
-			goto done;
-	} else {
-		err = ike_sk_crypt(ctx, 1, base + iv_off, NULL, 0,
-		    base + pt_off, ct_len, NULL);
-		if (err != IKE_SK_OK)
-			goto done;
-		/* RFC 7296 3.14: the checksum covers the IKE header through
-		 * the Pad Length, i.e. through the ciphertext. */
-		mac.ptr = base + hdr_off;
-		mac.len = pt_off + ct_len - hdr_off;
-		err = IKE_SK_ERR_CRYPTO;
-		if (ike_integ_compute(ctx->integ, ctx->integ_key, &mac, 1,
-		    base + pt_off + ct_len) == -1)
-			goto done;
-	}
-	err = IKE_SK_OK;
+	err = sk_encrypt(ctx, base, hdr_off, iv_off, pt_off, ct_len);
 done:
 	if (err != IKE_SK_OK && w != NULL) {
 		/* Leave no plaintext behind in a buffer nobody will send. */
