@@ -3,7 +3,8 @@
  * change it are declared by the layer that owns them, from the top (each
  * calls only those below it, see src/README.md):
  *
- *	engine.c			ike.h: the engine as the daemon drives it
+ *	engine.c, snapshot.c		ike.h: the engine as the daemon drives it,
+ *					and the copy of its state it shows
  *	peer.c, sa.c, timers.c		peer.h, sa.h, timers.h: the lifecycle
  *	init.c, auth.c, info.c,		exchange.h: the exchanges
  *	    rekey.c, exchange.c
