@@ -1,0 +1,419 @@
+/* The peers of vtid.conf: each peer's settings (over the global ones),
+ * its PSK (inline or from a file), its VTI, and what two peers must not
+ * share. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libconfig.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "config/priv.h"
+#include "util/log.h"
+
+static const struct key_def peer_keys[] = {
+	{ "name", T_STR },
+	{ "local", T_STR },
+	{ "remote", T_STR },
+	{ "local_id", T_STR },
+	{ "remote_id", T_STR },
+	{ "psk", T_STR },
+	{ "psk_file", T_STR },
+	{ "mark", T_INT },
+	{ "start", T_STR },
+	{ "keying_tries", T_INT | T_STR },
+	{ "ike", T_GROUP },
+	{ "esp", T_GROUP },
+	{ "dpd", T_GROUP },
+	{ "vti", T_GROUP },
+	{ NULL, 0 },
+};
+
+static const struct key_def vti_peer_keys[] = {
+	{ "name", T_STR },
+	{ "netns", T_STR },
+	{ "mtu", T_INT },
+	{ "addresses", T_LIST },
+	{ NULL, 0 },
+};
+
+/* ---- peers ---- */
+
+static int
+read_psk_file(struct loader *ld, const config_setting_t *s, const char *v,
+    struct config_peer *p)
+{
+	char path[CONFIG_PATH_MAX];
+	uint8_t *buf = NULL;
+	struct stat st;
+	size_t len = 0;
+	ssize_t r;
+	int fd = -1, rc = -1;
+
+	if (v[0] == '/' || ld->dir[0] == '\0')
+		r = snprintf(path, sizeof(path), "%s", v);
+	else
+		r = snprintf(path, sizeof(path), "%s/%s", ld->dir, v);
+	if (r < 0 || (size_t)r >= sizeof(path))
+		return cfg_fail(ld, s, "psk_file: path too long");
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd == -1)
+		return cfg_fail(ld, s, "psk_file: cannot open '%s': %s", path,
+		    strerror(errno));
+	if (fstat(fd, &st) == -1) {
+		cfg_fail(ld, s, "psk_file: '%s': %s", path, strerror(errno));
+		goto done;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		cfg_fail(ld, s, "psk_file: '%s' is not a regular file", path);
+		goto done;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		cfg_fail(ld, s, "psk_file: '%s' is readable or writable by group "
+		    "or others (mode %04o): chmod 600 it", path,
+		    (unsigned)(st.st_mode & 07777));
+		goto done;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		cfg_fail(ld, s, "psk_file: '%s' is owned by uid %u, not by root",
+		    path, (unsigned)st.st_uid);
+		goto done;
+	}
+	if ((buf = malloc(CONFIG_PSK_MAX + 1)) == NULL) {
+		cfg_fail(ld, s, "psk_file: out of memory");
+		goto done;
+	}
+	for (;;) {
+		r = read(fd, buf + len, CONFIG_PSK_MAX + 1 - len);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			cfg_fail(ld, s, "psk_file: '%s': %s", path,
+			    strerror(errno));
+			goto done;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+		if (len > CONFIG_PSK_MAX) {
+			cfg_fail(ld, s, "psk_file: '%s' is longer than %d bytes",
+			    path, CONFIG_PSK_MAX);
+			goto done;
+		}
+	}
+	/* One trailing newline is the editor's, not the key's. */
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	if (len == 0) {
+		cfg_fail(ld, s, "psk_file: '%s' is empty", path);
+		goto done;
+	}
+	if ((p->psk = malloc(len)) == NULL) {
+		cfg_fail(ld, s, "psk_file: out of memory");
+		goto done;
+	}
+	memcpy(p->psk, buf, len);
+	p->psk_len = len;
+	rc = 0;
+done:
+	if (buf != NULL) {
+		OPENSSL_cleanse(buf, CONFIG_PSK_MAX + 1);
+		free(buf);
+	}
+	close(fd);
+	return rc;
+}
+
+static int
+parse_psk(struct loader *ld, const config_setting_t *g, struct config_peer *p)
+{
+	const config_setting_t *s, *sf, *at;
+	const char *v = cfg_get_str(g, "psk", &s);
+	const char *f = cfg_get_str(g, "psk_file", &sf);
+	size_t n;
+
+	if (v != NULL && f != NULL)
+		return cfg_fail(ld, sf, "psk_file: and psk both given: keep one");
+	if (v == NULL && f == NULL)
+		return cfg_fail(ld, g, "psk: required (psk or psk_file)");
+	if (f != NULL) {
+		if (read_psk_file(ld, sf, f, p) == -1)
+			return -1;
+		at = sf;
+	} else {
+		ld->inline_psk = true;
+		n = strlen(v);
+		if (n == 0)
+			return cfg_fail(ld, s, "psk: empty");
+		if (n > CONFIG_PSK_MAX)
+			return cfg_fail(ld, s, "psk: longer than %d bytes",
+			    CONFIG_PSK_MAX);
+		if ((p->psk = malloc(n)) == NULL)
+			return cfg_fail(ld, s, "psk: out of memory");
+		memcpy(p->psk, v, n);
+		p->psk_len = n;
+		at = s;
+	}
+	if (p->psk_len < CONFIG_PSK_MIN_SAFE)
+		cfg_warn(ld, at, "psk: shorter than %d characters; a long random "
+		    "key is safer (openssl rand -base64 32)",
+		    CONFIG_PSK_MIN_SAFE);
+	return 0;
+}
+
+/* vti.addresses: "address/prefix-length" strings, no address twice. */
+static int
+parse_vti_addrs(struct loader *ld, const config_setting_t *a,
+    struct config_vti *vti)
+{
+	const config_setting_t *e;
+	struct config_prefix *pr;
+	char why[CONFIG_MSG_MAX];
+	const char *v;
+	int i, j, n = config_setting_length(a);
+
+	if (n > CONFIG_VTI_ADDRS_MAX)
+		return cfg_fail(ld, a, "vti.addresses: more than %d",
+		    CONFIG_VTI_ADDRS_MAX);
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(a, (unsigned)i);
+		if (config_setting_type(e) != CONFIG_TYPE_STRING)
+			return cfg_fail(ld, e, "vti.addresses: expected strings");
+		v = config_setting_get_string(e);
+		pr = &vti->addrs[i];
+		if (config_prefix_parse(v, pr, why, sizeof(why)) == -1)
+			return cfg_fail(ld, e, "vti.addresses: %s", why);
+		for (j = 0; j < i; j++)
+			if (addr_equal(&vti->addrs[j].addr, &pr->addr))
+				return cfg_fail(ld, e, "vti.addresses: '%s' given "
+				    "twice", v);
+	}
+	vti->n_addrs = (size_t)n;
+	return 0;
+}
+
+/* The peer's "vti" group g (maybe NULL) of the peer group pg. */
+static int
+parse_vti_peer(struct loader *ld, const config_setting_t *pg,
+    const config_setting_t *g, struct config_peer *p)
+{
+	const config_setting_t *a;
+	char why[CONFIG_MSG_MAX];
+	bool v6 = false;
+	size_t i;
+
+	p->vti.n_addrs = 0;
+	if (g != NULL) {
+		if (cfg_check_keys(ld, g, vti_peer_keys, "vti") == -1 ||
+		    cfg_parse_vti_common(ld, g, &p->vti) == -1)
+			return -1;
+		a = config_setting_get_member(g, "addresses");
+		if (a != NULL && parse_vti_addrs(ld, a, &p->vti) == -1)
+			return -1;
+	}
+	if (config_vti_name(p->vti.pattern, p->name, p->mark, p->vti.name,
+	    sizeof(p->vti.name), why, sizeof(why)) == -1)
+		return cfg_fail(ld, g != NULL ? cfg_member_or(g, "name") : pg,
+		    "vti.name: %s", why);
+	for (i = 0; i < p->vti.n_addrs; i++)
+		if (p->vti.addrs[i].addr.ss_family == AF_INET6)
+			v6 = true;
+	if (v6 && p->vti.mtu < 1280)
+		return cfg_fail(ld, g != NULL ? cfg_member_or(g, "mtu") : pg,
+		    "vti.mtu: %u is below 1280, the IPv6 minimum, and the VTI "
+		    "has IPv6 addresses", p->vti.mtu);
+	return 0;
+}
+
+/* The local address of a peer without "local": the one global local
+ * address of the remote's family. */
+static int
+default_local(struct loader *ld, const config_setting_t *g,
+    struct config_peer *p)
+{
+	const struct vtid_config *c = ld->conf;
+	size_t i, found = 0;
+
+	for (i = 0; i < c->n_local; i++) {
+		if (c->local[i].ss_family == p->remote.ss_family) {
+			p->local = c->local[i];
+			found++;
+		}
+	}
+	if (found != 1)
+		return cfg_fail(ld, g, "local: required (local_addresses has %s "
+		    "address of the remote's family)", found == 0 ? "no" :
+		    "more than one");
+	return 0;
+}
+
+static int
+parse_peer(struct loader *ld, const config_setting_t *g, size_t idx,
+    struct config_peer *p)
+{
+	const struct vtid_config *c = ld->conf;
+	const config_setting_t *s, *sl;
+	const char *v;
+	char why[CONFIG_MSG_MAX], a[INET6_ADDRSTRLEN];
+	const char *file;
+	unsigned line;
+	size_t i;
+	long long mark;
+
+	snprintf(ld->ctx, sizeof(ld->ctx), "peer #%zu: ", idx + 1);
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+		return cfg_fail(ld, g, "expected a group { ... }");
+
+	/* Inherited defaults first; each setting then overrides. */
+	p->start = c->start;
+	p->keying_tries = c->keying_tries;
+	p->ike = c->ike;
+	p->esp = c->esp;
+	p->dpd = c->dpd;
+	p->vti = c->vti;
+	cfg_where(ld, g, &file, &line);
+	snprintf(p->origin, sizeof(p->origin), "%s:%u", file, line);
+
+	/* The name first, so that every other message can give it. */
+	if ((v = cfg_get_str(g, "name", &s)) == NULL)
+		return s != NULL ? cfg_fail(ld, s, "name: expected a string") :
+		    cfg_fail(ld, g, "name: required");
+	if (cfg_copy_str(ld, s, "name", v, p->name, sizeof(p->name)) == -1)
+		return -1;
+	if (*v == '\0' || !cfg_netns_ok(v))
+		return cfg_fail(ld, s, "name: '%s' must be letters, digits, '_', "
+		    "'-' or '.'", v);
+	snprintf(ld->ctx, sizeof(ld->ctx), "peer '%s': ", p->name);
+	if (cfg_check_keys(ld, g, peer_keys, "") == -1)
+		return -1;
+
+	if ((s = config_setting_get_member(g, "mark")) == NULL)
+		return cfg_fail(ld, g, "mark: required");
+	mark = config_setting_get_int64(s);
+	if (mark <= 0)
+		return cfg_fail(ld, s, "mark: must be > 0");
+	if (mark > (long long)UINT32_MAX - c->reqid_base)
+		return cfg_fail(ld, s, "mark: %lld is too large (reqid_base + "
+		    "mark must fit in 32 bits)", mark);
+	p->mark = (uint32_t)mark;
+	p->reqid = c->reqid_base + p->mark;
+
+	if ((v = cfg_get_str(g, "remote", &s)) == NULL)
+		return cfg_fail(ld, g, "remote: required");
+	if (cfg_get_addr(ld, s, "remote", v, &p->remote) == -1)
+		return -1;
+	if ((v = cfg_get_str(g, "local", &sl)) != NULL) {
+		if (cfg_get_addr(ld, sl, "local", v, &p->local) == -1)
+			return -1;
+		if (p->local.ss_family != p->remote.ss_family)
+			return cfg_fail(ld, sl, "local: '%s' and remote are not of "
+			    "the same address family", v);
+		for (i = 0; i < c->n_local; i++)
+			if (addr_equal(&c->local[i], &p->local))
+				break;
+		if (c->n_local > 0 && i == c->n_local)
+			return cfg_fail(ld, sl, "local: '%s' is not in "
+			    "local_addresses", v);
+	} else if (default_local(ld, g, p) == -1)
+		return -1;
+	if (addr_equal(&p->local, &p->remote))
+		return cfg_fail(ld, s, "remote: '%s' is the local address",
+		    addr_str(&p->remote, a, sizeof(a)));
+
+	config_id_from_addr(&p->local, &p->local_id);
+	config_id_from_addr(&p->remote, &p->remote_id);
+	if ((v = cfg_get_str(g, "local_id", &s)) != NULL &&
+	    config_id_parse(v, &p->local_id, why, sizeof(why)) == -1)
+		return cfg_fail(ld, s, "local_id: %s", why);
+	if ((v = cfg_get_str(g, "remote_id", &s)) != NULL &&
+	    config_id_parse(v, &p->remote_id, why, sizeof(why)) == -1)
+		return cfg_fail(ld, s, "remote_id: %s", why);
+
+	if (parse_psk(ld, g, p) == -1 ||
+	    cfg_get_start(ld, g, "start", &p->start) == -1 ||
+	    cfg_get_tries(ld, g, "keying_tries", "keying_tries", true,
+	    &p->keying_tries) == -1 ||
+	    cfg_parse_sa(ld, config_setting_get_member(g, "ike"), "ike",
+	    CONFIG_PROPOSAL_IKE, &p->ike) == -1 ||
+	    cfg_parse_sa(ld, config_setting_get_member(g, "esp"), "esp",
+	    CONFIG_PROPOSAL_ESP, &p->esp) == -1 ||
+	    cfg_parse_dpd(ld, config_setting_get_member(g, "dpd"), &p->dpd) ==
+	    -1 ||
+	    parse_vti_peer(ld, g, config_setting_get_member(g, "vti"), p) ==
+	    -1)
+		return -1;
+	return 0;
+}
+
+/* What two peers must not share. b is the later one: errors point at it. */
+static int
+check_pair(struct loader *ld, const config_setting_t *gb,
+    const struct config_peer *a, const struct config_peer *b)
+{
+	const config_setting_t *s;
+	char x[INET6_ADDRSTRLEN];
+	size_t i, j;
+
+	if (strcmp(a->name, b->name) == 0)
+		return cfg_fail(ld, config_setting_get_member(gb, "name"),
+		    "name: already used by the peer at %s", a->origin);
+	if (a->mark == b->mark)
+		return cfg_fail(ld, config_setting_get_member(gb, "mark"),
+		    "mark: %u already used by peer '%s'", b->mark, a->name);
+	if (addr_equal(&a->local, &b->local) && addr_equal(&a->remote, &b->remote))
+		return cfg_fail(ld, config_setting_get_member(gb, "remote"),
+		    "remote: %s with this local address already used by "
+		    "peer '%s'", addr_str(&b->remote, x, sizeof(x)),
+		    a->name);
+	s = config_setting_get_member(gb, "vti");
+	if (strcmp(a->vti.name, b->vti.name) == 0)
+		return cfg_fail(ld, s != NULL ? cfg_member_or(s, "name") : gb,
+		    "vti.name: '%s' already used by peer '%s'", b->vti.name,
+		    a->name);
+	if (s == NULL || strcmp(a->vti.netns, b->vti.netns) != 0)
+		return 0;
+	for (i = 0; i < b->vti.n_addrs; i++)
+		for (j = 0; j < a->vti.n_addrs; j++)
+			if (addr_equal(&b->vti.addrs[i].addr,
+			    &a->vti.addrs[j].addr))
+				return cfg_fail(ld, config_setting_get_member(s,
+				    "addresses"), "vti.addresses: %s already "
+				    "on the VTI of peer '%s'",
+				    addr_str(&b->vti.addrs[i].addr, x,
+				    sizeof(x)), a->name);
+	return 0;
+}
+
+int
+cfg_parse_peers(struct loader *ld, const config_setting_t *list)
+{
+	struct vtid_config *c = ld->conf;
+	const config_setting_t *g;
+	size_t i, j, n;
+
+	if (list == NULL)
+		return 0;
+	n = (size_t)config_setting_length(list);
+	if (n == 0)
+		return 0;
+	if ((c->peers = calloc(n, sizeof(*c->peers))) == NULL)
+		return cfg_fail(ld, list, "peers: out of memory");
+	for (i = 0; i < n; i++) {
+		g = config_setting_get_elem(list, (unsigned)i);
+		c->n_peers = i + 1;	/* so that config_free sees its PSK */
+		if (parse_peer(ld, g, i, &c->peers[i]) == -1)
+			return -1;
+		for (j = 0; j < i; j++)
+			if (check_pair(ld, g, &c->peers[j], &c->peers[i]) == -1)
+				return -1;
+	}
+	ld->ctx[0] = '\0';
+	return 0;
+}
