@@ -200,48 +200,158 @@ trim_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	}
 }
 
-int
-main(int argc, char **argv)
+/* -c file, -d, -s; -t and -T (test, dump) only check the configuration. */
+static void
+args(int argc, char **argv, struct vtid *v, bool *test, bool *dump)
 {
-	struct config_error cerr;
-	struct ike_peer_conf pc;
-	struct ike_ops ops;
-	struct vtid v;
-	char why[CONFIG_MSG_MAX + 64];
-	bool test = false, dump = false;
-	uint64_t wd;
-	size_t i, peers_set_up = 0;
-	int ch, rc = 1;
+	int ch;
 
-	memset(&v, 0, sizeof(v));
-	v.conf_path = CONFIG_DEFAULT_PATH;
 	while ((ch = getopt(argc, argv, "c:dstTVh")) != -1) {
 		switch (ch) {
 		case 'c':
-			v.conf_path = optarg;
+			v->conf_path = optarg;
 			break;
 		case 'd':
-			v.debug = true;
+			v->debug = true;
 			break;
 		case 's':
-			v.cli_syslog = true;
+			v->cli_syslog = true;
 			break;
 		case 'T':
-			dump = true;
-			test = true;
+			*dump = true;
+			*test = true;
 			break;
 		case 't':
-			test = true;
+			*test = true;
 			break;
 		case 'V':
 			printf("vtid %s\n", VTID_VERSION);
-			return 0;
+			exit(0);
 		default:
 			usage();
 		}
 	}
 	if (optind != argc)
 		usage();
+}
+
+/* The kernel side, the engine, the sockets, then each peer's VTI and its
+ * IKE peer; *peers_set_up counts the VTIs reached. 0 or -1. */
+static int
+vtid_start(struct vtid *v, size_t *peers_set_up)
+{
+	struct ike_peer_conf pc;
+	struct ike_ops ops;
+	char why[CONFIG_MSG_MAX + 64];
+	size_t i;
+
+	v->loop = ev_default_loop(EVFLAG_AUTO);
+	if (kernel_open(&v->kernel, v->conf) != 0)
+		return -1;
+	kernel_purge(&v->kernel);
+	kernel_ops(&v->kernel, &ops);
+	if ((v->eng = ike_engine_new(v->loop, &ops)) == NULL)
+		return -1;
+	if (kernel_monitor(&v->kernel, v->loop, v->eng) != 0)
+		return -1;
+	if (net_open(v->loop, IKE_PORT, IKE_NATT_PORT, net_input, v) != 0)
+		return -1;
+	if (control_open(v->loop, v->conf->control_socket, vtid_ctl, v) != 0)
+		return -1;
+	snprintf(v->control_path, sizeof(v->control_path), "%s",
+	    v->conf->control_socket);
+	for (i = 0; i < v->conf->n_peers; i++) {
+		const struct config_peer *p = &v->conf->peers[i];
+
+		/* A VTI that cannot be set up is logged and the peer still
+		 * negotiates: the operator sees the error in the log and the
+		 * SAs are there when the device is fixed. */
+		kernel_peer_up(&v->kernel, p);
+		*peers_set_up = i + 1;
+		if (vtid_peer_conf(v->conf, p, &pc, why, sizeof(why)) == 0)
+			ike_peer_add(v->eng, &pc);
+		else
+			log_msg(LOG_ERR, p->name, "%s", why);
+		OPENSSL_cleanse(&pc, sizeof(pc));
+	}
+	ike_engine_warm(v->eng);
+	return drop_caps(v);
+}
+
+/* Signals, the heap trimmer, systemd's status lines and watchdog. */
+static void
+vtid_watch(struct vtid *v)
+{
+	uint64_t wd;
+
+	ev_timer_init(&v->trim_timer, trim_cb, VTID_TRIM_S, VTID_TRIM_S);
+	v->trim_timer.data = v;
+	ev_timer_start(v->loop, &v->trim_timer);
+	ev_signal_init(&v->sigterm, signal_stop_cb, SIGTERM);
+	ev_signal_init(&v->sigint, signal_stop_cb, SIGINT);
+	ev_signal_init(&v->sighup, signal_hup_cb, SIGHUP);
+	v->sighup.data = v;
+	ev_signal_start(v->loop, &v->sigterm);
+	ev_signal_start(v->loop, &v->sigint);
+	ev_signal_start(v->loop, &v->sighup);
+	if (notify_enabled()) {
+		ev_timer_init(&v->status_timer, status_cb, VTID_STATUS_S,
+		    VTID_STATUS_S);
+		v->status_timer.data = v;
+		ev_timer_start(v->loop, &v->status_timer);
+	}
+	if ((wd = notify_watchdog_usec()) > 0) {
+		/* Twice per interval, as sd_watchdog_enabled(3) advises. */
+		ev_timer_init(&v->watchdog_timer, watchdog_cb, 0,
+		    (double)wd / 2e6);
+		ev_timer_again(v->loop, &v->watchdog_timer);
+		log_info("systemd watchdog: a ping every %.1f s",
+		    (double)wd / 2e6);
+	}
+}
+
+/* What the start made, undone: DELETE to every peer and the CHILD SAs out
+ * of the kernel, then the policies and VTIs: nothing of ours stays. */
+static void
+vtid_stop(struct vtid *v, size_t peers_set_up)
+{
+	size_t i;
+
+	notify_send("STOPPING=1\nSTATUS=stopping");
+	if (v->loop != NULL) {
+		ev_timer_stop(v->loop, &v->status_timer);
+		ev_timer_stop(v->loop, &v->watchdog_timer);
+	}
+	ike_engine_free(v->eng);
+	/* A start-up that failed half-way undoes only what it made: the
+	 * VTIs of the peers it reached. */
+	if (v->kernel.xfrm.mnl != NULL) {
+		for (i = 0; i < peers_set_up; i++)
+			kernel_peer_down(&v->kernel, &v->conf->peers[i]);
+		kernel_purge(&v->kernel);
+	}
+	control_close(v->loop);
+	if (v->loop != NULL)
+		net_close(v->loop);
+	kernel_close(&v->kernel);
+	config_free(v->conf);
+	close(v->instance_fd);
+	log_notice("vtid stopped");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config_error cerr;
+	struct vtid v;
+	char why[CONFIG_MSG_MAX + 64];
+	bool test = false, dump = false;
+	size_t i, peers_set_up = 0;
+	int rc = 1;
+
+	memset(&v, 0, sizeof(v));
+	v.conf_path = CONFIG_DEFAULT_PATH;
+	args(argc, argv, &v, &test, &dump);
 
 	log_init("vtid", LOG_INFO, false);
 	/* No core dumps and no ptrace by the unprivileged: memory holds PSKs
@@ -285,91 +395,15 @@ main(int argc, char **argv)
 		config_free(v.conf);
 		return 1;
 	}
-	v.loop = ev_default_loop(EVFLAG_AUTO);
-	if (kernel_open(&v.kernel, v.conf) != 0)
-		goto done;
-	kernel_purge(&v.kernel);
-	kernel_ops(&v.kernel, &ops);
-	if ((v.eng = ike_engine_new(v.loop, &ops)) == NULL)
-		goto done;
-	if (kernel_monitor(&v.kernel, v.loop, v.eng) != 0)
-		goto done;
-	if (net_open(v.loop, IKE_PORT, IKE_NATT_PORT, net_input, &v) != 0)
-		goto done;
-	if (control_open(v.loop, v.conf->control_socket, vtid_ctl, &v) != 0)
-		goto done;
-	snprintf(v.control_path, sizeof(v.control_path), "%s",
-	    v.conf->control_socket);
-	for (i = 0; i < v.conf->n_peers; i++) {
-		const struct config_peer *p = &v.conf->peers[i];
-
-		/* A VTI that cannot be set up is logged and the peer still
-		 * negotiates: the operator sees the error in the log and the
-		 * SAs are there when the device is fixed. */
-		kernel_peer_up(&v.kernel, p);
-		peers_set_up = i + 1;
-		if (vtid_peer_conf(v.conf, p, &pc, why, sizeof(why)) == 0)
-			ike_peer_add(v.eng, &pc);
-		else
-			log_msg(LOG_ERR, p->name, "%s", why);
-		OPENSSL_cleanse(&pc, sizeof(pc));
+	if (vtid_start(&v, &peers_set_up) == 0) {
+		vtid_watch(&v);
+		log_notice("vtid started: %zu peers, control socket %s",
+		    v.conf->n_peers, v.conf->control_socket);
+		notify_send("READY=1\nMAINPID=%ld", (long)getpid());
+		vtid_status_notify(&v, true);
+		ev_run(v.loop, 0);
+		rc = 0;
 	}
-	ike_engine_warm(v.eng);
-	if (drop_caps(&v) == -1)
-		goto done;
-	ev_timer_init(&v.trim_timer, trim_cb, VTID_TRIM_S, VTID_TRIM_S);
-	v.trim_timer.data = &v;
-	ev_timer_start(v.loop, &v.trim_timer);
-	ev_signal_init(&v.sigterm, signal_stop_cb, SIGTERM);
-	ev_signal_init(&v.sigint, signal_stop_cb, SIGINT);
-	ev_signal_init(&v.sighup, signal_hup_cb, SIGHUP);
-	v.sighup.data = &v;
-	ev_signal_start(v.loop, &v.sigterm);
-	ev_signal_start(v.loop, &v.sigint);
-	ev_signal_start(v.loop, &v.sighup);
-	if (notify_enabled()) {
-		ev_timer_init(&v.status_timer, status_cb, VTID_STATUS_S,
-		    VTID_STATUS_S);
-		v.status_timer.data = &v;
-		ev_timer_start(v.loop, &v.status_timer);
-	}
-	if ((wd = notify_watchdog_usec()) > 0) {
-		/* Twice per interval, as sd_watchdog_enabled(3) advises. */
-		ev_timer_init(&v.watchdog_timer, watchdog_cb, 0,
-		    (double)wd / 2e6);
-		ev_timer_again(v.loop, &v.watchdog_timer);
-		log_info("systemd watchdog: a ping every %.1f s",
-		    (double)wd / 2e6);
-	}
-	log_notice("vtid started: %zu peers, control socket %s",
-	    v.conf->n_peers, v.conf->control_socket);
-	notify_send("READY=1\nMAINPID=%ld", (long)getpid());
-	vtid_status_notify(&v, true);
-
-	ev_run(v.loop, 0);
-	rc = 0;
-done:
-	notify_send("STOPPING=1\nSTATUS=stopping");
-	if (v.loop != NULL) {
-		ev_timer_stop(v.loop, &v.status_timer);
-		ev_timer_stop(v.loop, &v.watchdog_timer);
-	}
-	/* DELETE to every peer and the CHILD SAs out of the kernel, then the
-	 * policies and VTIs: nothing of ours stays behind. */
-	ike_engine_free(v.eng);
-	/* A start-up that failed half-way undoes only what it made: the
-	 * VTIs of the peers it reached. */
-	if (v.kernel.xfrm.mnl != NULL) {
-		for (i = 0; i < peers_set_up; i++)
-			kernel_peer_down(&v.kernel, &v.conf->peers[i]);
-		kernel_purge(&v.kernel);
-	}
-	control_close(v.loop);
-	if (v.loop != NULL)
-		net_close(v.loop);
-	kernel_close(&v.kernel);
-	config_free(v.conf);
-	close(v.instance_fd);
-	log_notice("vtid stopped");
+	vtid_stop(&v, peers_set_up);
 	return rc;
 }

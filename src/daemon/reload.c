@@ -120,20 +120,167 @@ reload_globals(struct vtid *v, const struct vtid_config *old,
 		    "keep theirs until they change or vtid restarts");
 }
 
+/* A reload worked out before anything changes: what happens to each old
+ * and each new peer, the new peers as the engine takes them, and the names
+ * for the summary. */
+struct plan {
+	struct ike_peer_conf *pcs;	/* per new peer, wiped on free */
+	size_t		 n_pcs;
+	enum change	*ch_old, *ch_new;
+	bool		*was_up;	/* per new peer: changed, had an SA */
+	char		 added[512], removed[512], changed[512], vti[512];
+	size_t		 n_same;
+};
+
+static void
+plan_free(struct plan *pl)
+{
+	if (pl->pcs != NULL) {
+		OPENSSL_cleanse(pl->pcs, pl->n_pcs * sizeof(*pl->pcs));
+		free(pl->pcs);
+	}
+	free(pl->ch_old);
+	free(pl->ch_new);
+	free(pl->was_up);
+}
+
+/* Everything that can fail, before anything changes: 0 or -1 (said). */
+static int
+plan_check(struct vtid *v, const struct vtid_config *old,
+    const struct vtid_config *new, struct plan *pl, FILE *out)
+{
+	char why[CONFIG_MSG_MAX + 64];
+	size_t i;
+
+	pl->n_pcs = new->n_peers + 1;
+	pl->pcs = calloc(pl->n_pcs, sizeof(*pl->pcs));
+	pl->ch_new = calloc(new->n_peers + 1, sizeof(*pl->ch_new));
+	pl->ch_old = calloc(old->n_peers + 1, sizeof(*pl->ch_old));
+	pl->was_up = calloc(new->n_peers + 1, sizeof(*pl->was_up));
+	if (pl->pcs == NULL || pl->ch_new == NULL || pl->ch_old == NULL ||
+	    pl->was_up == NULL) {
+		reload_say(out, LOG_ERR, "out of memory; configuration "
+		    "unchanged");
+		return -1;
+	}
+	for (i = 0; i < new->n_peers; i++) {
+		const struct config_peer *p = &new->peers[i];
+
+		if (vtid_peer_conf(new, p, &pl->pcs[i], why,
+		    sizeof(why)) == -1) {
+			reload_say(out, LOG_ERR, "%s; configuration unchanged",
+			    why);
+			return -1;
+		}
+		if (p->vti.netns[0] != '\0' && v->caps_dropped &&
+		    !v->have_sys_admin) {
+			reload_say(out, LOG_ERR, "%s: peer '%s': vti.netns "
+			    "'%s' needs CAP_SYS_ADMIN, which vtid dropped at "
+			    "start-up (no peer had a netns then): restart vtid "
+			    "to apply this configuration; configuration "
+			    "unchanged", p->origin, p->name, p->vti.netns);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* What happens to each peer. */
+static void
+plan_changes(struct vtid *v, const struct vtid_config *old,
+    const struct vtid_config *new, struct plan *pl)
+{
+	size_t i;
+
+	for (i = 0; i < old->n_peers; i++) {
+		const struct config_peer *a = &old->peers[i];
+		const struct config_peer *b = config_peer_find(new, a->name);
+
+		if (b == NULL) {
+			pl->ch_old[i] = CH_KERNEL;	/* removed */
+			names_add(pl->removed, sizeof(pl->removed), a->name);
+			continue;
+		}
+		pl->ch_old[i] = peer_change(a, b);
+		pl->ch_new[b - new->peers] = pl->ch_old[i];
+		switch (pl->ch_old[i]) {
+		case CH_SAME:
+			pl->n_same++;
+			break;
+		case CH_VTI:
+			names_add(pl->vti, sizeof(pl->vti), a->name);
+			break;
+		case CH_IKE:
+		case CH_KERNEL:
+			names_add(pl->changed, sizeof(pl->changed), a->name);
+			pl->was_up[b - new->peers] = ike_peer_state(v->eng,
+			    a->name) != IKE_PEER_DOWN;
+			break;
+		}
+	}
+	for (i = 0; i < new->n_peers; i++)
+		if (config_peer_find(old, new->peers[i].name) == NULL) {
+			pl->ch_new[i] = CH_KERNEL;	/* added */
+			names_add(pl->added, sizeof(pl->added),
+			    new->peers[i].name);
+		}
+}
+
+/* Out with the old peers, while kernel.c still sees them; in with the
+ * new configuration and its peers. */
+static void
+plan_apply(struct vtid *v, struct vtid_config *old, struct vtid_config *new,
+    const struct plan *pl, FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < old->n_peers; i++) {
+		const struct config_peer *a = &old->peers[i];
+
+		if (pl->ch_old[i] == CH_SAME || pl->ch_old[i] == CH_VTI)
+			continue;
+		ike_peer_remove(v->eng, a->name);
+		if (pl->ch_old[i] == CH_KERNEL)
+			kernel_peer_down(&v->kernel, a);
+	}
+	v->conf = new;
+	v->kernel.conf = new;
+	v->kernel.reqid_min = new->reqid_base;
+	v->kernel.reqid_max = new->reqid_base + KERNEL_REQID_SPAN;
+	for (i = 0; i < new->n_peers; i++) {
+		const struct config_peer *b = &new->peers[i];
+
+		if (pl->ch_new[i] == CH_SAME)
+			continue;
+		if (kernel_peer_up(&v->kernel, b) != 0) {
+			reload_say(out, LOG_WARNING, "peer '%s': its VTI or "
+			    "policies could not be set up (see the log); it "
+			    "negotiates all the same", b->name);
+		}
+		if (pl->ch_new[i] == CH_VTI)
+			continue;
+		if (ike_peer_add(v->eng, &pl->pcs[i]) != 0) {
+			reload_say(out, LOG_ERR, "peer '%s': the IKE engine "
+			    "did not take it", b->name);
+			continue;
+		}
+		/* A changed peer that was up comes back up, whatever its
+		 * start mode says about the first time. */
+		if (pl->was_up[i] && b->start == CONFIG_START_ROUTE)
+			ike_peer_initiate(v->eng, b->name);
+	}
+}
+
 int
 vtid_reload(struct vtid *v, FILE *out)
 {
 	struct vtid_config *old = v->conf, *new;
 	struct config_error cerr;
-	struct ike_peer_conf *pcs = NULL;
-	enum change *ch_old = NULL, *ch_new = NULL;
-	bool *was_up = NULL;
-	char why[CONFIG_MSG_MAX + 64];
-	char added[512] = "", removed[512] = "", changed[512] = "",
-	    vti[512] = "";
-	size_t i, n_pcs = 0, n_same = 0;
+	struct plan pl;
+	size_t i;
 	int rc = -1;
 
+	memset(&pl, 0, sizeof(pl));
 	notify_send("RELOADING=1\nSTATUS=reloading %s", v->conf_path);
 	log_msg(LOG_NOTICE, "reload", "loading %s", v->conf_path);
 	if ((new = config_load(v->conf_path, vtid_proposal_check,
@@ -144,116 +291,19 @@ vtid_reload(struct vtid *v, FILE *out)
 	}
 	for (i = 0; i < new->n_warnings; i++)
 		reload_say(out, LOG_WARNING, "%s", new->warnings[i]);
-	n_pcs = new->n_peers + 1;
-	pcs = calloc(n_pcs, sizeof(*pcs));
-	ch_new = calloc(new->n_peers + 1, sizeof(*ch_new));
-	ch_old = calloc(old->n_peers + 1, sizeof(*ch_old));
-	was_up = calloc(new->n_peers + 1, sizeof(*was_up));
-	if (pcs == NULL || ch_new == NULL || ch_old == NULL ||
-	    was_up == NULL) {
-		reload_say(out, LOG_ERR, "out of memory; configuration "
-		    "unchanged");
+	if (plan_check(v, old, new, &pl, out) == -1)
 		goto done;
-	}
-	/* Everything that can fail, before anything changes. */
-	for (i = 0; i < new->n_peers; i++) {
-		const struct config_peer *p = &new->peers[i];
-
-		if (vtid_peer_conf(new, p, &pcs[i], why, sizeof(why)) == -1) {
-			reload_say(out, LOG_ERR, "%s; configuration unchanged",
-			    why);
-			goto done;
-		}
-		if (p->vti.netns[0] != '\0' && v->caps_dropped &&
-		    !v->have_sys_admin) {
-			reload_say(out, LOG_ERR, "%s: peer '%s': vti.netns "
-			    "'%s' needs CAP_SYS_ADMIN, which vtid dropped at "
-			    "start-up (no peer had a netns then): restart vtid "
-			    "to apply this configuration; configuration "
-			    "unchanged", p->origin, p->name, p->vti.netns);
-			goto done;
-		}
-	}
-
-	/* What happens to each peer. */
-	for (i = 0; i < old->n_peers; i++) {
-		const struct config_peer *a = &old->peers[i];
-		const struct config_peer *b = config_peer_find(new, a->name);
-
-		if (b == NULL) {
-			ch_old[i] = CH_KERNEL;	/* removed */
-			names_add(removed, sizeof(removed), a->name);
-			continue;
-		}
-		ch_old[i] = peer_change(a, b);
-		ch_new[b - new->peers] = ch_old[i];
-		switch (ch_old[i]) {
-		case CH_SAME:
-			n_same++;
-			break;
-		case CH_VTI:
-			names_add(vti, sizeof(vti), a->name);
-			break;
-		case CH_IKE:
-		case CH_KERNEL:
-			names_add(changed, sizeof(changed), a->name);
-			was_up[b - new->peers] = ike_peer_state(v->eng,
-			    a->name) != IKE_PEER_DOWN;
-			break;
-		}
-	}
-	for (i = 0; i < new->n_peers; i++)
-		if (config_peer_find(old, new->peers[i].name) == NULL) {
-			ch_new[i] = CH_KERNEL;	/* added */
-			names_add(added, sizeof(added), new->peers[i].name);
-		}
-
-	/* Out with the old, while kernel.c still sees it. */
-	for (i = 0; i < old->n_peers; i++) {
-		const struct config_peer *a = &old->peers[i];
-
-		if (ch_old[i] == CH_SAME || ch_old[i] == CH_VTI)
-			continue;
-		ike_peer_remove(v->eng, a->name);
-		if (ch_old[i] == CH_KERNEL)
-			kernel_peer_down(&v->kernel, a);
-	}
-	v->conf = new;
-	v->kernel.conf = new;
-	v->kernel.reqid_min = new->reqid_base;
-	v->kernel.reqid_max = new->reqid_base + KERNEL_REQID_SPAN;
-	/* In with the new. */
-	for (i = 0; i < new->n_peers; i++) {
-		const struct config_peer *b = &new->peers[i];
-
-		if (ch_new[i] == CH_SAME)
-			continue;
-		if (kernel_peer_up(&v->kernel, b) != 0) {
-			reload_say(out, LOG_WARNING, "peer '%s': its VTI or "
-			    "policies could not be set up (see the log); it "
-			    "negotiates all the same", b->name);
-		}
-		if (ch_new[i] == CH_VTI)
-			continue;
-		if (ike_peer_add(v->eng, &pcs[i]) != 0) {
-			reload_say(out, LOG_ERR, "peer '%s': the IKE engine "
-			    "did not take it", b->name);
-			continue;
-		}
-		/* A changed peer that was up comes back up, whatever its
-		 * start mode says about the first time. */
-		if (was_up[i] && b->start == CONFIG_START_ROUTE)
-			ike_peer_initiate(v->eng, b->name);
-	}
+	plan_changes(v, old, new, &pl);
+	plan_apply(v, old, new, &pl, out);
 	reload_globals(v, old, new, out);
 	config_free(old);
 	v->last_reload = ev_time();
 	reload_say(out, LOG_NOTICE, "%s: %zu peers: added %s; removed %s; "
 	    "changed %s; VTI updated %s; %zu unchanged", v->conf_path,
-	    new->n_peers, added[0] != '\0' ? added : "none",
-	    removed[0] != '\0' ? removed : "none",
-	    changed[0] != '\0' ? changed : "none",
-	    vti[0] != '\0' ? vti : "none", n_same);
+	    new->n_peers, pl.added[0] != '\0' ? pl.added : "none",
+	    pl.removed[0] != '\0' ? pl.removed : "none",
+	    pl.changed[0] != '\0' ? pl.changed : "none",
+	    pl.vti[0] != '\0' ? pl.vti : "none", pl.n_same);
 	new = NULL;
 	rc = 0;
 done:
@@ -261,13 +311,7 @@ done:
 		v->reloads_ok++;
 	else
 		v->reloads_failed++;
-	if (pcs != NULL) {
-		OPENSSL_cleanse(pcs, n_pcs * sizeof(*pcs));
-		free(pcs);
-	}
-	free(ch_old);
-	free(ch_new);
-	free(was_up);
+	plan_free(&pl);
 	if (new != NULL)
 		config_free(new);
 	notify_send("READY=1");
