@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ike/exchange.h"
+#include "ike/wire.h"
 
 int
 ike_fail_set(struct ike_fail *f, const char *fmt, ...)
@@ -143,4 +144,44 @@ ike_copy_bytes(const uint8_t *p, size_t len)
 	if (c != NULL)
 		memcpy(c, p, len);
 	return c;
+}
+
+int
+ike_responder_nonces(struct ike_sa *sa, const struct proposal_choice *choice,
+    const struct ike_pl_nonce *peer)
+{
+	sa->choice = *choice;
+	memcpy(sa->ni, peer->data, peer->len);
+	sa->ni_len = peer->len;
+	sa->nr_len = IKE_NONCE_LEN;
+	return ike_random(sa->nr, sa->nr_len);
+}
+
+int
+ike_sa_keys_make(struct ike_sa *sa, const struct ike_key_parent *parent,
+    const struct ike_chunk *gir)
+{
+	struct ike_key_seed ks;
+	uint8_t si[8], sr[8];
+
+	ike_put64(sa->ispi, si);
+	ike_put64(sa->rspi, sr);
+	ks.ni.ptr = sa->ni;
+	ks.ni.len = sa->ni_len;
+	ks.nr.ptr = sa->nr;
+	ks.nr.len = sa->nr_len;
+	ks.gir.ptr = gir->ptr;
+	ks.gir.len = gir->len;
+	ks.spi_i = si;
+	ks.spi_r = sr;
+	/* RFC 7296 2.14: SK_ei/SK_ai protect what the initiator sends. */
+	if (ike_crypto_resolve(&sa->choice.suite, &sa->algs) == -1 ||
+	    ike_keys_ike_sa(&sa->algs, parent, &ks, &sa->keys) == -1 ||
+	    ike_keys_sk_ctx(&sa->keys, &sa->algs, sa->initiator ? IKE_DIR_I2R :
+	    IKE_DIR_R2I, &sa->sk_out) == -1 ||
+	    ike_keys_sk_ctx(&sa->keys, &sa->algs, sa->initiator ? IKE_DIR_R2I :
+	    IKE_DIR_I2R, &sa->sk_in) == -1)
+		return -1;
+	sa->have_keys = true;
+	return 0;
 }

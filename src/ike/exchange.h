@@ -44,6 +44,17 @@ void		 ike_nonce_min(const uint8_t *ni, size_t ni_len,
 		    const uint8_t *nr, size_t nr_len, uint8_t *out,
 		    size_t *out_len);
 uint8_t		*ike_copy_bytes(const uint8_t *, size_t);
+/* The SA's seven keys and SK contexts from g^ir, its nonces and SPIs
+ * (RFC 7296 2.14), or for an SA made by a rekey from the SK_d of the SA it
+ * replaces (parent, 2.18). 0 or -1. */
+int		 ike_sa_keys_make(struct ike_sa *,
+		    const struct ike_key_parent *parent,
+		    const struct ike_chunk *gir);
+/* A new SA we answer for (IKE_SA_INIT, an IKE SA rekey): the proposal
+ * chosen, the peer's nonce as Ni, ours as Nr. 0 or -1. */
+int		 ike_responder_nonces(struct ike_sa *,
+		    const struct proposal_choice *,
+		    const struct ike_pl_nonce *peer);
 
 /* init.c */
 /* Our IKE_SA_INIT request: nonce, key pair, sent. */

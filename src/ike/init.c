@@ -97,34 +97,10 @@ static int
 sa_derive(struct ike_sa *sa, const struct ike_pl_ke *ke)
 {
 	struct ike_chunk gir = { NULL, 0 };
-	struct ike_key_seed ks;
-	uint8_t si[8], sr[8];
-	enum ike_dir out = sa->initiator ? IKE_DIR_I2R : IKE_DIR_R2I;
-	enum ike_dir in = sa->initiator ? IKE_DIR_R2I : IKE_DIR_I2R;
 	int rc = -1;
 
-	if (ike_crypto_resolve(&sa->choice.suite, &sa->algs) == -1)
-		goto done;
-	if (ike_dh_derive(&sa->dh, ke->data, ke->len, &gir) == -1)
-		goto done;
-	ike_put64(sa->ispi, si);
-	ike_put64(sa->rspi, sr);
-	ks.ni.ptr = sa->ni;
-	ks.ni.len = sa->ni_len;
-	ks.nr.ptr = sa->nr;
-	ks.nr.len = sa->nr_len;
-	ks.gir.ptr = gir.ptr;
-	ks.gir.len = gir.len;
-	ks.spi_i = si;
-	ks.spi_r = sr;
-	if (ike_keys_ike_sa(&sa->algs, NULL, &ks, &sa->keys) == -1)
-		goto done;
-	if (ike_keys_sk_ctx(&sa->keys, &sa->algs, out, &sa->sk_out) == -1 ||
-	    ike_keys_sk_ctx(&sa->keys, &sa->algs, in, &sa->sk_in) == -1)
-		goto done;
-	sa->have_keys = true;
-	rc = 0;
-done:
+	if (ike_dh_derive(&sa->dh, ke->data, ke->len, &gir) == 0)
+		rc = ike_sa_keys_make(sa, NULL, &gir);
 	ike_chunk_free(&gir);
 	/* The private value is of no further use: free it now. */
 	ike_dh_free(&sa->dh);
@@ -330,13 +306,9 @@ ike_init_answer(struct ike_sa *sa, const struct ike_msg *m,
 	struct ike_out o;
 	size_t publen;
 
-	sa->choice = *choice;
-	memcpy(sa->ni, m->nonce.data, m->nonce.len);
-	sa->ni_len = m->nonce.len;
-	sa->nr_len = IKE_NONCE_LEN;
 	sa->msgid_peer = 0;
 	if ((sa->init_req = ike_copy_bytes(m->data, m->len)) == NULL ||
-	    ike_random(sa->nr, sa->nr_len) == -1 ||
+	    ike_responder_nonces(sa, choice, &m->nonce) == -1 ||
 	    ike_dh_generate(&sa->dh, choice->suite.dh) == -1 ||
 	    ike_dh_public(&sa->dh, pub, sa->dh.group->pub_len) == -1)
 		return ike_fail_set(f, "cannot create IKE SA");

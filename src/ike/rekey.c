@@ -187,28 +187,8 @@ rekey_ike_derive(struct ike_sa *old, struct ike_sa *ns,
 	const struct ike_key_parent parent = {
 		old->algs.prf, old->keys.sk_d, old->keys.prf_len,
 	};
-	struct ike_key_seed ks;
-	uint8_t si[8], sr[8];
 
-	ike_put64(ns->ispi, si);
-	ike_put64(ns->rspi, sr);
-	ks.ni.ptr = ns->ni;
-	ks.ni.len = ns->ni_len;
-	ks.nr.ptr = ns->nr;
-	ks.nr.len = ns->nr_len;
-	ks.gir.ptr = gir->ptr;
-	ks.gir.len = gir->len;
-	ks.spi_i = si;
-	ks.spi_r = sr;
-	if (ike_crypto_resolve(&ns->choice.suite, &ns->algs) == -1 ||
-	    ike_keys_ike_sa(&ns->algs, &parent, &ks, &ns->keys) == -1 ||
-	    ike_keys_sk_ctx(&ns->keys, &ns->algs, ns->initiator ? IKE_DIR_I2R :
-	    IKE_DIR_R2I, &ns->sk_out) == -1 ||
-	    ike_keys_sk_ctx(&ns->keys, &ns->algs, ns->initiator ? IKE_DIR_R2I :
-	    IKE_DIR_I2R, &ns->sk_in) == -1)
-		return -1;
-	ns->have_keys = true;
-	return 0;
+	return ike_sa_keys_make(ns, &parent, gir);
 }
 
 int
@@ -295,11 +275,7 @@ ike_rekey_ike_answer(struct ike_sa *sa, struct ike_sa *ns,
 	struct ike_out o;
 	size_t publen;
 
-	ns->choice = *choice;
-	memcpy(ns->ni, m->nonce.data, m->nonce.len);
-	ns->ni_len = m->nonce.len;
-	ns->nr_len = IKE_NONCE_LEN;
-	if (ike_random(ns->nr, ns->nr_len) == -1 ||
+	if (ike_responder_nonces(ns, choice, &m->nonce) == -1 ||
 	    ike_dh_generate(&dh, choice->suite.dh) == -1 ||
 	    ike_dh_public(&dh, pub, dh.group->pub_len) == -1)
 		goto fail;
