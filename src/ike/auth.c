@@ -111,10 +111,11 @@ auth_verify(struct ike_sa *sa, const struct ike_pl_id *id,
 	return ike_keys_psk_verify(sa->algs.prf, &in, auth->data, auth->len);
 }
 
-/* The first CHILD SA, keyed with the IKE_SA_INIT nonces (no PFS). */
+/* The first CHILD SA, keyed with the IKE_SA_INIT nonces (no PFS); the
+ * IKE SA's initiator initiated IKE_AUTH too. */
 static int
 auth_child_make(struct ike_sa *sa, const struct proposal_choice *choice,
-    uint32_t spi_in, bool v4, bool v6, bool we_init)
+    uint32_t spi_in, bool v4, bool v6)
 {
 	struct ike_child_spec cs;
 
@@ -128,7 +129,7 @@ auth_child_make(struct ike_sa *sa, const struct proposal_choice *choice,
 	cs.seed.ni.len = sa->ni_len;
 	cs.seed.nr.ptr = sa->nr;
 	cs.seed.nr.len = sa->nr_len;
-	cs.we_init = we_init;
+	cs.we_init = sa->initiator;
 	return ike_child_make(sa, &sa->child, &cs);
 }
 
@@ -249,8 +250,8 @@ auth_child_request(struct ike_sa *sa, const struct ike_msg *m,
 		return NO_PROPOSAL_CHOSEN;
 	}
 	if (eng->ops.spi_alloc(eng->ops.ctx, c, &ac->spi_in) != 0 ||
-	    auth_child_make(sa, &ac->choice, ac->spi_in, ac->v4, ac->v6,
-	    false) == -1) {
+	    auth_child_make(sa, &ac->choice, ac->spi_in, ac->v4,
+	    ac->v6) == -1) {
 		snprintf(why, whylen, "kernel refused the SAs");
 		if (ac->spi_in != 0)
 			eng->ops.sa_del(eng->ops.ctx, c, &sa->local,
@@ -365,7 +366,7 @@ ike_auth_child(struct ike_sa *sa, const struct ike_msg *m, struct ike_fail *f)
 		return ike_fail_set(f, "no CHILD SA: peer's selectors are not "
 		    "::/0 or 0.0.0.0/0");
 	if (auth_child_make(sa, &choice, sa->pending_spi, v4i && v4r,
-	    v6i && v6r, true) == -1)
+	    v6i && v6r) == -1)
 		return ike_fail_set(f, "no CHILD SA: kernel refused the SAs");
 	sa->pending_spi = 0;
 	return 0;

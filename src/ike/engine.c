@@ -140,7 +140,7 @@ ike_kernel_expire(struct ike_engine *eng, uint32_t mark, uint32_t spi,
 				 * broken. */
 				ike_child_expired(&sa->child, spi);
 				ike_sa_close(sa, "CHILD SA expired before it "
-				    "was rekeyed, closing", true);
+				    "was rekeyed, closing", IKE_CLOSED_BROKEN);
 				return;
 			}
 			if (hard && ike_child_has_spi(&sa->old, spi)) {

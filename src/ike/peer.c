@@ -194,13 +194,13 @@ ike_peer_failed(struct ike_peer *peer)
 }
 
 void
-ike_peer_closed(struct ike_peer *peer, bool dead)
+ike_peer_closed(struct ike_peer *peer, enum ike_closed why)
 {
 	struct ike_peer_conf *c = &peer->conf;
 
 	if (peer->sa != NULL)
 		return;
-	if (dead) {
+	if (why == IKE_CLOSED_BROKEN) {
 		if (c->dpd_action == IKE_DPD_RESTART) {
 			log_msg(LOG_INFO, c->name, "DPD action restart: "
 			    "initiating");

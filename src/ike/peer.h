@@ -8,8 +8,15 @@
 
 /* After a failed negotiation: retry with back-off, or give up. */
 void		 ike_peer_failed(struct ike_peer *);
-/* After the tunnel closed (peer's DELETE, DPD): per start mode/action. */
-void		 ike_peer_closed(struct ike_peer *, bool dead);
+/* Why a peer's tunnel closed: what follows depends on it. */
+enum ike_closed {
+	IKE_CLOSED_BY_PEER,	/* its DELETE: as the start mode says */
+	IKE_CLOSED_BROKEN,	/* DPD found it dead, or the kernel removed
+				 * the CHILD SA: as the DPD action says */
+};
+
+/* After the tunnel closed. */
+void		 ike_peer_closed(struct ike_peer *, enum ike_closed);
 /* INITIAL_CONTACT in sa's IKE_AUTH (RFC 7296 2.4): the peer restarted;
  * what we hold from it is stale. */
 void		 ike_peer_restarted(struct ike_peer *, struct ike_sa *sa);

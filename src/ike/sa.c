@@ -226,17 +226,17 @@ ike_sa_dead(struct ike_sa *sa)
 	snprintf(why, sizeof(why), "peer dead: no answer to liveness check "
 	    "for %.0f s", ev_now(sa->eng->loop) - sa->req.sent);
 	ike_sa_destroy(sa, why);
-	ike_peer_closed(peer, true);
+	ike_peer_closed(peer, IKE_CLOSED_BROKEN);
 }
 
 void
-ike_sa_close(struct ike_sa *sa, const char *reason, bool dead)
+ike_sa_close(struct ike_sa *sa, const char *reason, enum ike_closed why)
 {
 	struct ike_peer *peer = sa->peer;
 
 	ike_info_send_delete(sa);
 	ike_sa_destroy(sa, reason);
-	ike_peer_closed(peer, dead);
+	ike_peer_closed(peer, why);
 }
 
 /* ---- established ---- */
@@ -402,11 +402,16 @@ sa_take_over(struct ike_sa *from, struct ike_sa *to)
 
 /* The old IKE SA after a rekey: no children, it sends the DELETE that ends
  * it (we rekeyed), or waits for the peer's. */
+enum sa_retire {
+	SA_RETIRE_DELETE,
+	SA_RETIRE_WAIT,
+};
+
 static void
-sa_retire(struct ike_sa *old, bool we_delete)
+sa_retire(struct ike_sa *old, enum sa_retire how)
 {
 	old->state = SA_REKEYED;
-	if (we_delete)
+	if (how == SA_RETIRE_DELETE)
 		ike_sa_delete(old);
 	else
 		ike_timer_arm(old, IKE_TIMER_EXPIRE, IKE_REPLACED_S);
@@ -445,7 +450,7 @@ sa_rekey_ike_request(struct ike_sa *sa, const struct ike_msg *m)
 	}
 	log_msg(LOG_NOTICE, ns->logp, "IKE SA rekeyed by peer (was #%u)",
 	    sa->serial);
-	sa_retire(sa, false);
+	sa_retire(sa, SA_RETIRE_WAIT);
 }
 
 /* Our IKE SA rekey answered. With the peer's own rekey answered meanwhile
@@ -490,7 +495,7 @@ sa_rekey_ike_response(struct ike_sa *sa, const struct ike_msg *m)
 	} else
 		sa_take_over(sa, ns);
 	log_msg(LOG_NOTICE, ns->logp, "IKE SA rekeyed (was #%u)", sa->serial);
-	sa_retire(sa, true);
+	sa_retire(sa, SA_RETIRE_DELETE);
 	return;
 retry:
 	ike_rekey_clear(sa);
@@ -682,7 +687,7 @@ sa_info_request(struct ike_sa *sa, const struct ike_msg *m)
 			return;
 		}
 		ike_sa_destroy(sa, "IKE SA deleted by peer");
-		ike_peer_closed(peer, false);
+		ike_peer_closed(peer, IKE_CLOSED_BY_PEER);
 		return;
 	}
 	if (r & IKE_INFO_CHILD_REKEYED) {
@@ -694,7 +699,7 @@ sa_info_request(struct ike_sa *sa, const struct ike_msg *m)
 	if ((r & IKE_INFO_CHILD_CLOSED) && sa->state == SA_ESTABLISHED &&
 	    !sa->child.installed)
 		ike_sa_close(sa, "CHILD SA deleted by peer, IKE SA closed",
-		    false);
+		    IKE_CLOSED_BY_PEER);
 }
 
 /* CREATE_CHILD_SA from the peer: a CHILD SA rekey, an IKE SA rekey, or a

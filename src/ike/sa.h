@@ -6,6 +6,7 @@
 #define VTID_IKE_SA_H
 
 #include "ike/engine.h"
+#include "ike/peer.h"
 #include "ike/transport.h"
 
 /* A new IKE SA with the peer, initiated now. */
@@ -19,9 +20,10 @@ void		 ike_sa_fail(struct ike_sa *, const char *fmt, ...)
 /* DPD's verdict (RFC 7296 2.4): the peer is gone; the SAs go without a
  * DELETE it could not receive, then the configured action. */
 void		 ike_sa_dead(struct ike_sa *);
-/* The tunnel is broken: DELETE, the SA goes, the peer's start or DPD
- * action follows. */
-void		 ike_sa_close(struct ike_sa *, const char *reason, bool dead);
+/* The tunnel is of no more use: DELETE, the SA goes, what the peer does
+ * next follows (peer.h, ike_peer_closed). */
+void		 ike_sa_close(struct ike_sa *, const char *reason,
+		    enum ike_closed);
 /* DELETE (IKE) with retransmission, once no request of ours is out; the
  * SA goes with the answer. */
 void		 ike_sa_delete(struct ike_sa *);
