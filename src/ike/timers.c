@@ -105,8 +105,10 @@ dpd_fire(struct ike_sa *sa)
 		ike_timer_arm(sa, IKE_TIMER_DPD, delay - idle);
 		return;
 	}
-	ike_sa_want(sa, IKE_TASK_DPD);
+	/* Re-armed first: starting the task may end the SA (a pending
+	 * DELETE that cannot be sent). */
 	ike_timer_arm(sa, IKE_TIMER_DPD, delay);
+	ike_sa_want(sa, IKE_TASK_DPD);
 }
 
 static void
