@@ -246,6 +246,13 @@ struct ike_engine {
 	uint8_t		 rxbuf[IKE_MSG_MAX];
 };
 
+/* Our SPI of the SA: the one the peer's messages name us by. */
+static inline uint64_t
+ike_sa_spi(const struct ike_sa *sa)
+{
+	return sa->initiator ? sa->ispi : sa->rspi;
+}
+
 /* Established and no DELETE of ours out: what status shows as
  * ESTABLISHED, and the SAs that get a DELETE on the way out. */
 static inline bool

@@ -59,12 +59,6 @@ enum sa_role {
 
 static void	 sa_next_task(struct ike_sa *);
 
-static uint64_t
-sa_spi(const struct ike_sa *sa)
-{
-	return sa->initiator ? sa->ispi : sa->rspi;
-}
-
 static void
 handshake_free(struct ike_sa *sa)
 {
@@ -753,7 +747,7 @@ void
 ike_sa_recv(struct ike_sa *sa, const struct ike_msg *m, enum ike_req answered)
 {
 	struct ike_engine *eng = sa->eng;
-	uint64_t spi = sa_spi(sa);
+	uint64_t spi = ike_sa_spi(sa);
 
 	switch (answered) {
 	case IKE_REQ_NONE:

@@ -111,6 +111,7 @@ init_key(struct ike_init_key *k, uint64_t ispi,
 		memcpy(k->addr, p, len);
 }
 
+/* The key of the SPI table: ike_sa_spi's field itself. */
 static const uint64_t *
 sa_spi(const struct ike_sa *sa)
 {
