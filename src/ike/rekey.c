@@ -246,7 +246,12 @@ ike_rekey_ike_select(struct ike_sa *sa, const struct ike_msg *m,
 		ike_rekey_refuse(sa, INVALID_SYNTAX, NULL, 0);
 		return -1;
 	}
-	if (sa->rekey_sibling != NULL) {
+	/* Our own CHILD SA rekey is out on this IKE SA: moving the CHILD
+	 * SAs now would leave its answer, and the peer's half of it (a new
+	 * inbound SA, its outbound held for our DELETE), behind on an SA
+	 * that is going (RFC 7296 2.25). It finishes first; the peer tries
+	 * again. */
+	if (sa->rekey_sibling != NULL || sa->req.what == IKE_REQ_REKEY_CHILD) {
 		ike_rekey_refuse(sa, TEMPORARY_FAILURE, NULL, 0);
 		return -1;
 	}
@@ -438,7 +443,12 @@ rekey_child_check(struct ike_sa *sa, const struct ike_msg *m,
 		    TEMPORARY_FAILURE : CHILD_SA_NOT_FOUND, NULL, 0);
 		return -1;
 	}
-	if (sa->peer_new.installed) {
+	/* Busy with the peer's previous rekey, or rekeying the IKE SA
+	 * ourselves: a peer that accepts our IKE rekey meanwhile moves its
+	 * CHILD SA to the new IKE SA and may give up the rekey it asks for
+	 * here, and the outbound SA we would hold for its DELETE would wait
+	 * forever (2.25). */
+	if (sa->peer_new.installed || sa->req.what == IKE_REQ_REKEY_IKE) {
 		ike_rekey_refuse(sa, TEMPORARY_FAILURE, NULL, 0);
 		return -1;
 	}

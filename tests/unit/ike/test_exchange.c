@@ -2,8 +2,9 @@
  * (engine_pair.h: a packet queue, a recording fake kernel, libev time):
  * the happy path, then the error paths of the exchanges: wrong PSK,
  * proposal mismatches, INVALID_KE_PAYLOAD, lost, duplicated and
- * corrupted messages, DELETE, crossing initiations and colliding
- * CHILD and IKE rekeys (RFC 7296 2.8.1).
+ * corrupted messages, DELETE, crossing initiations, colliding
+ * CHILD and IKE rekeys (RFC 7296 2.8.1) and a CHILD rekey crossing an
+ * IKE rekey (2.25).
  *
  *   side 0, peer "B" (initiator)  <-- queue -->  side 1, peer "A"
  *   2001:db8::1                                  2001:db8::2
@@ -638,6 +639,60 @@ test_rekey_ike_collision(void **state)
 	    "pair kept, SPIs cross\n");
 }
 
+/* RFC 7296 2.25: one end rekeys the CHILD SA while the other rekeys the
+ * IKE SA, both requests on the wire at once. Whatever the outcome, each
+ * end must be left with one CHILD SA pair, the peers' SPIs crossing,
+ * nothing held back, and both must rekey again afterwards. */
+static void
+rekey_child_vs_ike(int child_side)
+{
+	struct ep_side *c = &pair.side[child_side];
+	struct ep_side *k = &pair.side[1 - child_side];
+	uint32_t in_before;
+
+	add_default();
+	assert_true(ep_run_until(&pair, 1, both_up, NULL));
+	in_before = ep_ksa_only(c, false)->spi;
+	assert_int_equal(ike_peer_rekey(c->eng, pname(child_side), false), 0);
+	assert_int_equal(ike_peer_rekey(k->eng, pname(1 - child_side), true),
+	    0);
+	/* The crossing, its retries (2 s at most), the deletes and the
+	 * drain (0.1 s). */
+	ep_run(&pair, 3);
+	printf("CHILD rekey by %s crossing an IKE rekey by %s: IKE SAs %d "
+	    "and %d; kernel SAs %d (net %d) and %d (net %d)\n",
+	    child_side == 0 ? "A" : "B", child_side == 0 ? "B" : "A",
+	    ike_sas(child_side), ike_sas(1 - child_side), ep_ksa_live(c),
+	    net(c), ep_ksa_live(k), net(k));
+	assert_tunnel();
+	/* The CHILD rekey asked for got done, on one IKE SA or the other. */
+	assert_int_not_equal(ep_ksa_only(c, false)->spi, in_before);
+	/* And neither end is stuck: a further CHILD rekey from either side
+	 * goes through. */
+	in_before = ep_ksa_only(c, false)->spi;
+	assert_int_equal(ike_peer_rekey(k->eng, pname(1 - child_side), false),
+	    0);
+	ep_run(&pair, 0.5);
+	assert_tunnel();
+	assert_int_not_equal(ep_ksa_only(c, false)->spi, in_before);
+}
+
+static void
+test_rekey_child_vs_ike(void **state)
+{
+	rekey_child_vs_ike(0);
+	printf("A's CHILD rekey crossing B's IKE rekey: one CHILD SA pair "
+	    "each side, both rekey again\n");
+}
+
+static void
+test_rekey_ike_vs_child(void **state)
+{
+	rekey_child_vs_ike(1);
+	printf("B's CHILD rekey crossing A's IKE rekey: one CHILD SA pair "
+	    "each side, both rekey again\n");
+}
+
 /* The kernel's soft EXPIRE on the CHILD SA (its lifetime, as a safety
  * net behind the engine's timers) starts a rekey at once. */
 static void
@@ -713,6 +768,8 @@ main(void)
 		T(test_crossing_peer_decides),
 		T(test_rekey_child_collision),
 		T(test_rekey_ike_collision),
+		T(test_rekey_child_vs_ike),
+		T(test_rekey_ike_vs_child),
 		T(test_expire_soft),
 		T(test_expire_hard),
 	};
