@@ -178,6 +178,14 @@ ike_dh_peer_check(uint16_t group, const uint8_t *pub, size_t len)
 	return 0;
 }
 
+static uint64_t dh_ops;
+
+uint64_t
+ike_dh_ops(void)
+{
+	return dh_ops;
+}
+
 int
 ike_dh_generate(struct ike_dh *dh, uint16_t group)
 {
@@ -188,6 +196,7 @@ ike_dh_generate(struct ike_dh *dh, uint16_t group)
 	char name[16];
 	int rv = -1;
 
+	dh_ops++;
 	dh->group = NULL;
 	dh->key = NULL;
 	if (g == NULL || strlen(g->ossl_name) >= sizeof(name))
@@ -398,6 +407,8 @@ ike_dh_derive(const struct ike_dh *dh, const uint8_t *peer, size_t len,
 	struct ike_chunk raw = { NULL, 0 };
 	OSSL_PARAM params[2];
 	unsigned int pad = 1;
+
+	dh_ops++;
 	size_t rawlen = 0, i;
 	uint8_t acc = 0;
 	int rv = -1;

@@ -65,4 +65,9 @@ int	 ike_dh_derive(const struct ike_dh *, const uint8_t *peer,
 
 void	 ike_dh_free(struct ike_dh *);
 
+/* Key pairs generated and shared secrets derived in this process: the
+ * expensive part of an IKE_SA_INIT, counted for tests of what a request
+ * may cost. */
+uint64_t ike_dh_ops(void);
+
 #endif

@@ -87,7 +87,23 @@ ike_engine_new(struct ev_loop *loop, const struct ike_ops *ops)
 		return NULL;
 	eng->loop = loop;
 	eng->ops = *ops;
+	eng->dos = (struct ike_dos_conf){
+		.cookie_threshold = IKE_DOS_COOKIE_THRESHOLD,
+		.cookie_threshold_peer = IKE_DOS_COOKIE_THRESHOLD_PEER,
+		.half_open_max = IKE_DOS_HALF_OPEN_MAX,
+		.half_open_max_peer = IKE_DOS_HALF_OPEN_MAX_PEER,
+		.cookie_rotate = IKE_DOS_COOKIE_ROTATE,
+		.init_max_size = IKE_DOS_INIT_MAX_SIZE,
+	};
+	ike_cookies_init(&eng->cookies, eng->dos.cookie_rotate);
 	return eng;
+}
+
+void
+ike_engine_set_dos(struct ike_engine *eng, const struct ike_dos_conf *dos)
+{
+	eng->dos = *dos;
+	ike_cookies_set_period(&eng->cookies, dos->cookie_rotate);
 }
 
 void
@@ -115,6 +131,7 @@ ike_engine_free(struct ike_engine *eng)
 		free(peer);
 	}
 	OPENSSL_cleanse(eng->rxbuf, sizeof(eng->rxbuf));
+	ike_cookies_wipe(&eng->cookies);
 	free(eng);
 }
 

@@ -24,6 +24,7 @@
 #define HASH_FUNCTION(key, len, hv)	((hv) = ike_table_hash((key), (len)))
 #include <uthash.h>
 
+#include "ike/cookie.h"
 #include "ike/crypto.h"
 #include "ike/dh.h"
 #include "ike/ike.h"
@@ -152,6 +153,9 @@ struct ike_sa {
 	unsigned int	 serial;
 	char		 logp[IKE_NAME_MAX + 16];	/* "V2-1 #3" */
 	bool		 initiator;
+	/* A responder from IKE_SA_INIT until IKE_AUTH succeeds: counted
+	 * (admit.c), and not the peer's SA (sa.c). */
+	bool		 half_open;
 	enum ike_sa_origin origin;
 	enum ike_sa_state state;
 	unsigned int	 tasks;		/* enum ike_task */
@@ -221,6 +225,10 @@ struct ike_peer {
 	double		 held_until;	/* ACQUIREs ignored until then */
 	char		 last_error[IKE_ERROR_MAX];
 	struct log_ratelimit rl;
+	/* What anyone can trigger with the peer's address: IKE_SA_INIT
+	 * requests and the half-open SAs they make. */
+	struct log_ratelimit rl_init;
+	unsigned int	 half_open;	/* its responder SAs half-open */
 	/* Accounting across SAs, for vtictl list and metrics. */
 	uint64_t	 bytes_in, bytes_out;	/* of CHILD SAs gone */
 	uint64_t	 packets_in, packets_out;
@@ -243,6 +251,8 @@ struct ike_engine {
 	unsigned int	 serial;
 	struct ike_stats stats;
 	struct log_ratelimit rl;
+	struct ike_dos_conf dos;
+	struct ike_cookies cookies;	/* the secret, rotating */
 	uint8_t		 rxbuf[IKE_MSG_MAX];
 };
 

@@ -133,11 +133,41 @@ struct ike_stats {
 	uint64_t	 rx, rx_invalid, rx_no_sa, rx_no_peer, rx_bad_icv;
 	uint64_t	 rx_retransmit, tx_retransmit;
 	uint64_t	 ike_up, child_up, auth_failed, no_proposal;
+	/* Responder DoS control: COOKIEs sent, and those sent back valid
+	 * or not; the secret's rotations; IKE_SA_INIT requests dropped as
+	 * too big or with half-open SAs at the peer's or the overall cap. */
+	uint64_t	 cookies_sent, cookies_valid, cookies_invalid;
+	uint64_t	 cookie_rotations;
+	uint64_t	 init_too_big, init_half_open_peer, init_half_open_max;
+	uint64_t	 half_open;	/* responder SAs half-open now */
 };
+
+/* Responder DoS control (RFC 7296 2.6, RFC 8019), for every peer. A
+ * responder SA is half-open from its IKE_SA_INIT until IKE_AUTH. With
+ * cookie_threshold half-open SAs in all, or cookie_threshold_peer of the
+ * peer's, a new IKE_SA_INIT gets a COOKIE to send back first, before any
+ * state or key exchange (0: always); beyond half_open_max or
+ * half_open_max_peer it is dropped. */
+struct ike_dos_conf {
+	unsigned int	 cookie_threshold, cookie_threshold_peer;
+	unsigned int	 half_open_max, half_open_max_peer;
+	double		 cookie_rotate;	/* seconds a cookie secret serves */
+	size_t		 init_max_size;	/* larger IKE_SA_INIT requests: dropped */
+};
+
+#define IKE_DOS_COOKIE_THRESHOLD	10
+#define IKE_DOS_COOKIE_THRESHOLD_PEER	2
+#define IKE_DOS_HALF_OPEN_MAX		500
+#define IKE_DOS_HALF_OPEN_MAX_PEER	10
+#define IKE_DOS_COOKIE_ROTATE		60.0
+#define IKE_DOS_INIT_MAX_SIZE		4096
 
 struct ike_engine;
 
 struct ike_engine *ike_engine_new(struct ev_loop *, const struct ike_ops *);
+/* Replaces the DoS settings (the engine starts with the IKE_DOS_*
+ * defaults); they apply to the next request. */
+void	 ike_engine_set_dos(struct ike_engine *, const struct ike_dos_conf *);
 /* Runs each DH group and PRF the peers offer once, at startup. */
 void	 ike_engine_warm(struct ike_engine *);
 /* Sends DELETE for every IKE SA, removes every CHILD SA from the kernel,

@@ -82,9 +82,15 @@ nat_check(struct ike_sa *sa, const struct ike_msg *m)
 	}
 	if (!have_src || !have_dst || (src_ok && dst_ok))
 		return;
-	log_msg(LOG_NOTICE, sa->logp, "NAT detected (%s), using port %u",
-	    !dst_ok ? "in front of us" : "in front of the peer",
-	    IKE_NATT_PORT);
+	/* A responder's line is one anyone can trigger: rate-limited. */
+	if (sa->initiator)
+		log_msg(LOG_NOTICE, sa->logp, "NAT detected (%s), using port "
+		    "%u", !dst_ok ? "in front of us" : "in front of the peer",
+		    IKE_NATT_PORT);
+	else
+		log_msg_rl(&sa->peer->rl_init, LOG_NOTICE, sa->logp, "NAT "
+		    "detected (%s)", !dst_ok ? "in front of us" :
+		    "in front of the peer");
 	sa->natt = true;
 	if (sa->initiator) {
 		addr_set_port(&sa->local, IKE_NATT_PORT);
@@ -268,14 +274,14 @@ ike_init_select(struct ike_engine *eng, struct ike_peer *peer,
 	if (!ike_msg_has(m, IKE_PL_SA) || !ike_msg_has(m, IKE_PL_KE) ||
 	    !ike_msg_has(m, IKE_PL_NONCE)) {
 		eng->stats.rx_invalid++;
-		log_msg_rl(&peer->rl, LOG_INFO, peer->conf.name,
+		log_msg_rl(&peer->rl_init, LOG_INFO, peer->conf.name,
 		    "IKE_SA_INIT request lacks SA, KE or Nonce, dropped");
 		return -1;
 	}
 	if (proposal_select(&peer->conf.ike, &m->sa.props, 0, m->ke.group,
 	    choice, why, sizeof(why)) == -1) {
 		eng->stats.no_proposal++;
-		log_msg_rl(&peer->rl, LOG_WARNING, peer->conf.name,
+		log_msg_rl(&peer->rl_init, LOG_WARNING, peer->conf.name,
 		    "NO_PROPOSAL_CHOSEN for IKE SA: %s", why);
 		ike_out_init_notify(eng, &to, &m->hdr, NO_PROPOSAL_CHOSEN,
 		    NULL, 0);
@@ -285,7 +291,7 @@ ike_init_select(struct ike_engine *eng, struct ike_peer *peer,
 		/* RFC 7296 1.2: stateless, tell the group we want. */
 		grp[0] = (uint8_t)(choice->suite.dh >> 8);
 		grp[1] = (uint8_t)choice->suite.dh;
-		log_msg_rl(&peer->rl, LOG_INFO, peer->conf.name,
+		log_msg_rl(&peer->rl_init, LOG_INFO, peer->conf.name,
 		    "KE for group %u, asking for group %u", m->ke.group,
 		    choice->suite.dh);
 		ike_out_init_notify(eng, &to, &m->hdr, INVALID_KE_PAYLOAD, grp,
@@ -336,7 +342,7 @@ ike_init_answer(struct ike_sa *sa, const struct ike_msg *m,
 	    (sa->init_resp = ike_copy_bytes(sa->resp, sa->resp_len)) == NULL)
 		return ike_fail_set(f, "cannot answer IKE_SA_INIT");
 	sa->init_resp_len = sa->resp_len;
-	log_msg(LOG_INFO, sa->logp, "IKE_SA_INIT answered, waiting for "
-	    "IKE_AUTH");
+	log_msg_rl(&sa->peer->rl_init, LOG_INFO, sa->logp, "IKE_SA_INIT "
+	    "answered, waiting for IKE_AUTH");
 	return 0;
 }

@@ -3,11 +3,14 @@
  * and report; what follows from it is decided here.
  *
  *   state        event                                 then
+ *   (none)       IKE_SA_INIT admitted (admit.c)        INIT_DONE, half-open
  *   INIT_SENT    answer: COOKIE, the group it wants    INIT_SENT, sent again
  *                answer: keys made, IKE_AUTH sent      AUTH_SENT
  *   AUTH_SENT    answer: AUTH good (CHILD SA or not)   ESTABLISHED
- *   INIT_DONE    request: AUTH good, answered          ESTABLISHED
- *                EXPIRE (IKE_HALF_OPEN_S)              gone
+ *   INIT_DONE    request: AUTH good, answered          ESTABLISHED, and
+ *                                                      now the peer's SA
+ *                bad AUTH, EXPIRE (IKE_HALF_OPEN_S)    gone, the peer as
+ *                                                      it was
  *   ESTABLISHED  task DELETE, no request out           DELETING
  *                crossing settled: the loser           DELETING (initiator)
  *                IKE rekey done, either side           REKEYED; the new SA
@@ -23,6 +26,11 @@
  *   DELETING
  *   any          failure, no answer after the retries  gone, peer retries
  *                DPD: silent for dpd_timeout           gone, DPD action
+ *
+ * Half-open: anyone can forge a peer's address, so a responder SA steers
+ * nothing of its peer before IKE_AUTH proves it: it is not peer->sa, its
+ * end touches neither the retry timer nor keying_tries nor last_error,
+ * and our own attempt goes on beside it.
  *
  * Decided here besides:
  *   tasks	one request of ours at a time (RFC 7296 2.3): DELETE first,
@@ -43,6 +51,7 @@
 
 #include <openssl/crypto.h>
 
+#include "ike/admit.h"
 #include "ike/child.h"
 #include "ike/exchange.h"
 #include "ike/peer.h"
@@ -152,11 +161,14 @@ ike_sa_destroy(struct ike_sa *sa, const char *reason)
 	struct ike_sa **pp, *o;
 	bool was_current = peer->sa == sa;
 
-	if (reason != NULL) {
+	if (reason != NULL && sa->half_open)
+		log_msg_rl(&peer->rl_init, LOG_INFO, sa->logp, "%s", reason);
+	else if (reason != NULL) {
 		log_msg(LOG_NOTICE, sa->logp, "%s", reason);
 		snprintf(peer->last_error, sizeof(peer->last_error), "%s",
 		    reason);
 	}
+	ike_admit_half_open_end(sa);
 	ike_child_remove(sa);
 	ike_rekey_clear(sa);
 	if (sa->pending_spi != 0)
@@ -245,6 +257,8 @@ sa_established(struct ike_sa *sa)
 	sa->state = SA_ESTABLISHED;
 	sa->established = ev_now(sa->eng->loop);
 	ike_timer_cancel(sa, IKE_TIMER_EXPIRE);
+	/* A responder's SA becomes the peer's only now. */
+	ike_admit_half_open_end(sa);
 	sa->eng->stats.ike_up++;
 	peer->failures = 0;
 	peer->last_error[0] = '\0';
@@ -589,18 +603,17 @@ ike_sa_recv_init(struct ike_engine *eng, struct ike_peer *peer,
 	struct ike_fail f;
 	struct ike_sa *sa;
 
-	if (ike_init_select(eng, peer, from, m, &choice) == -1)
+	if (ike_admit_init(eng, peer, from, m) == -1 ||
+	    ike_init_select(eng, peer, from, m, &choice) == -1)
 		return;
 	if ((sa = sa_alloc(peer, SA_RESPONDER, from->local, from->remote,
 	    m->hdr.ispi, ike_table_spi_new(eng))) == NULL)
 		return;
+	/* Not the peer's SA (peer->sa) before IKE_AUTH: sa_established. */
+	ike_admit_half_open(sa);
 	ike_timer_arm(sa, IKE_TIMER_EXPIRE, IKE_HALF_OPEN_S);
-	if (ike_init_answer(sa, m, &choice, &f) == -1) {
+	if (ike_init_answer(sa, m, &choice, &f) == -1)
 		ike_sa_destroy(sa, f.why);
-		return;
-	}
-	if (peer->sa == NULL)
-		peer->sa = sa;
 }
 
 static void

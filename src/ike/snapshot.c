@@ -17,7 +17,8 @@ snap_peer_state(const struct ike_peer *p)
 	for (sa = p->sas; sa != NULL; sa = sa->next) {
 		if (sa->child.installed)
 			return IKE_PEER_UP;
-		any = true;
+		/* A half-open responder SA proves nothing of the peer. */
+		any = any || !sa->half_open;
 	}
 	return any ? IKE_PEER_CONNECTING : IKE_PEER_DOWN;
 }

@@ -240,6 +240,16 @@ input_init_request(struct ike_engine *eng, const struct ike_addrs *from,
 		eng->stats.rx_invalid++;
 		return;
 	}
+	/* Before it is stored or decoded: a half-open SA keeps its request
+	 * (AUTH signs it). */
+	if (len > eng->dos.init_max_size) {
+		eng->stats.init_too_big++;
+		log_msg_rl(&eng->rl, LOG_INFO, "ike", "IKE_SA_INIT of %zu "
+		    "bytes from %s dropped: more than dos.init_max_size %zu",
+		    len, addr_str(from->remote, a, sizeof(a)),
+		    eng->dos.init_max_size);
+		return;
+	}
 	if ((sa = ike_table_sa_init(eng, hdr->ispi, from->remote)) != NULL) {
 		/* RFC 7296 2.1: the same request again gets the same answer;
 		 * anything else on this SPI is not for us. */
