@@ -24,6 +24,7 @@ static const struct key_def top_keys[] = {
 	{ "start", T_STR },
 	{ "keying_tries", T_INT | T_STR },
 	{ "retransmit", T_GROUP },
+	{ "dos", T_GROUP },
 	{ "ike", T_GROUP },
 	{ "esp", T_GROUP },
 	{ "dpd", T_GROUP },
@@ -37,6 +38,16 @@ static const struct key_def retransmit_keys[] = {
 	{ "base", T_INT | T_FLOAT },
 	{ "limit", T_INT | T_FLOAT },
 	{ "tries", T_INT | T_STR },
+	{ NULL, 0 },
+};
+
+static const struct key_def dos_keys[] = {
+	{ "cookie_threshold", T_INT },
+	{ "cookie_threshold_peer", T_INT },
+	{ "half_open_max", T_INT },
+	{ "half_open_max_peer", T_INT },
+	{ "cookie_rotate", T_INT | T_STR },
+	{ "init_max_size", T_INT },
 	{ NULL, 0 },
 };
 
@@ -130,6 +141,45 @@ cfg_parse_dpd(struct loader *ld, const config_setting_t *g,
 	if (dpd->delay > 0 && dpd->timeout == 0)
 		return cfg_fail(ld, cfg_member_or(g, "timeout"),
 		    "dpd.timeout: must be > 0 when dpd.delay is set");
+	return 0;
+}
+
+/* "dos": a COOKIE threshold above its cap would never be reached. */
+static int
+parse_dos(struct loader *ld, const config_setting_t *g)
+{
+	struct config_dos *d = &ld->conf->dos;
+
+	if (g == NULL)
+		return 0;
+	if (cfg_check_keys(ld, g, dos_keys, "dos") == -1 ||
+	    cfg_get_uint(ld, g, "half_open_max", "dos.half_open_max", 1,
+	    1000000, &d->half_open_max) == -1 ||
+	    cfg_get_uint(ld, g, "half_open_max_peer", "dos.half_open_max_peer",
+	    1, 1000000, &d->half_open_max_peer) == -1 ||
+	    cfg_get_uint(ld, g, "cookie_threshold", "dos.cookie_threshold", 0,
+	    1000000, &d->cookie_threshold) == -1 ||
+	    cfg_get_uint(ld, g, "cookie_threshold_peer",
+	    "dos.cookie_threshold_peer", 0, 1000000,
+	    &d->cookie_threshold_peer) == -1 ||
+	    cfg_get_duration(ld, g, "cookie_rotate", "dos.cookie_rotate",
+	    &d->cookie_rotate) == -1 ||
+	    cfg_get_uint(ld, g, "init_max_size", "dos.init_max_size", 512,
+	    65535, &d->init_max_size) == -1)
+		return -1;
+	if (d->cookie_rotate < 1 || d->cookie_rotate > 86400)
+		return cfg_fail(ld, cfg_member_or(g, "cookie_rotate"),
+		    "dos.cookie_rotate: must be 1 to 86400 seconds");
+	if (d->cookie_threshold > d->half_open_max)
+		return cfg_fail(ld, cfg_member_or(g, "cookie_threshold"),
+		    "dos.cookie_threshold: %u is above dos.half_open_max %u: no "
+		    "COOKIE would ever be asked for", d->cookie_threshold,
+		    d->half_open_max);
+	if (d->cookie_threshold_peer > d->half_open_max_peer)
+		return cfg_fail(ld, cfg_member_or(g, "cookie_threshold_peer"),
+		    "dos.cookie_threshold_peer: %u is above "
+		    "dos.half_open_max_peer %u: no COOKIE would ever be asked "
+		    "for", d->cookie_threshold_peer, d->half_open_max_peer);
 	return 0;
 }
 
@@ -267,6 +317,8 @@ parse_globals(struct loader *ld, const config_setting_t *root)
 			    r->timeout_ms / 1000.0);
 	}
 
+	if (parse_dos(ld, config_setting_get_member(root, "dos")) == -1)
+		return -1;
 	if (cfg_parse_sa(ld, config_setting_get_member(root, "ike"), "ike",
 	    CONFIG_PROPOSAL_IKE, &c->ike) == -1 ||
 	    cfg_parse_sa(ld, config_setting_get_member(root, "esp"), "esp",
@@ -299,6 +351,14 @@ defaults(struct vtid_config *c)
 	c->keying_tries = CONFIG_FOREVER;
 	c->retransmit = (struct config_retransmit){
 		.timeout_ms = 4000, .base = 1.8, .limit_ms = 60000, .tries = 5,
+	};
+	/* A peer has one half-open SA, two while it restarts: more from its
+	 * address cost a round trip, and DH only once the address answered.
+	 * 500 half-open SAs hold about 4 MB. */
+	c->dos = (struct config_dos){
+		.cookie_threshold = 10, .cookie_threshold_peer = 2,
+		.half_open_max = 500, .half_open_max_peer = 10,
+		.cookie_rotate = 60, .init_max_size = 4096,
 	};
 	snprintf(c->ike.proposals, sizeof(c->ike.proposals), "default");
 	c->ike.life = (struct config_lifetime){ 14400, 1440, 1440 };

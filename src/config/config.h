@@ -117,6 +117,17 @@ struct config_retransmit {
 	uint32_t	 tries;
 };
 
+/* Responder DoS control: see vtid.conf(5), "dos". A responder IKE SA is
+ * half-open from its IKE_SA_INIT until IKE_AUTH. */
+struct config_dos {
+	uint32_t	 cookie_threshold;	/* half-open in all: COOKIE first */
+	uint32_t	 cookie_threshold_peer;	/* half-open of one peer */
+	uint32_t	 half_open_max;		/* beyond: dropped */
+	uint32_t	 half_open_max_peer;
+	uint32_t	 cookie_rotate;		/* seconds */
+	uint32_t	 init_max_size;		/* bytes */
+};
+
 struct config_vti {
 	/* "name" as written, with %mark% and %peer% (global and peers), and
 	 * its expansion, the interface name (peers only). */
@@ -156,6 +167,7 @@ struct vtid_config {
 	struct sockaddr_storage local[CONFIG_LOCAL_MAX];
 	uint32_t	 reqid_base;
 	struct config_retransmit retransmit;
+	struct config_dos dos;
 	/* Defaults of the peers, as resolved into each of them. */
 	enum config_start start;
 	uint32_t	 keying_tries;

@@ -395,7 +395,13 @@ vtid_config_dump(const struct vtid_config *c, FILE *out)
 	    "limit = %.3f; ", c->retransmit.timeout_ms / 1000.0,
 	    c->retransmit.base, c->retransmit.limit_ms / 1000.0);
 	dump_tries(out, "tries", c->retransmit.tries);
-	fprintf(out, " };\npeers = (\n");
+	fprintf(out, " };\ndos = { cookie_threshold = %u; "
+	    "cookie_threshold_peer = %u; half_open_max = %u; "
+	    "half_open_max_peer = %u; cookie_rotate = %u; init_max_size = %u; "
+	    "};\n", c->dos.cookie_threshold, c->dos.cookie_threshold_peer,
+	    c->dos.half_open_max, c->dos.half_open_max_peer,
+	    c->dos.cookie_rotate, c->dos.init_max_size);
+	fprintf(out, "peers = (\n");
 	for (i = 0; i < c->n_peers; i++) {
 		const struct config_peer *p = &c->peers[i];
 

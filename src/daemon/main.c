@@ -241,6 +241,7 @@ static int
 vtid_start(struct vtid *v, size_t *peers_set_up)
 {
 	struct ike_peer_conf pc;
+	struct ike_dos_conf dos;
 	struct ike_ops ops;
 	char why[CONFIG_MSG_MAX + 64];
 	size_t i;
@@ -252,6 +253,8 @@ vtid_start(struct vtid *v, size_t *peers_set_up)
 	kernel_ops(&v->kernel, &ops);
 	if ((v->eng = ike_engine_new(v->loop, &ops)) == NULL)
 		return -1;
+	vtid_dos_conf(v->conf, &dos);
+	ike_engine_set_dos(v->eng, &dos);
 	if (kernel_monitor(&v->kernel, v->loop, v->eng) != 0)
 		return -1;
 	if (net_open(v->loop, IKE_PORT, IKE_NATT_PORT, net_input, v) != 0)

@@ -115,3 +115,14 @@ vtid_peer_conf(const struct vtid_config *c, const struct config_peer *p,
 	pc->replay_window = KERNEL_REPLAY_WINDOW;
 	return 0;
 }
+
+void
+vtid_dos_conf(const struct vtid_config *c, struct ike_dos_conf *d)
+{
+	d->cookie_threshold = c->dos.cookie_threshold;
+	d->cookie_threshold_peer = c->dos.cookie_threshold_peer;
+	d->half_open_max = c->dos.half_open_max;
+	d->half_open_max_peer = c->dos.half_open_max_peer;
+	d->cookie_rotate = c->dos.cookie_rotate;
+	d->init_max_size = c->dos.init_max_size;
+}

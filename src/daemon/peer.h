@@ -16,4 +16,7 @@
 int	 vtid_peer_conf(const struct vtid_config *, const struct config_peer *,
 	    struct ike_peer_conf *, char *why, size_t whylen);
 
+/* The engine's DoS settings (ike_engine_set_dos) from the configuration. */
+void	 vtid_dos_conf(const struct vtid_config *, struct ike_dos_conf *);
+
 #endif

@@ -118,6 +118,14 @@ reload_globals(struct vtid *v, const struct vtid_config *old,
 		reload_say(out, LOG_NOTICE, "retransmit: the new values apply "
 		    "to the peers added or changed by this reload; the others "
 		    "keep theirs until they change or vtid restarts");
+	if (memcmp(&new->dos, &old->dos, sizeof(new->dos)) != 0) {
+		struct ike_dos_conf dos;
+
+		vtid_dos_conf(new, &dos);
+		ike_engine_set_dos(v->eng, &dos);
+		reload_say(out, LOG_NOTICE, "dos: the new values apply to the "
+		    "next IKE_SA_INIT");
+	}
 }
 
 /* A reload worked out before anything changes: what happens to each old

@@ -234,7 +234,28 @@ prom_engine(const struct ike_stats *st, FILE *out)
 	    "Authentications that failed, ours or the peer's.");
 	ENGINE_COUNTER(no_proposal, "vtid_ike_no_proposal_total",
 	    "Negotiations without a common proposal.");
+	ENGINE_COUNTER(cookies_sent, "vtid_ike_cookies_sent_total",
+	    "IKE_SA_INIT requests answered with a COOKIE (half-open SAs past "
+	    "a threshold).");
+	ENGINE_COUNTER(cookie_rotations, "vtid_ike_cookie_rotations_total",
+	    "Times the COOKIE secret was replaced.");
 #undef ENGINE_COUNTER
+	metric_head(out, "vtid_ike_cookies_received_total", "counter",
+	    "COOKIEs sent back in IKE_SA_INIT requests, by verdict.");
+	fprintf(out, "vtid_ike_cookies_received_total{result=\"valid\"} %"
+	    PRIu64 "\nvtid_ike_cookies_received_total{result=\"invalid\"} %"
+	    PRIu64 "\n", st->cookies_valid, st->cookies_invalid);
+	metric_head(out, "vtid_ike_init_dropped_total", "counter",
+	    "IKE_SA_INIT requests dropped: too big, or half-open SAs at the "
+	    "peer's or the overall cap.");
+	fprintf(out, "vtid_ike_init_dropped_total{reason=\"too_big\"} %" PRIu64
+	    "\nvtid_ike_init_dropped_total{reason=\"half_open_peer\"} %"
+	    PRIu64 "\nvtid_ike_init_dropped_total{reason=\"half_open_max\"} "
+	    "%" PRIu64 "\n", st->init_too_big, st->init_half_open_peer,
+	    st->init_half_open_max);
+	metric(out, "vtid_ike_half_open", "gauge",
+	    "Responder IKE SAs half-open now (IKE_SA_INIT answered, no "
+	    "IKE_AUTH yet).", (double)st->half_open);
 }
 
 void

@@ -305,6 +305,12 @@ test_example(void **state)
 	assert_int_equal(c->n_warnings, 0);
 
 	assert_string_equal(c->control_socket, "/run/vtid/vtid.sock");
+	assert_int_equal(c->dos.cookie_threshold, 10);
+	assert_int_equal(c->dos.cookie_threshold_peer, 2);
+	assert_int_equal(c->dos.half_open_max, 500);
+	assert_int_equal(c->dos.half_open_max_peer, 10);
+	assert_int_equal(c->dos.cookie_rotate, 60);
+	assert_int_equal(c->dos.init_max_size, 4096);
 	assert_int_equal(c->log_level, LOG_INFO);
 	assert_false(c->syslog);
 	assert_int_equal(c->n_local, 0);
@@ -410,6 +416,9 @@ test_defaults(void **state)
 	    "esp = { rekey_time = 1200; jitter = 0; margin = 60; };\n"
 	    "dpd = { delay = \"1m\"; timeout = 90; action = \"trap\"; };\n"
 	    "vti = { name = \"ipsec-%peer%\"; netns = \"vpn\"; mtu = 1400; };\n"
+	    "dos = { cookie_threshold = 0; cookie_threshold_peer = 0; "
+	    "half_open_max = 50; half_open_max_peer = 5; cookie_rotate = \"2m\"; "
+	    "init_max_size = 2000; };\n"
 	    "peers = (\n"
 	    "  { name = \"a\"; remote = \"2001:db8::2\"; psk = \"" GOOD_PSK "\";\n"
 	    "    mark = 1; keying_tries = 0; start = \"start\";\n"
@@ -429,6 +438,12 @@ test_defaults(void **state)
 	assert_int_equal(c->retransmit.timeout_ms, 500);
 	assert_int_equal(c->retransmit.limit_ms, 10000);
 	assert_int_equal(c->retransmit.tries, CONFIG_FOREVER);
+	assert_int_equal(c->dos.cookie_threshold, 0);
+	assert_int_equal(c->dos.cookie_threshold_peer, 0);
+	assert_int_equal(c->dos.half_open_max, 50);
+	assert_int_equal(c->dos.half_open_max_peer, 5);
+	assert_int_equal(c->dos.cookie_rotate, 120);
+	assert_int_equal(c->dos.init_max_size, 2000);
 	p = &c->peers[0];
 	assert_addr(&p->local, "2001:db8::1");		/* by family */
 	assert_int_equal(p->reqid, 1001);
@@ -521,6 +536,26 @@ static const struct {
 	    "1: retransmit.base: must be 1 to 10" },
 	{ "retransmit = { limit = 1; };\n",
 	    "1: retransmit.limit: 1s is less than retransmit.timeout 4s" },
+	{ "dos = {\n  cookie_threshold = 5;\n  cookies = 1;\n};\n",
+	    "3: dos: unknown setting 'cookies'" },
+	{ "dos = { half_open_max = 0; };\n",
+	    "1: dos.half_open_max: must be 1 to 1000000" },
+	{ "dos = { cookie_threshold_peer = -1; };\n",
+	    "1: dos.cookie_threshold_peer: must be 0 to 1000000" },
+	{ "dos = {\n  half_open_max = 100;\n  cookie_threshold = 200;\n};\n",
+	    "3: dos.cookie_threshold: 200 is above dos.half_open_max 100: no "
+	    "COOKIE would ever be asked for" },
+	{ "dos = { half_open_max_peer = 1; };\n",
+	    "1: dos.cookie_threshold_peer: 2 is above dos.half_open_max_peer "
+	    "1: no COOKIE would ever be asked for" },
+	{ "dos = { cookie_rotate = 0; };\n",
+	    "1: dos.cookie_rotate: must be 1 to 86400 seconds" },
+	{ "dos = { cookie_rotate = \"2d\"; };\n",
+	    "1: dos.cookie_rotate: must be 1 to 86400 seconds" },
+	{ "dos = { init_max_size = 100; };\n",
+	    "1: dos.init_max_size: must be 512 to 65535" },
+	{ "dos = { init_max_size = \"4k\"; };\n",
+	    "1: dos.init_max_size: expected an integer" },
 	{ "ike = { proposals = \"\"; };\n", "1: ike.proposals: empty" },
 	{ "ike = {\n  proposals = \"aes257-sha256-modp2048\";\n};\n",
 	    "2: ike.proposals: unknown algorithm 'aes257' in proposal "

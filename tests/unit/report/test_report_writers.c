@@ -29,7 +29,10 @@ static struct ike_snapshot snap = {
 	.now = NOW,
 	.stats = { .rx = 120, .rx_invalid = 3, .rx_no_sa = 1, .rx_no_peer = 2,
 	    .rx_bad_icv = 1, .rx_retransmit = 4, .tx_retransmit = 5,
-	    .ike_up = 6, .child_up = 9, .auth_failed = 1, .no_proposal = 2 },
+	    .ike_up = 6, .child_up = 9, .auth_failed = 1, .no_proposal = 2,
+	    .cookies_sent = 40, .cookies_valid = 5, .cookies_invalid = 4,
+	    .cookie_rotations = 3, .init_too_big = 7, .init_half_open_peer = 8,
+	    .init_half_open_max = 0, .half_open = 2 },
 	.n_peers = 4, .n_sas = 3, .peers = peers, .sas = sas,
 };
 
