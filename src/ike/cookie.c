@@ -1,7 +1,9 @@
 /* Stateless COOKIEs with a rotating secret: see cookie.h. */
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "ike/cookie.h"
 #include "ike/crypto.h"
@@ -21,19 +23,46 @@ ike_cookies_set_period(struct ike_cookies *c, double period)
 	c->period = period;
 }
 
+static void
+secret_wipe(struct ike_cookie_secret *s)
+{
+	EVP_MAC_CTX_free(s->mac);
+	OPENSSL_cleanse(s, sizeof(*s));
+}
+
 void
 ike_cookies_wipe(struct ike_cookies *c)
 {
-	OPENSSL_cleanse(&c->cur, sizeof(c->cur));
-	OPENSSL_cleanse(&c->prev, sizeof(c->prev));
+	secret_wipe(&c->cur);
+	secret_wipe(&c->prev);
 }
 
+/* A random secret and its keyed HMAC context. */
 static int
 secret_new(struct ike_cookie_secret *s, uint32_t id)
 {
+	OSSL_PARAM params[2];
+	EVP_MAC *mac;
+	char md[] = "SHA256";
+
+	secret_wipe(s);
 	s->id = id;
-	s->set = ike_random(s->key, sizeof(s->key)) == 0;
-	return s->set ? 0 : -1;
+	if (ike_random(s->key, sizeof(s->key)) == -1)
+		return -1;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    md, 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		return -1;
+	s->mac = EVP_MAC_CTX_new(mac);
+	EVP_MAC_free(mac);
+	if (s->mac == NULL ||
+	    !EVP_MAC_init(s->mac, s->key, sizeof(s->key), params)) {
+		secret_wipe(s);
+		return -1;
+	}
+	s->set = true;
+	return 0;
 }
 
 /* The secret in force made (first use) or replaced when its period is
@@ -52,10 +81,11 @@ cookies_rotate(struct ike_cookies *c, double now)
 	}
 	if (now - c->made < c->period)
 		return 0;
-	if (now - c->made >= 2 * c->period)
-		OPENSSL_cleanse(&c->prev, sizeof(c->prev));
-	else
+	secret_wipe(&c->prev);
+	if (now - c->made < 2 * c->period) {
 		c->prev = c->cur;
+		c->cur.mac = NULL;
+	}
 	c->rotations++;
 	c->made = now;
 	return secret_new(&c->cur, c->cur.id + 1);
@@ -65,20 +95,24 @@ static int
 cookie_hmac(const struct ike_cookie_secret *s, const struct ike_cookie_in *in,
     uint8_t *out)
 {
-	struct ike_iov iov[3];
+	EVP_MAC_CTX *ctx;
+	const uint8_t *ip;
 	uint8_t spi[8];
-	size_t iplen;
+	size_t iplen, n = 0;
+	int rc = -1;
 
-	if ((iov[1].ptr = addr_octets(in->ipi, &iplen)) == NULL)
+	if ((ip = addr_octets(in->ipi, &iplen)) == NULL ||
+	    (ctx = EVP_MAC_CTX_dup(s->mac)) == NULL)
 		return -1;
-	iov[1].len = iplen;
-	iov[0].ptr = in->ni;
-	iov[0].len = in->ni_len;
 	ike_put64(in->spii, spi);
-	iov[2].ptr = spi;
-	iov[2].len = sizeof(spi);
-	return ike_crypto_hmac("SHA256", s->key, sizeof(s->key), iov, 3, out,
-	    IKE_COOKIE_HMAC_LEN);
+	if (EVP_MAC_update(ctx, in->ni, in->ni_len) &&
+	    EVP_MAC_update(ctx, ip, iplen) &&
+	    EVP_MAC_update(ctx, spi, sizeof(spi)) &&
+	    EVP_MAC_final(ctx, out, &n, IKE_COOKIE_HMAC_LEN) &&
+	    n == IKE_COOKIE_HMAC_LEN)
+		rc = 0;
+	EVP_MAC_CTX_free(ctx);
+	return rc;
 }
 
 int

@@ -21,10 +21,15 @@
 #define IKE_COOKIE_HMAC_LEN	32		/* SHA-256 */
 #define IKE_COOKIE_LEN		(4 + IKE_COOKIE_HMAC_LEN)
 
+struct evp_mac_ctx_st;
+
 struct ike_cookie_secret {
 	bool		 set;
 	uint32_t	 id;
 	uint8_t		 key[IKE_COOKIE_SECRET_LEN];
+	/* HMAC-SHA256 keyed with it, copied for each cookie: a cookie
+	 * costs no algorithm fetch nor key set-up (a flood's whole cost). */
+	struct evp_mac_ctx_st *mac;
 };
 
 struct ike_cookies {
@@ -46,7 +51,7 @@ struct ike_cookie_in {
 void	 ike_cookies_init(struct ike_cookies *, double period);
 /* A new period applies from the next rotation on. */
 void	 ike_cookies_set_period(struct ike_cookies *, double period);
-/* Both secrets wiped. */
+/* Both secrets wiped and freed. */
 void	 ike_cookies_wipe(struct ike_cookies *);
 /* The cookie for this request into out[IKE_COOKIE_LEN]: 0, or -1. */
 int	 ike_cookie_make(struct ike_cookies *, double now,
