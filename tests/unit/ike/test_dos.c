@@ -348,6 +348,7 @@ static void
 test_caps(void **state)
 {
 	uint8_t req[EP_PKT_MAX], req2[EP_PKT_MAX];
+	static uint8_t big[IKE_DOS_INIT_MAX_SIZE + 1];
 	size_t len = init_template(0, req, sizeof(req)), len2;
 	unsigned i, admitted = 0, dropped = 0;
 	struct ep_pkt ck;
@@ -389,12 +390,11 @@ test_caps(void **state)
 	/* Too big: dropped before anything. */
 	set_spi(req, 0x7000);
 	answers = 0;
-	memset(req2, 0, sizeof(req2));
-	memcpy(req2, req, len);
-	len2 = IKE_DOS_INIT_MAX_SIZE + 1;
-	req2[24] = 0, req2[25] = 0;
-	req2[26] = (uint8_t)(len2 >> 8), req2[27] = (uint8_t)len2;
-	inject(B, EP_ADDR_A, req2, len2);
+	memcpy(big, req, len);
+	len2 = sizeof(big);
+	big[24] = 0, big[25] = 0;
+	big[26] = (uint8_t)(len2 >> 8), big[27] = (uint8_t)len2;
+	inject(B, EP_ADDR_A, big, len2);
 	assert_int_equal(answers, 0);
 	assert_int_equal(stats(B)->init_too_big, 1);
 	printf("caps 3 per peer, 5 in all: A %u admitted with a valid COOKIE, "
