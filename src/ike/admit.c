@@ -28,17 +28,22 @@ admit_cookie_ok(struct ike_engine *eng, const struct ike_cookie_in *in,
     const struct ike_msg *m)
 {
 	const struct ike_pl_notify *n = ike_msg_notify(m, COOKIE);
-	bool ok;
 
 	if (n == NULL)
 		return false;
-	ok = ike_cookie_valid(&eng->cookies, ev_now(eng->loop), in, n->data,
-	    n->len);
-	if (ok)
+	switch (ike_cookie_check(&eng->cookies, ev_now(eng->loop), in, n->data,
+	    n->len)) {
+	case IKE_COOKIE_CURRENT:
 		eng->stats.cookies_valid++;
-	else
-		eng->stats.cookies_invalid++;
-	return ok;
+		return true;
+	case IKE_COOKIE_PREVIOUS:
+		eng->stats.cookies_valid_previous++;
+		return true;
+	case IKE_COOKIE_INVALID:
+		break;
+	}
+	eng->stats.cookies_invalid++;
+	return false;
 }
 
 /* <-- HDR, N(COOKIE): no state, no key exchange. */

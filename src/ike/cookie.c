@@ -128,8 +128,8 @@ ike_cookie_make(struct ike_cookies *c, double now,
 	return cookie_hmac(&c->cur, in, out + 4);
 }
 
-bool
-ike_cookie_valid(struct ike_cookies *c, double now,
+enum ike_cookie_verdict
+ike_cookie_check(struct ike_cookies *c, double now,
     const struct ike_cookie_in *in, const uint8_t *cookie, size_t len)
 {
 	const struct ike_cookie_secret *s;
@@ -138,7 +138,7 @@ ike_cookie_valid(struct ike_cookies *c, double now,
 	bool ok;
 
 	if (len != IKE_COOKIE_LEN || cookies_rotate(c, now) == -1)
-		return false;
+		return IKE_COOKIE_INVALID;
 	id = (uint32_t)cookie[0] << 24 | (uint32_t)cookie[1] << 16 |
 	    (uint32_t)cookie[2] << 8 | cookie[3];
 	if (c->cur.set && id == c->cur.id)
@@ -146,9 +146,11 @@ ike_cookie_valid(struct ike_cookies *c, double now,
 	else if (c->prev.set && id == c->prev.id)
 		s = &c->prev;
 	else
-		return false;
+		return IKE_COOKIE_INVALID;
 	ok = cookie_hmac(s, in, mac) == 0 &&
 	    CRYPTO_memcmp(mac, cookie + 4, sizeof(mac)) == 0;
 	OPENSSL_cleanse(mac, sizeof(mac));
-	return ok;
+	if (!ok)
+		return IKE_COOKIE_INVALID;
+	return s == &c->cur ? IKE_COOKIE_CURRENT : IKE_COOKIE_PREVIOUS;
 }

@@ -56,9 +56,14 @@ void	 ike_cookies_wipe(struct ike_cookies *);
 /* The cookie for this request into out[IKE_COOKIE_LEN]: 0, or -1. */
 int	 ike_cookie_make(struct ike_cookies *, double now,
 	    const struct ike_cookie_in *, uint8_t *out);
-/* Whether the cookie is one we made for this request with the current
- * or the previous secret. */
-bool	 ike_cookie_valid(struct ike_cookies *, double now,
+/* Whether the cookie is one we made for this request, and with which
+ * secret. */
+enum ike_cookie_verdict {
+	IKE_COOKIE_INVALID,
+	IKE_COOKIE_CURRENT,
+	IKE_COOKIE_PREVIOUS,	/* made before the last rotation */
+};
+enum ike_cookie_verdict ike_cookie_check(struct ike_cookies *, double now,
 	    const struct ike_cookie_in *, const uint8_t *cookie, size_t len);
 
 #endif

@@ -134,9 +134,11 @@ struct ike_stats {
 	uint64_t	 rx_retransmit, tx_retransmit;
 	uint64_t	 ike_up, child_up, auth_failed, no_proposal;
 	/* Responder DoS control: COOKIEs sent, and those sent back valid
-	 * or not; the secret's rotations; IKE_SA_INIT requests dropped as
-	 * too big or with half-open SAs at the peer's or the overall cap. */
-	uint64_t	 cookies_sent, cookies_valid, cookies_invalid;
+	 * (made with the secret in force, or the one before) or not; the
+	 * secret's rotations; IKE_SA_INIT requests dropped as too big or
+	 * with half-open SAs at the peer's or the overall cap. */
+	uint64_t	 cookies_sent, cookies_valid, cookies_valid_previous;
+	uint64_t	 cookies_invalid;
 	uint64_t	 cookie_rotations;
 	uint64_t	 init_too_big, init_half_open_peer, init_half_open_max;
 	uint64_t	 half_open;	/* responder SAs half-open now */

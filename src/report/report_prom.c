@@ -241,10 +241,14 @@ prom_engine(const struct ike_stats *st, FILE *out)
 	    "Times the COOKIE secret was replaced.");
 #undef ENGINE_COUNTER
 	metric_head(out, "vtid_ike_cookies_received_total", "counter",
-	    "COOKIEs sent back in IKE_SA_INIT requests, by verdict.");
+	    "COOKIEs sent back in IKE_SA_INIT requests, by verdict (valid_previous: "
+	    "made with the secret before the last rotation).");
 	fprintf(out, "vtid_ike_cookies_received_total{result=\"valid\"} %"
-	    PRIu64 "\nvtid_ike_cookies_received_total{result=\"invalid\"} %"
-	    PRIu64 "\n", st->cookies_valid, st->cookies_invalid);
+	    PRIu64 "\nvtid_ike_cookies_received_total{result="
+	    "\"valid_previous\"} %" PRIu64 "\n"
+	    "vtid_ike_cookies_received_total{result=\"invalid\"} %" PRIu64
+	    "\n", st->cookies_valid, st->cookies_valid_previous,
+	    st->cookies_invalid);
 	metric_head(out, "vtid_ike_init_dropped_total", "counter",
 	    "IKE_SA_INIT requests dropped: too big, or half-open SAs at the "
 	    "peer's or the overall cap.");

@@ -230,38 +230,50 @@ test_cookie_rotation(void **state)
 	ep_addr6(&ip2, ADDR_C, 500);
 	ike_cookies_init(&c, 10);
 	assert_int_equal(ike_cookie_make(&c, 100, &in, ck), 0);
-	valid += ike_cookie_valid(&c, 100, &in, ck, sizeof(ck));
+	valid += ike_cookie_check(&c, 100, &in, ck, sizeof(ck)) ==
+	    IKE_COOKIE_CURRENT;
 	/* Bound to the nonce, the address and the SPI; the port is not. */
 	ep_addr6(&ip, EP_ADDR_A, 4500);
-	valid += ike_cookie_valid(&c, 101, &in, ck, sizeof(ck));
+	valid += ike_cookie_check(&c, 101, &in, ck, sizeof(ck)) ==
+	    IKE_COOKIE_CURRENT;
 	other.ipi = &ip2;
-	refused += !ike_cookie_valid(&c, 101, &other, ck, sizeof(ck));
+	refused += ike_cookie_check(&c, 101, &other, ck, sizeof(ck)) ==
+	    IKE_COOKIE_INVALID;
 	other = in;
 	other.spii++;
-	refused += !ike_cookie_valid(&c, 101, &other, ck, sizeof(ck));
+	refused += ike_cookie_check(&c, 101, &other, ck, sizeof(ck)) ==
+	    IKE_COOKIE_INVALID;
 	other = in;
 	other.ni_len--;
-	refused += !ike_cookie_valid(&c, 101, &other, ck, sizeof(ck));
-	refused += !ike_cookie_valid(&c, 101, &in, ck, sizeof(ck) - 1);
+	refused += ike_cookie_check(&c, 101, &other, ck, sizeof(ck)) ==
+	    IKE_COOKIE_INVALID;
+	refused += ike_cookie_check(&c, 101, &in, ck, sizeof(ck) - 1) ==
+	    IKE_COOKIE_INVALID;
 	ck[10] ^= 1;
-	refused += !ike_cookie_valid(&c, 101, &in, ck, sizeof(ck));
+	refused += ike_cookie_check(&c, 101, &in, ck, sizeof(ck)) ==
+	    IKE_COOKIE_INVALID;
 	ck[10] ^= 1;
 	assert_int_equal(valid, 2);
 	assert_int_equal(refused, 5);
 	/* One rotation: made with the previous secret, still good; a new
 	 * cookie has the next id. Two: refused. */
 	memcpy(old, ck, sizeof(ck));
-	assert_true(ike_cookie_valid(&c, 111, &in, old, sizeof(old)));
+	assert_int_equal(ike_cookie_check(&c, 111, &in, old, sizeof(old)),
+	    IKE_COOKIE_PREVIOUS);
 	assert_int_equal(c.rotations, 1);
 	assert_int_equal(ike_cookie_make(&c, 112, &in, ck), 0);
 	assert_memory_not_equal(ck, old, sizeof(ck));
 	assert_int_equal(get16(ck + 2), (uint16_t)(get16(old + 2) + 1));
-	assert_true(ike_cookie_valid(&c, 115, &in, ck, sizeof(ck)));
-	assert_false(ike_cookie_valid(&c, 122, &in, old, sizeof(old)));
-	assert_true(ike_cookie_valid(&c, 122, &in, ck, sizeof(ck)));
+	assert_int_equal(ike_cookie_check(&c, 115, &in, ck, sizeof(ck)),
+	    IKE_COOKIE_CURRENT);
+	assert_int_equal(ike_cookie_check(&c, 122, &in, old, sizeof(old)),
+	    IKE_COOKIE_INVALID);
+	assert_int_equal(ike_cookie_check(&c, 122, &in, ck, sizeof(ck)),
+	    IKE_COOKIE_PREVIOUS);
 	assert_int_equal(c.rotations, 2);
 	/* Unused for two periods: both secrets go. */
-	assert_false(ike_cookie_valid(&c, 150, &in, ck, sizeof(ck)));
+	assert_int_equal(ike_cookie_check(&c, 150, &in, ck, sizeof(ck)),
+	    IKE_COOKIE_INVALID);
 	ike_cookies_wipe(&c);
 	printf("cookies: %d valid, %d refused (other address, SPI, nonce, "
 	    "length, a flipped bit); after 1 rotation the old one valid, "
@@ -432,7 +444,8 @@ test_cookie_rotation_exchange(void **state)
 	req2[len2 - len + HDR - 1] ^= 1;	/* the cookie's last byte */
 	inject(B, EP_ADDR_A, req2, len2);
 	assert_true(is_cookie(&answer));
-	assert_int_equal(stats(B)->cookies_valid, 1);
+	assert_int_equal(stats(B)->cookies_valid, 0);
+	assert_int_equal(stats(B)->cookies_valid_previous, 1);
 	assert_int_equal(stats(B)->cookies_invalid, 2);
 	printf("rotation every 0.2 s: a cookie 0.25 s old admitted, one 0.45 "
 	    "s old and a forged one answered with a new COOKIE; %llu "
