@@ -4,7 +4,7 @@
  *   HDR, SAi1, KEi, Ni -->          (half-open SAs past a threshold)
  *                  <-- HDR, N(COOKIE)
  *   HDR, N(COOKIE), SAi1, KEi, Ni -->
- *                  <-- HDR, SAr1, KEr, Nr, ...      (cookie good, under the caps)
+ *                  <-- HDR, SAr1, KEr, Nr, ...  (cookie good, under the caps)
  *
  * RFC 7296 2.6: a cookie that does not match is ignored, the request
  * answered as one without: with a new cookie. */
