@@ -6,6 +6,7 @@
  *	engine.c, snapshot.c		ike.h: the engine as the daemon drives it,
  *					and the copy of its state it shows
  *	peer.c, sa.c, timers.c		peer.h, sa.h, timers.h: the lifecycle
+ *	admit.c				admit.h: IKE_SA_INIT requests admitted
  *	init.c, auth.c, info.c,		exchange.h: the exchanges
  *	    rekey.c, exchange.c
  *	child.c				child.h: CHILD SAs in the kernel
