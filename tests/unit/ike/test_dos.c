@@ -182,6 +182,24 @@ set_dos(struct ep_side *s, unsigned thr, unsigned thr_peer, unsigned max,
 	ike_engine_set_dos(s->eng, &d);
 }
 
+/* The request with a new SPI into B, from addr: answered with a COOKIE,
+ * sent again with it. How many answers the second one got. */
+static unsigned
+inject_cookie_round(const char *from, uint8_t *req, size_t len,
+    uint64_t spi)
+{
+	uint8_t req2[EP_PKT_MAX];
+	size_t len2;
+
+	set_spi(req, spi);
+	inject(B, from, req, len);
+	assert_true(is_cookie(&answer));
+	len2 = with_cookie(req, len, &answer, req2);
+	answers = 0;
+	inject(B, from, req2, len2);
+	return answers;
+}
+
 /* B responds to "A" (and "C"): forged requests from their addresses. */
 static void
 responder_b(bool with_c)
@@ -359,44 +377,31 @@ test_threshold_global(void **state)
 static void
 test_caps(void **state)
 {
-	uint8_t req[EP_PKT_MAX], req2[EP_PKT_MAX];
+	uint8_t req[EP_PKT_MAX];
 	static uint8_t big[IKE_DOS_INIT_MAX_SIZE + 1];
 	size_t len = init_template(0, req, sizeof(req)), len2;
-	unsigned i, admitted = 0, dropped = 0;
-	struct ep_pkt ck;
+	unsigned i, admitted = 0, dropped = 0, n;
 
 	responder_b(true);
 	set_dos(B, 0, 0, 5, 3, 60);
 	ep_set_hook(&pair, capture_hook, &capture_from_b);
 	for (i = 0; i < 5; i++) {
-		set_spi(req, 0x5000 + i);
-		inject(B, EP_ADDR_A, req, len);
-		assert_true(is_cookie(&answer));
-		ck = answer;
-		len2 = with_cookie(req, len, &ck, req2);
-		answers = 0;
-		inject(B, EP_ADDR_A, req2, len2);
+		n = inject_cookie_round(EP_ADDR_A, req, len, 0x5000 + i);
 		if (i < 3) {
-			assert_int_equal(answers, 1);
+			assert_int_equal(n, 1);
 			assert_true(is_sa(&answer));
 			admitted++;
 		} else {
-			assert_int_equal(answers, 0);
+			assert_int_equal(n, 0);
 			dropped++;
 		}
 	}
 	assert_int_equal(stats(B)->init_half_open_peer, 2);
 	assert_int_equal(stats(B)->cookies_valid, 5);
 	/* C: two more make 5 in all, the third is dropped. */
-	for (i = 0; i < 3; i++) {
-		set_spi(req, 0x6000 + i);
-		inject(B, ADDR_C, req, len);
-		ck = answer;
-		len2 = with_cookie(req, len, &ck, req2);
-		answers = 0;
-		inject(B, ADDR_C, req2, len2);
-		assert_int_equal(answers, i < 2 ? 1 : 0);
-	}
+	for (i = 0; i < 3; i++)
+		assert_int_equal(inject_cookie_round(ADDR_C, req, len,
+		    0x6000 + i), i < 2 ? 1 : 0);
 	assert_int_equal(stats(B)->init_half_open_max, 1);
 	assert_int_equal(stats(B)->half_open, 5);
 	/* Too big: dropped before anything. */
