@@ -230,8 +230,11 @@ ike_snapshot_take(struct ike_engine *eng, const char *name)
 		ps = &s->peers[s->n_peers++];
 		snap_peer(eng, p, ps);
 		ps->sas = &s->sas[s->n_sas];
+		/* A half-open responder SA is nobody's yet: counted in
+		 * stats.half_open, not shown with the peer. */
 		for (sa = p->sas; sa != NULL; sa = sa->next)
-			snap_sa(sa, &ps->sas[ps->n_sas++]);
+			if (!sa->half_open)
+				snap_sa(sa, &ps->sas[ps->n_sas++]);
 		s->n_sas += ps->n_sas;
 	}
 	return s;

@@ -26,6 +26,7 @@
 #include "ike/dh.h"
 #include "ike/ike.h"
 #include "ike/ikev2.h"
+#include "report/report.h"
 #include "engine_pair.h"
 
 #define ADDR_C	"2001:db8::3"
@@ -88,6 +89,26 @@ static enum ep_verdict
 drop_hook(struct engine_pair *ep, struct ep_pkt *p, void *arg)
 {
 	return EP_DROP;
+}
+
+/* A value of side s's metrics (vtictl metrics), by its whole key. */
+static long
+metric(const struct ep_side *s, const char *key)
+{
+	char *t = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&t, &len);
+	const char *p;
+	long v;
+
+	assert_non_null(f);
+	report_metrics(s->eng, NULL, f);
+	fclose(f);
+	p = strstr(t, key);
+	assert_non_null(p);
+	v = atol(p + strlen(key) + 1);
+	free(t);
+	return v;
 }
 
 static uint16_t
@@ -331,11 +352,14 @@ test_threshold_peer(void **state)
 	assert_int_equal(dh_cookie, 0);
 	assert_int_equal(stats(B)->half_open, 2);
 	assert_int_equal(stats(B)->cookies_sent, 4);
-	/* A half-open SA is not the peer's. */
+	/* A half-open SA is not the peer's, nor shown with it. */
 	assert_int_equal(ike_peer_state(B->eng, "A"), IKE_PEER_DOWN);
+	assert_int_equal(metric(B, "vtid_peer_ike_sas{peer=\"A\"}"), 0);
+	assert_int_equal(metric(B, "\nvtid_ike_half_open"), 2);
 	printf("per-peer threshold %d: %u answered with an SA, %u with a "
-	    "COOKIE, %llu DH operations for the COOKIE ones; 2 half-open, peer "
-	    "still DOWN\n", IKE_DOS_COOKIE_THRESHOLD_PEER, sa, ck,
+	    "COOKIE, %llu DH operations for the COOKIE ones; 2 half-open, "
+	    "peer still DOWN with no IKE SA shown\n",
+	    IKE_DOS_COOKIE_THRESHOLD_PEER, sa, ck,
 	    (unsigned long long)dh_cookie);
 }
 
