@@ -24,9 +24,10 @@ deps_charon_load="random nonce openssl kdf aes sha1 sha2 hmac gcm gmp pem pkcs1 
 deps_vm=(qemu-system-x86 busybox-static cpio kmod xz-utils)
 
 # The test suite on top of all of the above (git: tests/deb/build and
-# tests/fresh/run ask it which files are the source).
+# tests/fresh/run ask it which files are the source; openssl: the flood
+# tests' ECP-384 public value).
 deps_tests=(clang libclang-rt-14-dev libcmocka-dev python3-scapy mandoc strace
-	psmisc systemd debootstrap debhelper lintian fakeroot dpkg-dev git)
+	psmisc systemd debootstrap debhelper lintian fakeroot dpkg-dev git openssl)
 
 # deps_install WHO PKG...: apt-get installs those of PKG that are missing.
 # Debian starts a package's daemon when it is installed (a BIRD, a charon in
