@@ -5,13 +5,13 @@
 #   netns vp-d: vtid, 2001:db8:9::1  <--veth-->  netns vp-s: malformed.py,
 #               peer "S" = 2001:db8:9::2 (add)               2001:db8:9::2
 set -euo pipefail
-VTID=${VTID_BUILD:?}/src/daemon/vtid
-VTICTL=$VTID_BUILD/src/vtictl/vtictl
+# shellcheck source=tests/lib/testlib.sh
+. "$(dirname "$0")/../lib/testlib.sh"
+need_vtid
 W=$(mktemp -d /tmp/vtid-pkt.XXXXXX)
 cleanup() {
 	[ -f "$W/pid" ] && kill -9 "$(cat "$W/pid")" 2>/dev/null || true
-	ip netns del vp-d 2>/dev/null || true
-	ip netns del vp-s 2>/dev/null || true
+	netns_del vp-d vp-s
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -34,7 +34,7 @@ CONF
 chmod 600 "$W/vtid.conf"
 ip netns exec vp-d "$VTID" -c "$W/vtid.conf" > "$W/log" 2>&1 &
 echo $! > "$W/pid"
-for _ in $(seq 50); do grep -q 'vtid started' "$W/log" && break; sleep 0.1; done
+poll 5 grep -q 'vtid started' "$W/log" || true
 rc=0
 ip netns exec vp-s /usr/bin/python3 "$(dirname "$0")/malformed.py" 2001:db8:9::1 || rc=1
 pid=$(cat "$W/pid")

@@ -9,34 +9,20 @@
 #                socket: refused too
 #   netns op-in2: vtid #4 with the same file: runs (another namespace)
 set -euo pipefail
-VTID=${VTID_BUILD:?}/src/daemon/vtid
-VTICTL=$VTID_BUILD/src/vtictl/vtictl
+# shellcheck source=tests/lib/testlib.sh
+. "$(dirname "$0")/../../lib/testlib.sh"
+need_vtid
 W=$(mktemp -d /tmp/op-in.XXXXXX)
-PSK=d8bdRxaY22oH1j89Z2nATeYyrXfP9ga6xC5mi0RG1uc
 
 cleanup() {
-	local f
-	for f in "$W"/*.pid; do
-		[ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true
-	done
-	ip netns del op-in 2>/dev/null || true
-	ip netns del op-in2 2>/dev/null || true
+	kill_pidfile "$W"/*.pid
+	netns_del op-in op-in2
 	rm -rf "$W"
 }
 trap cleanup EXIT
-fail() {
-	echo "FAIL: $*"
+dump_state() {	# for fail
 	local l
 	for l in "$W"/*.log; do echo "--- $l"; tail -n 20 "$l"; done
-	exit 1
-}
-ok() { echo "ok: $*"; }
-wait_for() {	# wait_for SECONDS WHAT COMMAND...
-	local end=$((SECONDS + $1))
-	until "${@:3}" >/dev/null 2>&1; do
-		[ $SECONDS -lt $end ] || fail "$2: not within $1 s"
-		sleep 0.1
-	done
 }
 conf() {	# conf FILE SOCKET
 	cat > "$1" <<EOC

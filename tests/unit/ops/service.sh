@@ -8,19 +8,18 @@
 # RestrictAddressFamilies=. (No systemd runs as PID 1 here: the unit
 # itself cannot be started.)
 set -euo pipefail
-VTID=${VTID_BUILD:?}/src/daemon/vtid
-VTICTL=$VTID_BUILD/src/vtictl/vtictl
+# shellcheck source=tests/lib/testlib.sh
+. "$(dirname "$0")/../../lib/testlib.sh"
+need_vtid
 SRC=${VTID_SRC:?}
 UNIT=$SRC/conf/vtid.service
 W=$(mktemp -d /tmp/op-svc.XXXXXX)
 cleanup() {
 	[ -f "$W/pid" ] && kill -9 "$(cat "$W/pid")" 2>/dev/null || true
-	ip netns del op-svc 2>/dev/null || true
-	ip netns del op-svc-vti 2>/dev/null || true
+	netns_del op-svc op-svc-vti
 	rm -rf "$W"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 
 command -v systemd-analyze >/dev/null || { echo "skipped: no systemd-analyze"; exit 0; }
 
@@ -82,8 +81,7 @@ EOF
 chmod 600 "$W/vtid.conf"
 ip netns exec op-svc strace -f -qq -o "$W/trace" "$VTID" -c "$W/vtid.conf" > "$W/log" 2>&1 &
 echo $! > "$W/pid"
-for _ in $(seq 100); do grep -q 'vtid started' "$W/log" && break; sleep 0.1; done
-grep -q 'vtid started' "$W/log" || fail "vtid did not start: $(cat "$W/log")"
+poll 10 grep -q 'vtid started' "$W/log" || fail "vtid did not start: $(cat "$W/log")"
 C="ip netns exec op-svc $VTICTL -s $W/ctl.sock"
 $C status > /dev/null
 $C -j list > /dev/null
@@ -95,7 +93,7 @@ vpid=$(pgrep -P "$(cat "$W/pid")" -x vtid)	# strace runs vtid as its child
 kill -HUP "$vpid"
 sleep 0.5
 kill -TERM "$vpid"
-for _ in $(seq 50); do kill -0 "$(cat "$W/pid")" 2>/dev/null || break; sleep 0.1; done
+poll 5 gone "$(cat "$W/pid")" || true
 rm -f "$W/pid"
 grep -q 'vtid stopped' "$W/log" || fail "vtid did not stop cleanly: $(tail -5 "$W/log")"
 # The calls vtid made (after exec: strace's own execve is the first line).

@@ -10,28 +10,24 @@
 #   2001:db8:77::1/64 <---- veth ---> 2001:db8:77::9/64 sends junk
 #   peers V2-1 ::2 (add), V2-2 ::3 (route), V3-1 ::4 (add)
 set -euo pipefail
-VTID=${VTID_BUILD:?}/src/daemon/vtid
-VTICTL=$VTID_BUILD/src/vtictl/vtictl
+# shellcheck source=tests/lib/testlib.sh
+. "$(dirname "$0")/../../lib/testlib.sh"
+need_vtid
 W=$(mktemp -d /tmp/op-vc.XXXXXX)
-PSK=d8bdRxaY22oH1j89Z2nATeYyrXfP9ga6xC5mi0RG1uc
 PY=/usr/bin/python3
 SOCK=$W/ctl.sock
 
 cleanup() {
 	[ -f "$W/pid" ] && kill -9 "$(cat "$W/pid")" 2>/dev/null || true
 	[ -f "$W/npid" ] && kill "$(cat "$W/npid")" 2>/dev/null || true
-	ip netns del op-vc 2>/dev/null || true
-	ip netns del op-vc-p 2>/dev/null || true
+	netns_del op-vc op-vc-p
 	rm -rf "$W"
 }
 trap cleanup EXIT
-fail() {
-	echo "FAIL: $*"
+dump_state() {	# for fail
 	echo "--- vtid log"; tail -n 30 "$W/log" 2>/dev/null || true
 	echo "--- notify"; cat "$W/notify" 2>/dev/null || true
-	exit 1
 }
-ok() { echo "ok: $*"; }
 ctl() { ip netns exec op-vc "$VTICTL" -s "$SOCK" "$@"; }
 # expect_err CODE TEXT ARGS...: vtictl ARGS fails with CODE and TEXT.
 expect_err() {
@@ -41,14 +37,6 @@ expect_err() {
 	[ "$rc" = "$code" ] || fail "vtictl $*: exit $rc, expected $code: $out"
 	grep -qF -- "$text" <<< "$out" || fail "vtictl $*: no '$text' in: $out"
 	ok "vtictl $*: exit $rc: $(head -1 <<< "$out")"
-}
-wait_for() {	# wait_for SECONDS WHAT COMMAND...
-	local i
-	for ((i = 0; i < $1 * 10; i++)); do
-		"${@:3}" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	fail "$2: not within $1 s"
 }
 peer() {	# peer NAME MARK REMOTE START
 	echo "{ name = \"$1\"; remote = \"$3\"; psk = \"$PSK\"; mark = $2; start = \"$4\"; }"
@@ -301,8 +289,7 @@ ok "sd_notify around the reload: $last"
 
 # ---- the end
 kill -TERM "$PID"
-for _ in $(seq 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-! kill -0 "$PID" 2>/dev/null || fail "vtid did not stop"
+poll 5 gone "$PID" || fail "vtid did not stop"
 rm -f "$W/pid"
 grep -q 'vtid stopped' "$W/log" || fail "no 'vtid stopped'"
 wait_for 2 "STOPPING=1" grep -q 'STOPPING=1' "$W/notify"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the daemon's VM tests: two vtid hosts joined by a veth pair.
 #
 #   netns vt-a                                    netns vt-b
@@ -9,21 +10,13 @@
 #
 # Each test writes a.conf and b.conf, starts both daemons and checks.
 set -euo pipefail
+# shellcheck source=tests/lib/testlib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib/testlib.sh"
 
-VTID=${VTID_BUILD:?VTID_BUILD unset}/src/daemon/vtid
-VTICTL=$VTID_BUILD/src/vtictl/vtictl
+need_vtid
 W=$(mktemp -d /tmp/vtid-test.XXXXXX)
-PSK=d8bdRxaY22oH1j89Z2nATeYyrXfP9ga6xC5mi0RG1uc
 NS=(vt-a vt-b vt-a-priv vt-b-priv)
 
-fail() {
-	echo "FAIL: $*"
-	dump_state
-	exit 1
-}
-ok() {
-	echo "ok: $*"
-}
 dump_state() {
 	local n
 	for n in a b; do
@@ -33,22 +26,14 @@ dump_state() {
 	done
 }
 cleanup() {
-	local n
-	for n in a b; do
-		[ -f "$W/$n.pid" ] && kill -9 "$(cat "$W/$n.pid")" 2>/dev/null || true
-	done
-	for n in "${NS[@]}"; do ip netns del "$n" 2>/dev/null || true; done
+	kill_pidfile "$W/a.pid" "$W/b.pid"
+	netns_del "${NS[@]}"
 	rm -rf "$W"
 }
 trap cleanup EXIT
 
 setup_pair() {
-	local n
-	for n in "${NS[@]}"; do
-		ip netns del "$n" 2>/dev/null || true
-		ip netns add "$n"
-		ip -n "$n" link set lo up
-	done
+	netns_fresh "${NS[@]}"
 	ip link add veth-a netns vt-a type veth peer name veth-b netns vt-b
 	ip -n vt-a addr add 2001:db8:1::1/64 dev veth-a nodad
 	ip -n vt-b addr add 2001:db8:1::2/64 dev veth-b nodad
@@ -72,48 +57,28 @@ conf() {
 	chmod 600 "$f"
 }
 
-start() {	# start a|b; in a subshell, so a kill -9 is no job of ours
-	(ip netns exec "vt-$1" "$VTID" -c "$W/$1.conf" > "$W/$1.log" 2>&1 &
-	echo $! > "$W/$1.pid")
+start() {	# start a|b: vtid in vt-a|b, its output in $W/a|b.log
+	: > "$W/$1.log"
+	spawn "$W/$1.pid" "$W/$1.log" ip netns exec "vt-$1" "$VTID" -c "$W/$1.conf"
 }
 
-stop() {	# stop a|b: SIGTERM and wait for a clean exit
-	local pid
-	pid=$(cat "$W/$1.pid")
-	kill -TERM "$pid"
-	for _ in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || { rm -f "$W/$1.pid"; return 0; }
-		sleep 0.1
-	done
-	fail "vtid $1 did not exit within 5 s of SIGTERM"
+stop() {	# stop a|b: SIGTERM and a clean exit within 5 s
+	stop_pidfile "$W/$1.pid" 5 "vtid $1"
 }
 
 ctl() {		# ctl a|b ARGS...
 	ip netns exec "vt-$1" "$VTICTL" -s "$W/$1.conf.sock" "${@:2}"
 }
 
-# wait_for SECONDS DESCRIPTION COMMAND...: poll until COMMAND succeeds, by
-# the clock (COMMAND itself may take a while, a ping for instance).
-wait_for() {
-	local secs=$1 what=$2 end
-	shift 2
-	end=$(($(date +%s) + secs))
-	while [ "$(date +%s)" -lt "$end" ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	fail "$what: not within $secs s"
-}
-
 installed() {	# installed a|b: a CHILD SA is up
 	ctl "$1" status | grep -q INSTALLED
 }
 
-# xfrm_count NS state|policy: SAs, or policies with a direction (vtid's
-# per-socket bypass policies, "socket in/out", are not counted).
+# xfrm_count NS state|policy: SAs, or policies with a direction
+# (xfrm_policies).
 xfrm_count() {
 	if [ "$2" = policy ]; then
-		ip -n "$1" xfrm policy 2>/dev/null | grep -cE '^\s+dir (in|out|fwd)' || true
+		xfrm_policies "$1"
 	else
 		ip -n "$1" xfrm state 2>/dev/null | grep -c '^src' || true
 	fi

@@ -32,11 +32,11 @@ conf b "name = \"A\"; local = \"2001:db8:1::2\"; remote = \"2001:db8:1::1\";
 
 start b
 wait_for 40 "b ready" grep -q 'vtid started' "$W/b.log"
-t0=$(date +%s.%N)
+t0=$(now)
 start a
 wait_for 90 "both CHILD SAs installed on a" sh -c "[ \$(ip netns exec vt-a $VTICTL -s $W/a.conf.sock status | grep -c INSTALLED) = 2 ]"
 wait_for 30 "both CHILD SAs installed on b" sh -c "[ \$(ip netns exec vt-b $VTICTL -s $W/b.conf.sock status | grep -c INSTALLED) = 2 ]"
-ok "both tunnels up in $(awk "BEGIN { printf \"%.2f\", $(date +%s.%N) - $t0 }") s"
+ok "both tunnels up in $(elapsed "$t0" 2) s"
 ctl a status
 ctl b status
 

@@ -56,7 +56,7 @@ vtid_initiates() {
 	charon_vti
 	charon_start
 	vtid_conf start=start
-	t0=$(date +%s.%N)
+	t0=$(now)
 	vtid_start
 	wait_up 30
 	ok "tunnel up, vtid initiator, in $(elapsed "$t0") s"
@@ -102,7 +102,7 @@ charon_initiates() {
 	vtid_start
 	charon_conf auto=start
 	charon_vti
-	t0=$(date +%s.%N)
+	t0=$(now)
 	charon_start
 	wait_up 30
 	ok "tunnel up, charon initiator (auto=start), in $(elapsed "$t0") s"
@@ -125,7 +125,7 @@ charon_route() {
 	charon_vti
 	charon_start
 	wait_for 10 "charon's trap" charon_routed
-	t0=$(date +%s.%N)
+	t0=$(now)
 	read -r sent rcvd < <(ip netns exec io-c-priv ping -c 10 -i 0.5 -W 1 "$V_IN6" 2>&1 |
 	    sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p')
 	[ "${rcvd:-0}" -gt 0 ] || fail "no reply to 10 pings from charon's side (auto=route)"
@@ -149,7 +149,7 @@ vtid_route() {
 	vtid_conf start=route
 	vtid_start
 	wait_for 10 "vtid's VTI and trap policies" sh -c "ip -n io-v-priv link show vti7 && [ \$(ip -n io-v xfrm policy | grep -c 'dir out') -ge 1 ]"
-	t0=$(date +%s.%N)
+	t0=$(now)
 	read -r sent rcvd < <(ip netns exec io-v-priv ping -c 10 -i 0.5 -W 1 "$C_IN6" 2>&1 |
 	    sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p')
 	[ "${rcvd:-0}" -gt 0 ] || fail "no reply to 10 pings from vtid's side (start=route)"

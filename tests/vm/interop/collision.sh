@@ -85,7 +85,7 @@ pings() {
 	wait_for 10 "both traps installed" routed
 	[ "$(xfrm_count io-v state)$(xfrm_count io-c state)" = 00 ] ||
 		fail "a tunnel came up before the traffic"
-	t0=$(date +%s.%N)
+	t0=$(now)
 	ping_bg v io-v-priv "$C_IN6"
 	ping_bg c io-c-priv "$V_IN6"
 	settle "$t0"
@@ -100,7 +100,7 @@ boot() {
 	local t0
 	charon_conf auto=route
 	vtid_conf start=route
-	t0=$(date +%s.%N)
+	t0=$(now)
 	vtid_start
 	charon_vti
 	charon_start

@@ -52,7 +52,7 @@ gave_up() {
 # back_up WHAT OLD-IN OLD-OUT: after healing, one fresh tunnel.
 back_up() {
 	local t0
-	t0=$(date +%s.%N)
+	t0=$(now)
 	heal_path
 	wait_for 40 "$1: tunnel back with one IKE and one CHILD SA each side (vtid $(vtid_ike_up)/$(vtid_children), charon $(charon_ike_up)/$(charon_children))" one_each
 	check_spis
@@ -74,7 +74,7 @@ charon_detects() {
 	wait_up 30
 	check_spis
 	vi=$VI vo=$VO
-	t0=$(date +%s.%N)
+	t0=$(now)
 	cut_path
 	ok "path cut (netem loss 100% both ways)"
 	wait_for 30 "charon declares vtid dead" gave_up
@@ -103,7 +103,7 @@ vtid_detects() {
 	wait_up 30
 	check_spis
 	vi=$VI vo=$VO
-	t0=$(date +%s.%N)
+	t0=$(now)
 	cut_path
 	ok "path cut (netem loss 100% both ways)"
 	wait_for 30 "vtid drops its SAs (DPD delay 5 s + timeout 10 s)" spis_gone io-v "$vi" "$vo"

@@ -25,13 +25,15 @@
 # FAIL, both logs and the kernel state, and the next phase still runs from
 # a clean topology. The script fails if any phase failed.
 set -euo pipefail
+# shellcheck source=tests/lib/testlib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib/testlib.sh"
 
-VTID=${VTID_BUILD:?VTID_BUILD unset}/src/daemon/vtid
-VTICTL=$VTID_BUILD/src/vtictl/vtictl
+need_vtid
+# A status query alone takes 0.5-1 s under TCG: waits poll 4 times a second.
+POLL_STEP=0.25
 IPSEC=/usr/sbin/ipsec
 STARTER=/usr/lib/ipsec/starter
 W=$(mktemp -d /tmp/vtid-interop.XXXXXX)
-PSK=d8bdRxaY22oH1j89Z2nATeYyrXfP9ga6xC5mi0RG1uc
 SEED_SUITE=aes256gcm16-prfsha384-ecp384
 NS=(io-v io-c io-v-priv io-c-priv)
 PASSED=()
@@ -60,20 +62,9 @@ MARK=7
 
 # ---- reporting --------------------------------------------------------
 
-ok() {
-	echo "ok: $*"
-}
-fail() {
-	echo "FAIL: $*"
-	dump_state
-	exit 1
-}
 # note TEXT: something charon (or vtid) does that a reader should know.
 note() {
 	echo "note: $*"
-}
-elapsed() {	# elapsed T0: seconds since T0 (date +%s.%N)
-	awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $1 }"
 }
 dump_state() {
 	echo "--- vtid log (last 50 lines)"
@@ -102,15 +93,8 @@ dump_state() {
 # The tests decide who initiates, so the namespaces' defaults turn them
 # off, unless IO_VTI_RS=1.
 setup_net() {
-	local n
-	for n in "${NS[@]}"; do
-		ip netns del "$n" 2>/dev/null || true
-		ip netns add "$n"
-		ip -n "$n" link set lo up
-		[ "${IO_VTI_RS:-0}" = 1 ] ||
-			ip netns exec "$n" sysctl -qw net.ipv6.conf.default.router_solicitations=0 \
-			    net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.dad_transmits=0
-	done
+	netns_fresh "${NS[@]}"
+	[ "${IO_VTI_RS:-0}" = 1 ] || netns_quiet "${NS[@]}"
 	ip link add veth-v netns io-v type veth peer name veth-c netns io-c
 	ip -n io-v addr add 2001:db8:1::1/64 dev veth-v nodad
 	ip -n io-c addr add 2001:db8:1::2/64 dev veth-c nodad
@@ -135,13 +119,10 @@ charon_vti() {
 
 # reset: stop everything a phase started and rebuild the namespaces.
 reset_all() {
-	local f
-	for f in "$W"/*.ping.pid; do
-		[ -f "$f" ] && { kill -9 "$(cat "$f")" 2>/dev/null || true; rm -f "$f"; }
-	done
+	kill_pidfile "$W"/*.ping.pid
 	vtid_kill
 	charon_kill
-	for f in "${NS[@]}"; do ip netns del "$f" 2>/dev/null || true; done
+	netns_del "${NS[@]}"
 }
 # VTID_IO_LOGS=DIR (shared with "tests/vm/run --share DIR"): keep the
 # logs and configs of the run in DIR/SCRIPT/.
@@ -165,7 +146,7 @@ phase() {
 	PHASE=$name
 	echo
 	echo "=== phase: $name"
-	t0=$(date +%s.%N)
+	t0=$(now)
 	use_family 6
 	setup_net
 	echo "=== phase $name" >> "$W/vtid.log"
@@ -240,24 +221,14 @@ vtid_conf() {
 }
 
 vtid_start() {
-	ip netns exec io-v "$VTID" -c "$W/vtid.conf" >> "$W/vtid.log" 2>&1 &
-	echo $! > "$W/vtid.pid"
+	spawn "$W/vtid.pid" "$W/vtid.log" ip netns exec io-v "$VTID" -c "$W/vtid.conf"
 	wait_for 20 "vtid ready" grep -q 'vtid started' "$W/vtid.log"
 }
-vtid_stop() {	# SIGTERM, and wait for a clean exit
-	local pid
-	pid=$(cat "$W/vtid.pid")
-	kill -TERM "$pid"
-	for _ in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || { rm -f "$W/vtid.pid"; return 0; }
-		sleep 0.1
-	done
-	fail "vtid did not exit within 10 s of SIGTERM"
+vtid_stop() {	# SIGTERM, and a clean exit within 10 s
+	stop_pidfile "$W/vtid.pid" 10 vtid
 }
 vtid_kill() {
-	[ -f "$W/vtid.pid" ] || return 0
-	kill -9 "$(cat "$W/vtid.pid")" 2>/dev/null || true
-	rm -f "$W/vtid.pid"
+	kill_pidfile "$W/vtid.pid"
 }
 ctl() {
 	ip netns exec io-v "$VTICTL" -s "$W/vtid.sock" "$@"
@@ -348,16 +319,16 @@ charon_sconf() {
 charon_start() {
 	local t0
 	mkdir -p "$W/crun"
-	t0=$(date +%s.%N)
-	ip netns exec io-c unshare -m --propagation private \
+	t0=$(now)
+	spawn "$W/starter.pid" "$W/starter.log" \
+	    ip netns exec io-c unshare -m --propagation private \
 	    env STRONGSWAN_CONF="$W/strongswan.conf" bash -c "
 		set -e
 		mount --bind '$W/crun' /run
 		mount --bind '$W/ipsec.conf' /etc/ipsec.conf
 		mount --bind '$W/ipsec.secrets' /etc/ipsec.secrets
 		mount --bind '$W/strongswan.conf' /etc/strongswan.conf
-		exec $STARTER --nofork" >> "$W/starter.log" 2>&1 &
-	echo $! > "$W/starter.pid"
+		exec $STARTER --nofork"
 	wait_for 30 "charon loaded conn V" charon_has_conn
 	ok "charon up, conn V loaded ($(elapsed "$t0") s): $(sed -n '/^conn/,$p' "$W/ipsec.conf" | tr '\n\t' '  ' | sed 's/  */ /g')"
 }
@@ -369,17 +340,12 @@ charon_stop() {
 	[ -f "$W/starter.pid" ] || return 0
 	pid=$(cat "$W/starter.pid")
 	kill -TERM "$pid" 2>/dev/null || true
-	for _ in $(seq 150); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$pid" 2>/dev/null && fail "starter did not exit within 15 s of SIGTERM"
+	poll 15 gone "$pid" || fail "starter did not exit within 15 s of SIGTERM"
 	rm -f "$W/starter.pid" "$W/crun/"*.pid
 }
 charon_kill() {
-	[ -f "$W/starter.pid" ] && kill -9 "$(cat "$W/starter.pid")" 2>/dev/null || true
-	[ -f "$W/crun/charon.pid" ] && kill -9 "$(cat "$W/crun/charon.pid")" 2>/dev/null || true
-	rm -f "$W/starter.pid" "$W/crun/"*.pid
+	kill_pidfile "$W/starter.pid" "$W/crun/charon.pid"
+	rm -f "$W/crun/"*.pid
 }
 # cipsec status|statusall|down NAME...: "ipsec ..." in charon's namespaces.
 # The ipsec script only checks charon's pid file and runs stroke with the
@@ -410,10 +376,10 @@ charon_spis() {
 # ---- kernel state -----------------------------------------------------
 
 # xfrm_count NS state|policy: SAs with an SPI (not the larval ones of an
-# ACQUIRE), or policies with a direction (not per-socket bypasses).
+# ACQUIRE), or policies with a direction (xfrm_policies).
 xfrm_count() {
 	if [ "$2" = policy ]; then
-		ip -n "$1" xfrm policy 2>/dev/null | grep -cE '^\s+dir (in|out|fwd)' || true
+		xfrm_policies "$1"
 	else
 		ip -n "$1" xfrm state 2>/dev/null | grep '^\s*proto esp' | grep -vc 'spi 0x00000000' || true
 	fi
@@ -430,19 +396,6 @@ xfrm_has() {
 
 # ---- waiting and checks -----------------------------------------------
 
-# wait_for SECONDS DESCRIPTION COMMAND...: poll until COMMAND succeeds,
-# SECONDS of wall clock (a status query alone takes 0.5-1 s under TCG).
-wait_for() {
-	local secs=$1 what=$2 end
-	shift 2
-	end=$((SECONDS + secs))
-	while :; do
-		"$@" >/dev/null 2>&1 && return 0
-		[ "$SECONDS" -lt "$end" ] || break
-		sleep 0.25
-	done
-	fail "$what: not within $secs s"
-}
 is_eq() {	# is_eq A B: for wait_for with command substitutions re-evaluated
 	[ "$($1)" = "$2" ]
 }
@@ -495,7 +448,7 @@ ping_bg_stop() {
 	local pid
 	pid=$(cat "$W/$1.ping.pid")
 	kill -INT "$pid" 2>/dev/null || true
-	for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	poll 2 gone "$pid" || true
 	rm -f "$W/$1.ping.pid"
 	sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' "$W/$1.ping"
 }

@@ -32,7 +32,7 @@ LOSS_MAX=2
 # rekey_wait WHAT SECONDS OLD-IN OLD-OUT: new SPIs on both sides, old gone.
 rekey_wait() {
 	local what=$1 secs=$2 oi=$3 oo=$4 t0
-	t0=$(date +%s.%N)
+	t0=$(now)
 	wait_for "$secs" "$what: new CHILD SA on both sides" new_spis "$oi" "$oo"
 	wait_for 10 "$what: old SAs ${oi}_i ${oo}_o gone from both kernels" old_gone "$oi" "$oo"
 	wait_for 5 "$what: one CHILD SA each side" one_each

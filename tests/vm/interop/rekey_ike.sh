@@ -85,7 +85,7 @@ charon_rekeys() {
 	up
 	ov=$(vtid_ike_serial) oc=$(charon_ike_serial)
 	ping_bg rk io-v-priv "$C_IN6"
-	t0=$(date +%s.%N)
+	t0=$(now)
 	crekey ike > /dev/null
 	after_rekey "charon's IKE rekey" "$ov" "$oc" "$VI" "$VO" "$t0"
 	loss_check rk $LOSS_MAX
@@ -97,7 +97,7 @@ vtid_rekeys() {
 	up ike_life="rekey_time = 20; jitter = 0; margin = 10;"
 	ov=$(vtid_ike_serial) oc=$(charon_ike_serial)
 	ping_bg rk io-v-priv "$C_IN6"
-	t0=$(date +%s.%N)
+	t0=$(now)
 	if ctl rekey C --ike > "$W/rekey.out" 2>&1; then
 		how="vtictl rekey C --ike"
 	else
@@ -127,7 +127,7 @@ charon_reauth() {
 	ov=$(vtid_ike_serial) oc=$(charon_ike_serial)
 	ok "up: charon V[$oc] initiator, vtid C[$ov]; reauth due 20 s after"
 	ping_bg rk io-v-priv "$C_IN6"
-	t0=$(date +%s.%N)
+	t0=$(now)
 	wait_for 35 "charon reauthenticates (a second 'initiating IKE_SA')" reauth_started
 	wait_for 15 "tunnel back after charon's reauthentication" ike_rekeyed "$ov" "$oc"
 	wait_for 10 "one CHILD SA pair in each kernel after the reauthentication" two_sas

@@ -72,7 +72,7 @@ on_traffic() {
 	vtid_start
 	srx_charon
 	wait_for 10 "charon's trap (on-traffic)" charon_routed
-	t0=$(date +%s.%N)
+	t0=$(now)
 	read -r sent rcvd < <(ip netns exec io-c-priv ping -c 10 -i 0.5 -W 1 "$V_IN6" 2>&1 |
 	    sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p')
 	[ "${rcvd:-0}" -gt 0 ] || fail "no reply to 10 pings from the SRX side"
@@ -90,7 +90,7 @@ on_traffic() {
 	# DPD: 10 s without inbound traffic, charon probes; vtid answers.
 	vi=$VI vo=$VO
 	dpd0=$(grep -c 'sending DPD request' "$W/charon.log" || true)
-	t0=$(date +%s.%N)
+	t0=$(now)
 	wait_for 30 "charon's DPD probe (idle 10 s)" sh -c "[ \$(grep -c 'sending DPD request' $W/charon.log) -gt $dpd0 ]"
 	sleep 3
 	dpd1=$(grep -c 'sending DPD request' "$W/charon.log" || true)
@@ -106,7 +106,7 @@ on_traffic() {
 	wait_for 10 "vtid removes its SAs after the SRX's DELETE" is_eq "xfrm_count io-v state" 0
 	ok "SRX side cleared the SA: vtid removed its SAs"
 	wait_for 10 "vtid's trap back" sh -c "[ \$(ip -n io-v xfrm policy | grep -c 'dir out') -ge 1 ]"
-	t0=$(date +%s.%N)
+	t0=$(now)
 	read -r sent rcvd < <(ip netns exec io-v-priv ping -c 10 -i 0.5 -W 1 "$C_IN6" 2>&1 |
 	    sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p')
 	[ "${rcvd:-0}" -gt 0 ] || fail "no reply to 10 pings from vtid's side"

@@ -37,13 +37,13 @@ one() {
 		charon_conf auto=add ike="$suite!" esp="$suite!"
 		charon_start
 		vtid_conf start=start ike="$suite!" esp="$suite!"
-		t0=$(date +%s.%N)
+		t0=$(now)
 		vtid_start
 	else
 		vtid_conf start=add ike="$suite!" esp="$suite!"
 		vtid_start
 		charon_conf auto=start ike="$suite!" esp="$suite!"
-		t0=$(date +%s.%N)
+		t0=$(now)
 		charon_start
 	fi
 	wait_up 30

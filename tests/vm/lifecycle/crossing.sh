@@ -30,15 +30,15 @@ for r in $(seq "$ROUNDS"); do
 	start a; start b
 	wait_for 40 "round $r: a ready" grep -q 'vtid started' "$W/a.log"
 	wait_for 40 "round $r: b ready" grep -q 'vtid started' "$W/b.log"
-	t0=$(date +%s.%N)
+	t0=$(now)
 	ip netns exec vt-a-priv ping -6 -c 8 -W 1 2001:db8:ff::1 > "$W/pa" 2>&1 & pa=$!
 	ip netns exec vt-b-priv ping -6 -c 8 -W 1 2001:db8:ff:: > "$W/pb" 2>&1 & pb=$!
 	wait_for 90 "round $r: tunnel up" installed a
 	wait_for 30 "round $r: tunnel up on b" installed b
-	up=$(awk "BEGIN { printf \"%.2f\", $(date +%s.%N) - $t0 }")
+	up=$(elapsed "$t0" 2)
 	wait $pa $pb || true
 	wait_for 30 "round $r: one IKE and one CHILD SA per side" settled
-	ok "round $r: settled in $(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $t0 }") s"
+	ok "round $r: settled in $(elapsed "$t0") s"
 	ip netns exec vt-a-priv ping -6 -c 2 -W 2 2001:db8:ff::1 >/dev/null ||
 		fail "round $r: no ping after the crossing settled"
 	d=$(cat "$W/a.log" "$W/b.log" | grep -c 'duplicate IKE SA' || true)

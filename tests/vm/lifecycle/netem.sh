@@ -25,10 +25,10 @@ for n in a b; do
 done
 start b
 wait_for 40 "b ready" grep -q 'vtid started' "$W/b.log"
-t0=$(date +%s.%N)
+t0=$(now)
 start a
 wait_for 60 "tunnel up despite 20% loss" installed a
-ok "tunnel up in $(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $t0 }")s with 20% loss"
+ok "tunnel up in $(elapsed "$t0")s with 20% loss"
 sleep 40
 rt=$(cat "$W/a.log" "$W/b.log" | grep -c 'retransmit' || true)
 cr=$(cat "$W/a.log" "$W/b.log" | grep -c 'CHILD SA rekeyed, SPIs' || true)

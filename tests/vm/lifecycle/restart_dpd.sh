@@ -12,8 +12,6 @@
 #   vt-a: vtid (start) 2001:db8:1::1       vt-b: vtid (start) 2001:db8:1::2
 . "$(dirname "$0")/../daemon/lib.sh"
 
-now() { date +%s.%N; }
-since() { awk "BEGIN { printf \"%.1f\", $(now) - $1 }"; }
 setup_pair
 p="ike = { proposals = \"aes256gcm16-prfsha384-ecp384!\"; };
     esp = { proposals = \"aes256gcm16-prfsha384-ecp384!\"; }; psk = \"$PSK\";
@@ -39,7 +37,7 @@ t0=$(now)
 start b
 wait_for 60 "tunnel back after b's restart" \
 	ip netns exec vt-a-priv ping -6 -c 1 -W 1 2001:db8:ff::1
-rec=$(since "$t0")
+rec=$(elapsed "$t0")
 grep -q 'INITIAL_CONTACT' "$W/a.log" || fail "a never saw INITIAL_CONTACT"
 grep -q 'removed .* SAs and .* policies left by a previous vtid' "$W/b.log" ||
 	fail "b did not clean up after its crash"
@@ -54,7 +52,7 @@ ok "traffic passes again ${rec}s after the restart, one CHILD SA per side"
 ip netns exec vt-b tc qdisc add dev veth-b root netem loss 100%
 t0=$(now)
 wait_for 20 "a declares b dead" grep -q 'peer dead' "$W/a.log"
-det=$(since "$t0")
+det=$(elapsed "$t0")
 ok "a: $(grep -m1 'peer dead' "$W/a.log") — detected in ${det}s (delay 2 + timeout 6)"
 awk "BEGIN { exit !($det <= 2 + 6 + 3) }" || fail "DPD took ${det}s, more than delay + timeout + 3"
 sleep 3
@@ -62,6 +60,6 @@ ip netns exec vt-b tc qdisc del dev veth-b root
 t0=$(now)
 wait_for 90 "tunnel back after the link came back" \
 	ip netns exec vt-a-priv ping -6 -c 1 -W 1 2001:db8:ff::1
-ok "tunnel back $(since "$t0")s after the link came back"
+ok "tunnel back $(elapsed "$t0")s after the link came back"
 echo "figures: restart recovery ${rec}s, DPD detection ${det}s"
 echo "PASS: SIGKILL+restart recovered, DPD detected and restarted"

@@ -3,6 +3,8 @@
 # a kernel with ESP and VTI (tests/vm/run), with $VTID_BUILD the build
 # folder holding tests/vm/netlink/nltest.
 set -euo pipefail
+# shellcheck source=tests/lib/testlib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib/testlib.sh"
 
 NLTEST=${VTID_BUILD:?VTID_BUILD is not set}/tests/vm/netlink/nltest
 [ -x "$NLTEST" ] || { echo "FAIL: $NLTEST not built"; exit 1; }
@@ -12,6 +14,8 @@ checks=0
 failures=0
 namespaces=()
 
+# These scripts run every check and give the verdict at the end (finish):
+# ok and fail count, and fail does not exit.
 ok() {
 	checks=$((checks + 1))
 	echo "ok $checks - $*"

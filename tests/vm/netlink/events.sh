@@ -40,10 +40,7 @@ watch() {
 	: >"$log"
 	nl -n $A watch "$@" >"$log" 2>&1 &
 	watcher=$!
-	for _ in $(seq 50); do
-		grep -q '^ready' "$log" && return 0
-		sleep 0.2
-	done
+	poll 10 grep -q '^ready' "$log" && return 0
 	echo "watch did not start:"
 	cat "$log"
 	return 1

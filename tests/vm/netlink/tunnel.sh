@@ -254,10 +254,7 @@ echo "    $out"
     ok "purge removed 18 policies (3 tunnels x 6) and 6 SAs" ||
     fail "purge: $out"
 # Larval SAs of the failed IPv4 pings (SPI 0) expire in 3 s.
-for _ in 1 2 3 4 5 6 7 8 9 10; do
-	[ "$(ip -n $L xfrm state | grep -c '^src')" = 1 ] && break
-	sleep 1
-done
+poll 10 sh -c "[ \$(ip -n $L xfrm state | grep -c '^src') = 1 ]" || true
 pols=$(ip -n $L xfrm policy | grep -c '^src' || true)
 sas=$(ip -n $L xfrm state | grep -c '^src' || true)
 [ "$pols" = 2 ] && ok "the 2 hand-made policies remain (mark 99/reqid 20, mark 10/reqid 99)" ||

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the operations VM tests: two vtid hosts joined by a veth pair,
 # several address pairs on it (the kernel allows one VTI per address pair),
 # one peer per pair.
@@ -12,22 +13,14 @@
 # Peer N (1..5) of a is a's 2001:db8:1::N1 <-> b's 2001:db8:1::N2, mark N,
 # VTI vtiN with 10.N.0.1/30 (a) and 10.N.0.2/30 (b).
 set -euo pipefail
+# shellcheck source=tests/lib/testlib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib/testlib.sh"
 
-VTID=${VTID_BUILD:?VTID_BUILD unset}/src/daemon/vtid
-VTICTL=$VTID_BUILD/src/vtictl/vtictl
+need_vtid
 W=$(mktemp -d /tmp/op-vm.XXXXXX)
-PSK=d8bdRxaY22oH1j89Z2nATeYyrXfP9ga6xC5mi0RG1uc
 PY=/usr/bin/python3
 OPNS=(op-a op-b)
 
-fail() {
-	echo "FAIL: $*"
-	dump_state
-	exit 1
-}
-ok() {
-	echo "ok: $*"
-}
 dump_state() {
 	local n
 	for n in a b; do
@@ -37,28 +30,18 @@ dump_state() {
 	done
 }
 cleanup() {
-	local n
-	for n in a b c; do
-		[ -f "$W/$n.pid" ] && kill -9 "$(cat "$W/$n.pid")" 2>/dev/null || true
-	done
+	kill_pidfile "$W/a.pid" "$W/b.pid" "$W/c.pid"
 	[ -f "$W/listen.pid" ] && xargs kill < "$W/listen.pid" 2>/dev/null || true
-	for n in "${OPNS[@]}"; do ip netns del "$n" 2>/dev/null || true; done
+	netns_del "${OPNS[@]}"
 	rm -rf "$W"
 }
 trap cleanup EXIT
 
 setup_pair() {
-	local n i
-	for n in "${OPNS[@]}"; do
-		ip netns del "$n" 2>/dev/null || true
-		ip netns add "$n"
-		ip -n "$n" link set lo up
-		# A new VTI's router solicitations and DAD probes hit a
-		# route peer's ::/0 trap and start the tunnel by themselves,
-		# racing the test's own "vtictl up" and "down".
-		ip netns exec "$n" sysctl -qw net.ipv6.conf.default.router_solicitations=0 \
-		    net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.default.dad_transmits=0
-	done
+	local i
+	netns_fresh "${OPNS[@]}"
+	# Or they would race the test's own "vtictl up" and "down".
+	netns_quiet "${OPNS[@]}"
 	ip link add op-va netns op-a type veth peer name op-vb netns op-b
 	for i in '' 1 2 3 4 5; do
 		ip -n op-a addr add "2001:db8:1::${i}1/64" dev op-va nodad
@@ -109,9 +92,9 @@ START_WRAP=()
 start() {
 	local side=$1
 	shift
-	env "$@" "${START_WRAP[@]}" ip netns exec "op-$side" "$VTID" \
-	    "${VTID_ARGS[@]}" -c "$W/$side.conf" > "$W/$side.log" 2>&1 &
-	echo $! > "$W/$side.pid"
+	: > "$W/$side.log"
+	spawn "$W/$side.pid" "$W/$side.log" env "$@" "${START_WRAP[@]}" \
+	    ip netns exec "op-$side" "$VTID" "${VTID_ARGS[@]}" -c "$W/$side.conf"
 	wait_for 20 "vtid $side started" grep -q 'vtid started' \
 	    "${READY_LOG:-$W/$side.log}"
 }
@@ -127,27 +110,11 @@ caps() {
 }
 
 stop() {	# stop SIDE: SIGTERM, a clean exit within 5 s
-	local pid
-	pid=$(cat "$W/$1.pid")
-	kill -TERM "$pid"
-	for _ in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || { rm -f "$W/$1.pid"; return 0; }
-		sleep 0.1
-	done
-	fail "vtid $1 did not exit within 5 s of SIGTERM"
+	stop_pidfile "$W/$1.pid" 5 "vtid $1"
 }
 
 ctl() {		# ctl SIDE ARGS...
 	ip netns exec "op-$1" "$VTICTL" -s "$W/$1.sock" "${@:2}"
-}
-
-wait_for() {	# wait_for SECONDS WHAT COMMAND...
-	local i
-	for ((i = 0; i < $1 * 10; i++)); do
-		"${@:3}" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	fail "$2: not within $1 s"
 }
 
 up() {		# up SIDE PEER: the peer has a CHILD SA

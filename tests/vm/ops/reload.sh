@@ -54,10 +54,10 @@ wait_for 5 "notify listener" test -S "$W/notify.sock"
 conf_b 1: 2: 3:
 conf_a 1: 2: 3:
 start b
-t0=$(date +%s.%N)
+t0=$(now)
 start a NOTIFY_SOCKET="$W/notify.sock"
 for p in B1 B2 B3; do wait_for 60 "$p up" up a "$p"; done
-ok "3 tunnels up in $(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $t0 }") s"
+ok "3 tunnels up in $(elapsed "$t0") s"
 wait_for 3 "STATUS=3/3 peers up" grep -q 'STATUS=3/3 peers up' "$W/notify"
 ok "sd_notify: $(grep -m1 READY "$W/notify"), then STATUS=3/3 peers up"
 spi1=$(spis a B1)

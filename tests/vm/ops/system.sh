@@ -72,10 +72,10 @@ grep -q "^<29>.*vtid\[$(vpid a)\]: vtid started: 1 peers" "$W/syslog" ||
 ok "syslog: $(grep -m1 'vtid started' "$W/syslog"), nothing on stderr"
 
 # ---- up -w, traffic, STATUS
-t0=$(date +%s.%N)
+t0=$(now)
 out=$(ctl a -t 60 up B1 -w) || fail "up -w: $out"
 [ "$out" = "$(printf 'B1: initiating\nB1: up')" ] || fail "up -w said: $out"
-ok "vtictl up B1 -w: up in $(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $t0 }") s"
+ok "vtictl up B1 -w: up in $(elapsed "$t0") s"
 ip netns exec op-a-priv ping -c 3 -i 0.2 -W 5 10.1.0.2 > /dev/null || fail "no ping from op-a-priv"
 ok "3/3 pings from op-a-priv through vti1"
 wait_for 3 "STATUS=1/1 peers up" sh -c "tail -1 '$W/notify' | grep -q 'STATUS=1/1 peers up'"
@@ -103,11 +103,13 @@ bad=$(sed 's/^<[0-9]*>\(.\{15\} \)\?//; s/^vtid\[[0-9]*\]: //' "$W/syslog" |
 ok "syslog: $(grep -cE 'B1( #[0-9]+)?: ' "$W/syslog") lines about B1, each with its prefix; levels as set"
 
 # ---- rekey on request: new SPIs, traffic goes on, counted
+rekeyed() {	# rekeyed SPIS: B1's CHILD SA has other SPIs than these
+	[ "$(spis a B1)" != "$1" ]
+}
 before=$(spis a B1)
 out=$(ctl a rekey B1) || fail "rekey B1: $out"
 [ "$out" = "B1: rekeying the CHILD SA" ] || fail "rekey: $out"
-for _ in $(seq 300); do [ "$(spis a B1)" != "$before" ] && break; sleep 0.1; done
-[ "$(spis a B1)" != "$before" ] || fail "B1 not rekeyed within 30 s"
+poll 30 rekeyed "$before" || fail "B1 not rekeyed within 30 s"
 ctl a rekey B1 --ike > /dev/null || fail "rekey B1 --ike"
 wait_for 30 "IKE rekey counted" sh -c "ip netns exec op-a $VTICTL -s $W/a.sock list B1 | grep -q 'rekeys 1 CHILD 1 IKE'"
 ip netns exec op-a-priv ping -c 3 -i 0.2 -W 5 10.1.0.2 > /dev/null || fail "no ping after the rekeys"

@@ -24,8 +24,11 @@ B=2001:db8:1::2
 key_ab=0x0102030405060708090a0b0c0d0e0f1011121314
 key_ba=0x2122232425262728292a2b2c2d2e2f3031323334
 
-fail() {
-	echo "FAIL: $*"
+# shellcheck source=tests/lib/testlib.sh
+. "$(dirname "$0")/../../lib/testlib.sh"
+
+dump_state() {	# for fail
+	local ns
 	for ns in "$a" "$b"; do
 		echo "--- $ns: ip -s xfrm state"
 		ip -n "$ns" -s xfrm state 2>&1 || true
@@ -34,14 +37,9 @@ fail() {
 		echo "--- $ns: XFRM errors"
 		ip netns exec "$ns" awk '$2 != 0' /proc/net/xfrm_stat 2>&1 || true
 	done
-	exit 1
-}
-ok() {
-	echo "ok: $*"
 }
 cleanup() {
-	ip netns del "$a" 2>/dev/null || true
-	ip netns del "$b" 2>/dev/null || true
+	netns_del "$a" "$b"
 }
 trap cleanup EXIT
 

@@ -26,7 +26,7 @@ if [ "${VTID_VM_GUEST:-}" != 1 ] || [ "$(cat /proc/1/comm)" != systemd ]; then
 fi
 
 CONF=/etc/vtid/vtid.conf
-T0=$(date +%s.%N)
+T0=$(now)
 
 dump_state() {
 	echo "--- systemctl status vtid"
@@ -44,10 +44,6 @@ svc_cleanup() {
 }
 trap svc_cleanup EXIT
 
-# secs_since T: seconds since the date +%s.%N value T, to a hundredth.
-secs_since() {
-	awk "BEGIN { printf \"%.2f\", $(date +%s.%N) - $1 }"
-}
 prop() {	# prop NAME: a property of vtid.service
 	systemctl show -p "$1" --value vtid
 }
@@ -74,7 +70,7 @@ journal_count() {
 }
 
 # --- a. Install into the guest's overlay, and the topology
-t=$(date +%s.%N)
+t=$(now)
 cmake --install "$VTID_BUILD" --prefix /usr >"$W/install.log" 2>&1 ||
 	{ cat "$W/install.log"; fail "cmake --install $VTID_BUILD --prefix /usr"; }
 unit=/usr/lib/systemd/system/vtid.service
@@ -86,7 +82,7 @@ cmp -s "$VTID_BUILD/src/daemon/vtid" /usr/sbin/vtid ||
 	fail "/usr/sbin/vtid is not the build's vtid"
 systemctl daemon-reload
 [ "$(prop LoadState)" = loaded ] || fail "systemd did not load vtid.service: $(prop LoadState)"
-ok "cmake --install --prefix /usr in the guest: $(grep -c 'Installing:' "$W/install.log") files, vtid.service loaded ($(secs_since "$t") s)"
+ok "cmake --install --prefix /usr in the guest: $(grep -c 'Installing:' "$W/install.log") files, vtid.service loaded ($(elapsed "$t" 2) s)"
 
 for n in "${NS[@]}"; do
 	ip netns del "$n" 2>/dev/null || true
@@ -128,16 +124,16 @@ wait_for 40 "peer vtid in vt-b ready" grep -q 'vtid started' "$W/b.log"
 ok "peer vtid in netns vt-b (responder), $CONF mode $(stat -c %a "$CONF")"
 
 # --- b. systemctl start returns at READY=1; the tunnel comes up
-t=$(date +%s.%N)
+t=$(now)
 systemctl start vtid || fail "systemctl start vtid failed"
-t_start=$(secs_since "$t")
+t_start=$(elapsed "$t" 2)
 state="$(prop ActiveState)/$(prop SubState)"
 [ "$state" = active/running ] || fail "after systemctl start: $state, want active/running"
 pid=$(prop MainPID)
 [ "$pid" -gt 0 ] || fail "no MainPID"
 ok "systemctl start vtid returned in $t_start s: $state, MainPID $pid"
 wait_for 60 'STATUS "1/1 peers up"' peers_up
-t_up=$(secs_since "$t")
+t_up=$(elapsed "$t" 2)
 ping_tunnel || fail "ping through vti7 (vt-a-priv -> vt-b)"
 ok "tunnel up $t_up s after systemctl start; ping 2001:db8:ff::1 and 169.254.1.1 through vti7: 3/3 each"
 
@@ -162,7 +158,7 @@ ok "sandbox in force (Seccomp $seccomp, NoNewPrivs $nnp, CapEff $capeff); vti7 i
 before=$(spis_init)
 [ "$(echo "$before" | wc -w)" = 2 ] || fail "want 2 SAs in the init namespace, have: $before"
 n_reload=$(journal_count '1 unchanged')
-t=$(date +%s.%N)
+t=$(now)
 systemctl reload vtid || fail "systemctl reload vtid (unchanged file) failed"
 wait_for 20 "vtid's reload line in the journal" \
     sh -c "[ \$(journalctl -u vtid --no-pager -o cat | grep -cF '1 unchanged') -gt $n_reload ]"
@@ -170,7 +166,7 @@ after=$(spis_init)
 [ "$after" = "$before" ] || fail "SPIs changed on reload: $before -> $after"
 [ "$(prop MainPID)" = "$pid" ] || fail "MainPID changed on reload: $pid -> $(prop MainPID)"
 ping_tunnel || fail "ping through vti7 after the reload"
-ok "systemctl reload (unchanged peer) in $(secs_since "$t") s: SPIs kept ($after), MainPID $pid, ping ok"
+ok "systemctl reload (unchanged peer) in $(elapsed "$t" 2) s: SPIs kept ($after), MainPID $pid, ping ok"
 
 cp "$CONF" "$W/good.conf"
 # A half-written file, as an editor's crash would leave it.
@@ -193,28 +189,28 @@ wd=$(prop WatchdogUSec)
 restarts=$(prop NRestarts)
 # The shipped WatchdogSec, not a shortened one: this is what a host gets.
 kill -STOP "$pid"
-t=$(date +%s.%N)
+t=$(now)
 wait_for 120 "a new vtid after SIGSTOP (watchdog $wd)" sh -c \
     "p=\$(systemctl show -p MainPID --value vtid); [ \"\$p\" != 0 ] && [ \"\$p\" != $pid ] &&
      [ \"\$(systemctl show -p ActiveState --value vtid)\" = active ]"
-t_new=$(secs_since "$t")
+t_new=$(elapsed "$t" 2)
 newpid=$(prop MainPID)
 [ "$(prop NRestarts)" -gt "$restarts" ] || fail "NRestarts did not grow: $(prop NRestarts)"
 journalctl -u vtid --no-pager -o cat | grep -q 'Watchdog timeout' ||
 	fail "no 'Watchdog timeout' from systemd in the journal"
 wait_for 90 'STATUS "1/1 peers up" after the restart' peers_up
 ping_tunnel || fail "ping through vti7 after the watchdog restart"
-ok "watchdog ($wd): SIGSTOPped MainPID $pid replaced by $newpid after $t_new s (NRestarts $(prop NRestarts)), tunnel up again after $(secs_since "$t") s, ping ok"
+ok "watchdog ($wd): SIGSTOPped MainPID $pid replaced by $newpid after $t_new s (NRestarts $(prop NRestarts)), tunnel up again after $(elapsed "$t" 2) s, ping ok"
 pid=$newpid
 
 # --- g. systemctl stop leaves nothing behind
-t=$(date +%s.%N)
+t=$(now)
 systemctl stop vtid || fail "systemctl stop vtid failed"
 [ "$(prop ActiveState)" = inactive ] || fail "after stop: $(prop ActiveState)"
 [ "$(n_state)" = 0 ] && [ "$(n_policy)" = 0 ] ||
 	fail "systemctl stop left $(n_state) SAs and $(n_policy) policies in the init namespace"
 ip -n vt-a-priv link show vti7 >/dev/null 2>&1 && fail "systemctl stop left vti7 in vt-a-priv"
-ok "systemctl stop in $(secs_since "$t") s: no SA, policy (init netns) or VTI (vt-a-priv) left"
+ok "systemctl stop in $(elapsed "$t" 2) s: no SA, policy (init netns) or VTI (vt-a-priv) left"
 
 # --- f (end). Nothing denied, over the whole run
 denied=$(journalctl -u vtid --no-pager -o cat |
@@ -264,4 +260,4 @@ print("ok: vtid's %d journal lines by PRIORITY: %s" % (len(lines),
 EOF
 
 stop b
-echo "PASS: vtid.service under systemd: install, start/READY ($t_start s), tunnel ($t_up s), STATUS, reloads, watchdog restart ($t_new s), sandbox, stop, journal priorities ($(secs_since "$T0") s in all)"
+echo "PASS: vtid.service under systemd: install, start/READY ($t_start s), tunnel ($t_up s), STATUS, reloads, watchdog restart ($t_new s), sandbox, stop, journal priorities ($(elapsed "$T0" 2) s in all)"
