@@ -1,6 +1,7 @@
 /* Seed messages for the decoder fuzzer and the codec tests. */
 #include <string.h>
 
+#include "hex.h"
 #include "ike/message.h"
 #include "ike_corpus.h"
 
@@ -278,16 +279,6 @@ ike_corpus_name(size_t i)
 	return i < ike_corpus_count() ? names[i] : NULL;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 long
 ike_corpus_build(size_t i, struct wbuf *w)
 {
@@ -299,7 +290,7 @@ ike_corpus_build(size_t i, struct wbuf *w)
 	static const uint32_t spis[] = { 0xc0010203, 0xc0040506 };
 	static const uint8_t group[] = { 0, MODP_2048 };
 	static uint8_t body[2048];
-	const char *s;
+	long n;
 
 	switch (i) {
 	case 0:
@@ -423,9 +414,10 @@ ike_corpus_build(size_t i, struct wbuf *w)
 		ike_msg_encode_notify(&e, 0, NULL, 0, INVALID_IKE_SPI, NULL, 0);
 		break;
 	case 19:
-		for (s = ike_capture_strongswan_init; s[0] && s[1]; s += 2)
-			wbuf_put_u8(w, (uint8_t)(hexval(s[0]) << 4 |
-			    hexval(s[1])));
+		n = hex_parse(ike_capture_strongswan_init, body, sizeof(body));
+		if (n < 0)
+			return -1;
+		wbuf_put_bytes(w, body, (size_t)n);
 		return wbuf_ok(w) ? (long)w->len : -1;
 	case 20:
 	case 21:

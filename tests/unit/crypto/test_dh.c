@@ -16,7 +16,7 @@
 
 #include "ike/dh.h"
 #include "ike/ikev2.h"
-#include "hexutil.h"
+#include "hex.h"
 
 /* RFC 5903 8.1-8.3: i, g^i = (gix, giy), r, g^r, g^ir = (girx, giry). */
 static const struct {

@@ -11,7 +11,7 @@
 
 #include "ike/crypto.h"
 #include "ike/ikev2.h"
-#include "hexutil.h"
+#include "hex.h"
 
 /* RFC 4231 section 4: inputs of test cases 1-7 and the HMAC-SHA-256,
  * -384 and -512 outputs. Case 5 publishes only the first 128 bits. */

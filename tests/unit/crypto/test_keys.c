@@ -28,7 +28,7 @@
 #include "ike/ikev2.h"
 #include "ike/keys.h"
 #include "ike/sk.h"
-#include "hexutil.h"
+#include "hex.h"
 
 /* The key functions take what an exchange brings as a struct. */
 static struct ike_key_seed

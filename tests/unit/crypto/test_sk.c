@@ -14,7 +14,7 @@
 #include "ike/ikev2.h"
 #include "ike/message.h"
 #include "ike/sk.h"
-#include "hexutil.h"
+#include "hex.h"
 
 static const struct {
 	uint16_t	 encr, bits, integ;

@@ -17,6 +17,7 @@
 #include <ev.h>
 #include <openssl/crypto.h>
 
+#include "hex.h"
 #include "netlink/netlink.h"
 #include "vti/vti.h"
 #include "xfrm/xfrm.h"
@@ -160,18 +161,11 @@ arg_mark(struct xfrm_mark *m)
 static size_t
 arg_hex(const char *k, uint8_t *out, size_t cap)
 {
-	const char *s = arg_req(k);
-	size_t len = strlen(s), i;
-	unsigned int byte;
+	long n = hex_parse(arg_req(k), out, cap);
 
-	if (len % 2 != 0 || len / 2 > cap)
-		die("bad hex key length for", k);
-	for (i = 0; i < len / 2; i++) {
-		if (sscanf(s + 2 * i, "%2x", &byte) != 1)
-			die("bad hex for", k);
-		out[i] = (uint8_t)byte;
-	}
-	return len / 2;
+	if (n < 0)
+		die("bad hex (or too long a key) for", k);
+	return (size_t)n;
 }
 
 static void

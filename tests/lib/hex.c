@@ -1,4 +1,5 @@
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "hex.h"
@@ -47,4 +48,17 @@ hex_parse(const char *s, uint8_t *out, size_t cap)
 		}
 	}
 	return (long)n;
+}
+
+size_t
+hex2bin(const char *s, uint8_t *out, size_t cap)
+{
+	long n = hex_parse(s, out, cap);
+
+	if (n < 0) {
+		fprintf(stderr, "bad hex vector (or longer than %zu): %.40s\n",
+		    cap, s);
+		abort();
+	}
+	return (size_t)n;
 }
