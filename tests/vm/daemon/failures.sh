@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Negotiation failures leave clear log lines on both sides and no kernel
-# state (issue 4): a wrong PSK gives AUTHENTICATION_FAILED, disjoint
+# state: a wrong PSK gives AUTHENTICATION_FAILED, disjoint
 # proposals give NO_PROPOSAL_CHOSEN, for the IKE SA and for the CHILD SA.
 # Topology in lib.sh; a initiates (start), b responds (add).
 . "$(dirname "$0")/lib.sh"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Two vtid hosts bring up a marked VTI tunnel and pass traffic (issue 4).
+# Two vtid hosts bring up a marked VTI tunnel and pass traffic.
 # Topology in lib.sh; a is the initiator (start), b the responder (add).
 # The IPv6-outer tunnel's VTIs live in private namespaces, as in the seed
 # lab; the IPv4-outer one keeps them beside vtid.

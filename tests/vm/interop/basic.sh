@@ -2,7 +2,7 @@
 # vtid against the real strongSwan (charon 5.9.8 with the seed's ipsec.conf):
 # the tunnel comes up in each direction, carries IPv6 and IPv4 inner traffic
 # both ways, both sides show the same SPIs, and a DELETE from either side
-# clears the other (issue 6, items 1 and 2). Seed suite
+# clears the other. Seed suite
 # aes256gcm16-prfsha384-ecp384 over IPv6.
 #
 #   io-v-priv: vti7 2001:db8:ff::/127 169.254.1.0/31   (vtid's VTI)

@@ -4,7 +4,7 @@
 # CHILD SAs collide (RFC 7296 2.8.1 and 2.25). Whatever the path, one IKE
 # SA and one CHILD SA pair must survive on both sides (ipsec status,
 # vtictl status, the kernels), with the same SPIs, carrying traffic, and
-# stay so (issue 6, item 6).
+# stay so.
 #
 #   io-v-priv: vti7 2001:db8:ff::/127      ping -> 2001:db8:ff::1 (0.1 s)
 #   io-v:      vtid, peer C, start=route    2001:db8:1::1 --+

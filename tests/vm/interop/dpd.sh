@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Dead peer detection between vtid and strongSwan, each side detecting
-# (issue 6, item 5): the path is cut, the detecting side must notice within
+# in turn: the path is cut, the detecting side must notice within
 # its DPD settings, drop its SAs and restart (dpdaction=restart / dpd.action
 # "restart", as the seed); when the path comes back, the tunnel must come
 # back with exactly one IKE SA and one CHILD SA on each side (the stale SAs

@@ -2,8 +2,8 @@
 # CHILD SA rekeys between vtid and strongSwan, initiated by each side, with
 # the seed's suite: ESP aes256gcm16 with PFS ecp384 (a KE payload in every
 # CREATE_CHILD_SA, as the SRX's "perfect-forward-secrecy keys group20"
-# wants), while a ping runs through the tunnel every 0.1 s (issue 6,
-# item 4). After each rekey: new SPIs, the same on both sides, the old SAs
+# wants), while a ping runs through the tunnel every 0.1 s. After each
+# rekey: new SPIs, the same on both sides, the old SAs
 # gone from both kernels, one CHILD SA each side, and the loss counted.
 #
 #   io-v-priv: vti7 2001:db8:ff::/127   (ping source, 10/s)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # IKE SA rekeys between vtid and strongSwan, initiated by each side, and the
 # seed's default reauthentication, while a ping runs through the tunnel
-# every 0.1 s (issue 6, item 4). After an IKE rekey: a new IKE SA on both
+# every 0.1 s. After an IKE rekey: a new IKE SA on both
 # sides, exactly one, the CHILD SA unchanged (moved to the new IKE SA), no
 # loss beyond 2 pings, and the new IKE SA works (vtid's DELETE on SIGTERM
 # goes through it and charon removes its SAs).

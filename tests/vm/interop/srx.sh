@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# vtid facing a Juniper SRX (issue 6, item 7). No SRX here: charon plays
+# vtid facing a Juniper SRX. No SRX here: charon plays
 # V3-2 as conf/junos/V3-2.conf sets it up, and vtid runs the shipped
 # conf/junos/vtid-facing-srx.conf (only its control socket and the VTI's
 # namespace changed).

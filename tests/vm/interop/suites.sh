@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# vtid against strongSwan with the other two suites of issue 6 (item 3), the
+# vtid against strongSwan with two more suites (below), the
 # same string in ike= and esp= on both sides, each suite initiated by each
 # side: tunnel up, pings both ways, SPIs, and the algorithms as charon
 # reports them and as the kernel holds them in both namespaces.

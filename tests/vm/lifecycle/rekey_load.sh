@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rekey under load (issue 5): a steady flow through the tunnel while CHILD
+# Rekey under load: a steady flow through the tunnel while CHILD
 # SAs rekey every few seconds and IKE SAs every ~15 s, from both sides,
 # with forced simultaneous rekeys on top: not one packet may be lost.
 #

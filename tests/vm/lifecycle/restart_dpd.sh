@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Peer crash and silence (issue 5).
+# Peer crash and silence.
 #  1. b is killed with SIGKILL and restarted: it finds its old kernel state
 #     (purged, VTI adopted), initiates with INITIAL_CONTACT, a drops the
 #     stale SAs at once, traffic passes again. Figure: time to recover.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reload (issue 7), diff-based, with traffic: a steady ping (every 10 ms)
+# Reload, diff-based, with traffic: a steady ping (every 10 ms)
 # through peer 1 while host a reloads seven times must lose nothing, and
 # peer 1 must keep its SPIs throughout. The reloads: nothing changed; an
 # invalid file (vtictl, then SIGHUP); peer 1's VTI MTU (device only);

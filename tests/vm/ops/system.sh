@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A running pair as systemd would run it (issue 7): capabilities after
+# A running pair as systemd would run it: capabilities after
 # start-up, with and without a VTI in another namespace, and what
 # CAP_SYS_ADMIN is for; syslog (-s) with levels and a peer prefix on
 # every peer line; sd_notify STATUS as the tunnel goes up and down;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# vtid as systemd runs it (issue 11): the unit file cmake installs, started
+# vtid as systemd runs it: the unit file cmake installs, started
 # by the guest's own systemd (tests/vm/run --systemd), in its sandbox.
 # Checks that "systemctl start" returns at READY with the tunnel coming up,
 # the STATUS line, reloads (a good file keeps the SPIs, a broken one fails
