@@ -35,8 +35,8 @@ for p in vtid vtictl vtid-import; do
 done
 grep -qx 'ExecStart=/usr/sbin/vtid -c /etc/vtid/vtid.conf' "$D/usr/lib/systemd/system/vtid.service" ||
 	fail "unit: $(grep ExecStart "$D/usr/lib/systemd/system/vtid.service")"
-"$D/usr/sbin/vtid" -V | grep -q '^vtid [0-9]' || fail "vtid -V"
-"$D/usr/sbin/vtid-import" --help | grep -q 'usage: vtid-import' || fail "vtid-import --help"
+"$D/usr/sbin/vtid" -V | grep -c >/dev/null '^vtid [0-9]' || fail "vtid -V"
+"$D/usr/sbin/vtid-import" --help | grep -c >/dev/null 'usage: vtid-import' || fail "vtid-import --help"
 MANPATH=$D/usr/share/man man -w vtid.conf > /dev/null || fail "man -w vtid.conf"
 echo "ok: $(wc -l < "$D/.want") files, programs run, unit points at /usr/sbin/vtid, man finds the pages"
 echo "PASS: cmake --install"

@@ -114,7 +114,7 @@ bnd=$(awk '/^CapBnd/ { print $2 }' /proc/$PID/status)
 ok "capabilities after start-up: CapEff=CapBnd=$eff (CAP_NET_ADMIN)"
 
 # ---- status, list, JSON
-ctl status | grep -q 'V2-1: DOWN (waiting for peer)' || fail "status"
+ctl status | grep -c >/dev/null 'V2-1: DOWN (waiting for peer)' || fail "status"
 ok "status: $(ctl status | head -1)"
 ctl list > "$W/list"
 for p in V2-1 V2-2 V3-1; do grep -q "^$p: down" "$W/list" || fail "list: no $p"; done

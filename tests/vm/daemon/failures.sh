@@ -29,7 +29,7 @@ run_case() {	# run_case WHAT PATTERN-A PATTERN-B
 	no_state "$1"
 	ok "$1: a: $(grep -m1 "$2" "$W/a.log")"
 	ok "$1: b: $(grep -m1 "$3" "$W/b.log")"
-	ctl a status | grep -q "last error" || fail "$1: vtictl status shows no last error"
+	ctl a status | grep -c >/dev/null "last error" || fail "$1: vtictl status shows no last error"
 	ok "$1: vtictl status: $(ctl a status | tail -n1 | sed 's/^ *//')"
 	stop a
 	stop b

@@ -71,7 +71,7 @@ ctl() {		# ctl a|b ARGS...
 }
 
 installed() {	# installed a|b: a CHILD SA is up
-	ctl "$1" status | grep -q INSTALLED
+	ctl "$1" status | grep -c >/dev/null INSTALLED
 }
 
 # xfrm_count NS state|policy: SAs, or policies with a direction

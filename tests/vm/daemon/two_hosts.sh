@@ -48,7 +48,7 @@ read -r bi bo < <(ctl b status | grep 'A{' | sed -n 's/.*ESP SPIs: \([0-9a-f]*\)
 ok "SPIs match: a ${ai}_i ${ao}_o, b ${bi}_i ${bo}_o"
 
 # The VTIs are where the config says, keyed with the mark.
-ip -n vt-a-priv -d link show vti7 | grep -q 'ikey 0.0.0.7' || ip -n vt-a-priv -d link show vti7 | grep -q 'ikey 7' ||
+ip -n vt-a-priv -d link show vti7 | grep -c >/dev/null 'ikey 0.0.0.7' || ip -n vt-a-priv -d link show vti7 | grep -c >/dev/null 'ikey 7' ||
 	fail "vti7 in vt-a-priv without ikey 7: $(ip -n vt-a-priv -d link show vti7)"
 ok "vti7 in vt-a-priv: $(ip -n vt-a-priv -d link show vti7 | grep -o 'vti6 .*' | head -1)"
 

@@ -43,7 +43,7 @@ one_each() {
 	    [ "$(cipsec status | grep -c CONNECTING)" = 0 ]
 }
 routed() {
-	cipsec statusall | grep -q 'V{[0-9]*}: *ROUTED' &&
+	cipsec statusall | grep -c >/dev/null 'V{[0-9]*}: *ROUTED' &&
 	    [ "$(ip -n io-v xfrm policy | grep -c 'dir out')" -ge 1 ]
 }
 

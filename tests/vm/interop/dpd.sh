@@ -39,7 +39,7 @@ heal_path() {
 	tc -n io-c qdisc del dev veth-c root
 }
 spis_gone() {	# spis_gone NS IN OUT
-	! ip -n "$1" xfrm state | grep -qE "spi 0x($2|$3)"
+	! ip -n "$1" xfrm state | grep -cE >/dev/null "spi 0x($2|$3)"
 }
 one_each() {
 	[ "$(vtid_ike_up)" = 1 ] && [ "$(vtid_children)" = 1 ] &&

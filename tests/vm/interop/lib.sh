@@ -333,7 +333,7 @@ charon_start() {
 	ok "charon up, conn V loaded ($(elapsed "$t0") s): $(sed -n '/^conn/,$p' "$W/ipsec.conf" | tr '\n\t' '  ' | sed 's/  */ /g')"
 }
 charon_has_conn() {
-	cipsec statusall 2>/dev/null | grep -q '^ *V:'
+	cipsec statusall 2>/dev/null | grep -c >/dev/null '^ *V:'
 }
 charon_stop() {
 	local pid
@@ -386,7 +386,7 @@ xfrm_count() {
 }
 # xfrm_has NS SPI: an ESP SA with this SPI (hex, no 0x) is in NS's kernel.
 xfrm_has() {
-	# Not "ip | grep -q": grep -q leaves at the first match and, under
+	# Not "ip | grep -c >/dev/null": grep -q leaves at the first match and, under
 	# pipefail, ip's next write (one per SA) dying of SIGPIPE fails the
 	# check on a loaded machine.
 	local out
@@ -427,7 +427,7 @@ ping_through() {
 	local n=${3:-4} out
 	out=$(ip netns exec "$1" ping -c "$n" -i 0.2 -W 2 "$2" 2>&1) ||
 		fail "ping $2 from $1: $(echo "$out" | grep -E 'transmitted|Unreachable|unreachable' | head -2)"
-	echo "$out" | grep -q " $n received" || fail "ping $2 from $1: $(echo "$out" | grep transmitted)"
+	echo "$out" | grep -c >/dev/null " $n received" || fail "ping $2 from $1: $(echo "$out" | grep transmitted)"
 }
 # ping_all: IPv6 and IPv4 inner, both ways.
 ping_all() {

@@ -42,11 +42,11 @@ rekey_wait() {
 new_spis() {
 	local v c
 	v=$(vtid_spis) c=$(charon_spis)
-	[ -n "$v" ] && [ -n "$c" ] && ! echo "$v $c" | grep -qE "$1|$2"
+	[ -n "$v" ] && [ -n "$c" ] && ! echo "$v $c" | grep -cE >/dev/null "$1|$2"
 }
 old_gone() {
-	! ip -n io-v xfrm state | grep -qE "spi 0x($1|$2)" &&
-	    ! ip -n io-c xfrm state | grep -qE "spi 0x($1|$2)"
+	! ip -n io-v xfrm state | grep -cE >/dev/null "spi 0x($1|$2)" &&
+	    ! ip -n io-c xfrm state | grep -cE >/dev/null "spi 0x($1|$2)"
 }
 one_each() {
 	[ "$(vtid_children)" = 1 ] && [ "$(charon_children)" = 1 ] &&
@@ -71,7 +71,7 @@ pfs_note() {
 }
 # pfs_check: the rekeyed CHILD SA used the DH group (charon shows it).
 pfs_check() {
-	cipsec statusall | grep -q 'V{[0-9]*}: *AES_GCM_16_256/ECP_384,' ||
+	cipsec statusall | grep -c >/dev/null 'V{[0-9]*}: *AES_GCM_16_256/ECP_384,' ||
 		fail "the rekeyed CHILD SA did not use PFS ECP_384: $(charon_algs)"
 	ok "PFS: charon shows the rekeyed CHILD SA as $(charon_algs | sed 's/.*ESP //')"
 }

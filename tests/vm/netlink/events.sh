@@ -103,14 +103,14 @@ else
 	spi=0xc0000777
 fi
 check "larval SA reads back with reqid 7, mark 7" eval "nl -n $A sa-get \
-    dst=$A6 spi=$spi mark=7 | grep -q 'reqid=7 mark=0x7/0xffffffff'"
+    dst=$A6 spi=$spi mark=7 | grep -c >/dev/null 'reqid=7 mark=0x7/0xffffffff'"
 check_fails "NEWSA on the reserved SPI" "File exists" nl -n $A sa-add \
     src=$B6 dst=$A6 spi="$spi" reqid=7 mark=7 enc=gcm128 enc-key="$(hexkey 20)"
 check "UPDSA fills the reserved SPI" nl -n $A sa-update src=$B6 dst=$A6 \
     spi="$spi" reqid=7 mark=7 enc=gcm128 enc-key="$(hexkey 20)"
 check "the SA is now complete: rfc4106(gcm(aes)), 160-bit key, ICV 128" eval \
     "ip -n $A xfrm state get src $B6 dst $A6 proto esp spi $spi mark 7 |
-    grep -q 'aead rfc4106(gcm(aes)) 0x[0-9a-f]\{40\} 128'"
+    grep -c >/dev/null 'aead rfc4106(gcm(aes)) 0x[0-9a-f]\{40\} 128'"
 check "and it is deleted" nl -n $A sa-del dst=$A6 spi="$spi" mark=7
 ip netns exec $A sysctl -qw net.core.xfrm_acq_expires=3
 

@@ -78,7 +78,7 @@ out=$(ctl a -t 60 up B1 -w) || fail "up -w: $out"
 ok "vtictl up B1 -w: up in $(elapsed "$t0") s"
 ip netns exec op-a-priv ping -c 3 -i 0.2 -W 5 10.1.0.2 > /dev/null || fail "no ping from op-a-priv"
 ok "3/3 pings from op-a-priv through vti1"
-wait_for 3 "STATUS=1/1 peers up" sh -c "tail -1 '$W/notify' | grep -q 'STATUS=1/1 peers up'"
+wait_for 3 "STATUS=1/1 peers up" sh -c "tail -1 '$W/notify' | grep -c >/dev/null 'STATUS=1/1 peers up'"
 ok "sd_notify: $(grep -c . "$W/notify") messages, the last STATUS=1/1 peers up"
 
 # ---- levels and prefixes
@@ -111,9 +111,9 @@ out=$(ctl a rekey B1) || fail "rekey B1: $out"
 [ "$out" = "B1: rekeying the CHILD SA" ] || fail "rekey: $out"
 poll 30 rekeyed "$before" || fail "B1 not rekeyed within 30 s"
 ctl a rekey B1 --ike > /dev/null || fail "rekey B1 --ike"
-wait_for 30 "IKE rekey counted" sh -c "ip netns exec op-a $VTICTL -s $W/a.sock list B1 | grep -q 'rekeys 1 CHILD 1 IKE'"
+wait_for 30 "IKE rekey counted" sh -c "ip netns exec op-a $VTICTL -s $W/a.sock list B1 | grep -c >/dev/null 'rekeys 1 CHILD 1 IKE'"
 ip netns exec op-a-priv ping -c 3 -i 0.2 -W 5 10.1.0.2 > /dev/null || fail "no ping after the rekeys"
-ctl a metrics | grep -qx 'vtid_peer_child_rekeys_total{peer="B1"} 1' || fail "metrics: no CHILD rekey"
+ctl a metrics | grep -cx >/dev/null 'vtid_peer_child_rekeys_total{peer="B1"} 1' || fail "metrics: no CHILD rekey"
 ok "vtictl rekey B1, then --ike: SPIs $before -> $(spis a B1), list and metrics count 1 CHILD + 1 IKE rekey, 3/3 pings"
 
 # ---- down: a route peer comes back with its traffic
@@ -124,7 +124,7 @@ n=$(wc -l < "$W/notify")
 out=$(ctl a down B1)
 [ "$out" = "B1: SAs deleted; its traffic brings it up again (start route)" ] || fail "down: $out"
 [ "$(ctl a state B1)" = down ] || fail "B1 not down"
-wait_for 3 "STATUS=0/1 peers up" sh -c "tail -n +$((n + 1)) '$W/notify' | grep -q 'STATUS=0/1 peers up'"
+wait_for 3 "STATUS=0/1 peers up" sh -c "tail -n +$((n + 1)) '$W/notify' | grep -c >/dev/null 'STATUS=0/1 peers up'"
 ip netns exec op-a-priv ping -c 1 -W 1 10.1.0.2 > /dev/null 2>&1 || true
 wait_for 30 "B1 back on traffic" up a B1
 ok "down B1: $out; STATUS 0/1; the next packet brought it back"

@@ -148,7 +148,7 @@ read -r seccomp nnp capeff < <(awk '/^Seccomp:/ { s = $2 } /^NoNewPrivs:/ { n = 
     /^CapEff:/ { c = $2 } END { print s, n, c }' "/proc/$pid/status")
 [ "$seccomp" = 2 ] && [ "$nnp" = 1 ] ||
 	fail "vtid runs without its sandbox: Seccomp $seccomp, NoNewPrivs $nnp"
-ip -n vt-a-priv -d link show vti7 | grep -q 'vti6' ||
+ip -n vt-a-priv -d link show vti7 | grep -c >/dev/null 'vti6' ||
 	fail "no vti6 vti7 in vt-a-priv"
 early=$(journalctl -u vtid --no-pager -o cat -p warning | grep -v '^Started\|^Starting' || true)
 [ -z "$early" ] || fail "warnings or errors from vtid at start: $early"
@@ -196,7 +196,7 @@ wait_for 120 "a new vtid after SIGSTOP (watchdog $wd)" sh -c \
 t_new=$(elapsed "$t" 2)
 newpid=$(prop MainPID)
 [ "$(prop NRestarts)" -gt "$restarts" ] || fail "NRestarts did not grow: $(prop NRestarts)"
-journalctl -u vtid --no-pager -o cat | grep -q 'Watchdog timeout' ||
+journalctl -u vtid --no-pager -o cat | grep -c >/dev/null 'Watchdog timeout' ||
 	fail "no 'Watchdog timeout' from systemd in the journal"
 wait_for 90 'STATUS "1/1 peers up" after the restart' peers_up
 ping_tunnel || fail "ping through vti7 after the watchdog restart"
