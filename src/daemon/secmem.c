@@ -21,6 +21,15 @@ secmem_nodump(void)
 	(void)setrlimit(RLIMIT_CORE, &zero);
 }
 
+#ifdef VTID_SANITIZER
+int
+secmem_lock(char *why, size_t whylen)
+{
+	/* Terabytes of shadow memory, reserved, not backed. */
+	snprintf(why, whylen, "a sanitizer build");
+	return -1;
+}
+#else
 /* What the process maps now (VmSize), from /proc/self/statm; 0 if it
  * cannot be read. */
 static size_t
@@ -37,15 +46,6 @@ secmem_mapped(void)
 	return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
 }
 
-#ifdef VTID_SANITIZER
-int
-secmem_lock(char *why, size_t whylen)
-{
-	/* Terabytes of shadow memory, reserved, not backed. */
-	snprintf(why, whylen, "a sanitizer build");
-	return -1;
-}
-#else
 int
 secmem_lock(char *why, size_t whylen)
 {
