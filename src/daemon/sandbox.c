@@ -111,7 +111,10 @@ static const int allowed[] = {
 static const int allowed_sanitizer[] = {
 	SYS_clone, SYS_execve, SYS_wait4, SYS_ptrace, SYS_prctl,
 	SYS_getdents64, SYS_readlinkat, SYS_sigaltstack, SYS_prlimit64,
-	SYS_pipe2, SYS_dup3, SYS_kill, SYS_sched_getaffinity,
+	SYS_pipe2, SYS_dup3, SYS_kill, SYS_sched_getaffinity, SYS_getppid,
+#ifdef SYS_getdents
+	SYS_getdents,
+#endif
 #ifdef SYS_fork
 	SYS_fork,
 #endif
