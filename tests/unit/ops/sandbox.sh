@@ -95,7 +95,11 @@ ip -n $P addr add 2001:db8:7a::1/128 dev lo nodad
 
 # ---- a. The filter is in force, in both vtids
 R="$(peer R 6 2001:db8:7a::6 route "vti = { netns = \"$C\"; };")"
-Q="$(peer Q 5 2001:db8:7a::5 route "vti = { netns = \"$C\"; };")"
+# Q's PSK in a file: the reload that adds it opens and reads it.
+Q="{ name = \"Q\"; remote = \"2001:db8:7a::5\"; psk_file = \"$W/q.psk\"; mark = 5;
+    start = \"route\"; vti = { netns = \"$C\"; }; }"
+printf '%s' "$PSK" > "$W/q.psk"
+chmod 600 "$W/q.psk"
 conf "$W/a.conf" "$W/a.sock" 2001:db8:7a::1 'log_level = "info";' \
     "$(peer P 4 2001:db8:7a::2 start)" "$R"
 conf "$W/b.conf" "$W/b.sock" 2001:db8:7a::2 '' "$(peer P 4 2001:db8:7a::1 add)"
@@ -169,9 +173,10 @@ else
 	echo "note: RLIMIT_MEMLOCK cannot be raised here; the locked path is checked in tests/vm/sandbox"
 fi
 
-# Reloads: Q added in namespace C (setns, a netlink socket there) and R
-# removed (setns again); Q removed and syslog switched on (a socket to
-# /dev/log); syslog off and R back; SIGHUP with nothing changed.
+# Reloads: Q added in namespace C (its psk_file read; setns, a netlink
+# socket there) and R removed (setns again); Q removed and syslog
+# switched on (a socket to /dev/log); syslog off and R back; SIGHUP with
+# nothing changed.
 conf "$W/a.conf" "$W/a.sock" 2001:db8:7a::1 'log_level = "info";' \
     "$(peer P 4 2001:db8:7a::2 start)" "$Q"
 ctl reload > "$W/reload1" || fail "vtictl reload: $(cat "$W/reload1")"
