@@ -19,6 +19,7 @@ static const struct key_def top_keys[] = {
 	{ "control_socket", T_STR },
 	{ "log_level", T_STR },
 	{ "syslog", T_BOOL },
+	{ "sandbox", T_BOOL },
 	{ "local_addresses", T_LIST },
 	{ "reqid_base", T_INT },
 	{ "start", T_STR },
@@ -277,6 +278,8 @@ parse_globals(struct loader *ld, const config_setting_t *root)
 	}
 	if ((s = config_setting_get_member(root, "syslog")) != NULL)
 		c->syslog = config_setting_get_bool(s);
+	if ((s = config_setting_get_member(root, "sandbox")) != NULL)
+		c->sandbox = config_setting_get_bool(s);
 
 	if ((g = config_setting_get_member(root, "local_addresses")) != NULL &&
 	    parse_local_addrs(ld, g) == -1)
@@ -346,6 +349,7 @@ defaults(struct vtid_config *c)
 	snprintf(c->control_socket, sizeof(c->control_socket), "%s",
 	    CONFIG_DEFAULT_SOCKET);
 	c->log_level = LOG_INFO;
+	c->sandbox = true;
 	c->reqid_base = 0x40000000;
 	c->start = CONFIG_START_ROUTE;
 	c->keying_tries = CONFIG_FOREVER;

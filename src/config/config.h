@@ -163,6 +163,7 @@ struct vtid_config {
 	char		 control_socket[CONFIG_SOCKET_MAX];
 	int		 log_level;	/* LOG_* */
 	bool		 syslog;
+	bool		 sandbox;	/* seccomp filter after start-up */
 	size_t		 n_local;	/* 0: listen on every address */
 	struct sockaddr_storage local[CONFIG_LOCAL_MAX];
 	uint32_t	 reqid_base;

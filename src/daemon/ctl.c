@@ -288,6 +288,8 @@ cmd_metrics(struct vtid *v, int argc, char **argv, FILE *out)
 		.udp_tx = ns->tx,
 		.udp_dropped = ns->rx_dropped,
 		.udp_send_errors = ns->tx_errors,
+		.memory_locked = v->memory_locked,
+		.sandboxed = v->sandboxed,
 	};
 	char *ops[1];
 
@@ -386,6 +388,7 @@ vtid_config_dump(const struct vtid_config *c, FILE *out)
 	fprintf(out, "control_socket = \"%s\";\n", c->control_socket);
 	fprintf(out, "log_level = \"%s\";\n", log_level_name(c->log_level));
 	fprintf(out, "syslog = %s;\n", c->syslog ? "true" : "false");
+	fprintf(out, "sandbox = %s;\n", c->sandbox ? "true" : "false");
 	fprintf(out, "local_addresses = [");
 	for (i = 0; i < c->n_local; i++)
 		fprintf(out, "%s \"%s\"", i > 0 ? "," : "",

@@ -17,6 +17,8 @@
 #include <openssl/crypto.h>
 
 #include "config/config.h"
+#include "daemon/secmem.h"
+#include "daemon/sandbox.h"
 #include "daemon/caps.h"
 #include "daemon/control.h"
 #include "daemon/ctl.h"
@@ -235,6 +237,64 @@ args(int argc, char **argv, struct vtid *v, bool *test, bool *dump)
 		usage();
 }
 
+/* Keys out of swap where RLIMIT_MEMLOCK allows (secmem.h): not locked
+ * is one line, not an error. */
+static void
+lock_memory(struct vtid *v)
+{
+	char why[256];
+
+	v->memory_locked = secmem_lock(why, sizeof(why)) == 0;
+	if (v->memory_locked)
+		log_info("memory locked: keys stay out of swap");
+	else
+		log_notice("memory not locked, keys may be swapped out: %s",
+		    why);
+}
+
+/* The last step of start-up: from here on vtid makes only the system
+ * calls of its allow-list (sandbox.h). A filter that was asked for and
+ * cannot be installed stops vtid, as a failed capability drop does. */
+static int
+enter_sandbox(struct vtid *v, enum sandbox_mode mode)
+{
+	char why[256];
+
+	if (!v->conf->sandbox) {
+		log_notice("sandbox: off (sandbox = false): no system call "
+		    "filter of vtid's own");
+		return 0;
+	}
+	if (sandbox_enter(mode, &v->sandbox_calls, why, sizeof(why)) == -1) {
+		log_err("%s (sandbox = false runs vtid without it)", why);
+		return -1;
+	}
+	v->sandboxed = true;
+	if (mode == SANDBOX_TRAP)
+		log_warn("sandbox: trap mode (VTID_SANDBOX=trap): a system "
+		    "call outside the %u allowed is logged and fails with "
+		    "ENOSYS instead of killing vtid", v->sandbox_calls);
+	else
+		log_info("sandbox: system call filter in force, %u calls "
+		    "allowed", v->sandbox_calls);
+	return 0;
+}
+
+/* VTID_TEST_SANDBOX_PROBE (the test suite): one call outside the list,
+ * from the event loop, once vtid runs. Under the filter vtid dies here
+ * (SIGSYS), or logs it in trap mode; without, the line says so. */
+static void
+probe_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	long rc;
+
+	log_notice("sandbox probe: calling unshare(0), which is not in the "
+	    "allow-list");
+	rc = sandbox_probe();
+	log_notice("sandbox probe: unshare(0) returned %ld%s%s", rc,
+	    rc == -1 ? ": " : "", rc == -1 ? strerror(errno) : "");
+}
+
 /* The kernel side, the engine, the sockets, then each peer's VTI and its
  * IKE peer; *peers_set_up counts the VTIs reached. 0 or -1. */
 static int
@@ -349,6 +409,7 @@ main(int argc, char **argv)
 	struct vtid v;
 	char why[CONFIG_MSG_MAX + 64];
 	bool test = false, dump = false;
+	enum sandbox_mode sandbox_mode;
 	size_t i, peers_set_up = 0;
 	int rc = 1;
 
@@ -361,6 +422,11 @@ main(int argc, char **argv)
 	 * and keys. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) {
 		log_err("prctl(PR_SET_DUMPABLE): %s", strerror(errno));
+		return 1;
+	}
+	secmem_nodump();
+	if (sandbox_mode_env(&sandbox_mode, why, sizeof(why)) == -1) {
+		log_err("%s", why);
 		return 1;
 	}
 	if ((v.conf = config_load(v.conf_path, vtid_proposal_check,
@@ -399,13 +465,21 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (vtid_start(&v, &peers_set_up) == 0) {
+		lock_memory(&v);
 		vtid_watch(&v);
-		log_notice("vtid started: %zu peers, control socket %s",
-		    v.conf->n_peers, v.conf->control_socket);
-		notify_send("READY=1\nMAINPID=%ld", (long)getpid());
-		vtid_status_notify(&v, true);
-		ev_run(v.loop, 0);
-		rc = 0;
+		if (getenv("VTID_TEST_SANDBOX_PROBE") != NULL) {
+			ev_timer_init(&v.probe_timer, probe_cb, 0.2, 0);
+			ev_timer_start(v.loop, &v.probe_timer);
+		}
+		/* The last step: from here on, only the allow-list. */
+		if (enter_sandbox(&v, sandbox_mode) == 0) {
+			log_notice("vtid started: %zu peers, control socket "
+			    "%s", v.conf->n_peers, v.conf->control_socket);
+			notify_send("READY=1\nMAINPID=%ld", (long)getpid());
+			vtid_status_notify(&v, true);
+			ev_run(v.loop, 0);
+			rc = 0;
+		}
 	}
 	vtid_stop(&v, peers_set_up);
 	return rc;

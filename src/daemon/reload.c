@@ -107,6 +107,11 @@ reload_globals(struct vtid *v, const struct vtid_config *old,
 		    new->syslog ? "true" : "false");
 		log_init("vtid", log_get_level(), new->syslog);
 	}
+	if (new->sandbox != old->sandbox)
+		reload_say(out, LOG_WARNING, "sandbox: %s takes effect at the "
+		    "next start%s", new->sandbox ? "true" : "false",
+		    new->sandbox ? "" : " (a filter stays with the process "
+		    "it was installed in)");
 	if (strcmp(new->control_socket, v->control_path) != 0)
 		reload_say(out, LOG_WARNING, "control_socket: %s takes effect "
 		    "at the next start; still listening on %s",

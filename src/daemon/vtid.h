@@ -41,6 +41,11 @@ struct vtid {
 	bool			 caps_dropped;
 	int			 instance_fd;	/* instance_lock() */
 	bool			 have_sys_admin;
+	/* secmem.h, sandbox.h: as start-up left them. */
+	bool			 memory_locked;
+	bool			 sandboxed;
+	unsigned		 sandbox_calls;	/* allowed */
+	ev_timer		 probe_timer;	/* VTID_TEST_SANDBOX_PROBE */
 
 	double			 started;	/* wall clock */
 	double			 last_reload;	/* last successful, or start */

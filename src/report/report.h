@@ -36,6 +36,8 @@ struct report_daemon {
 	double		 started, last_reload;	/* Unix time */
 	uint64_t	 reloads_ok, reloads_failed;
 	uint64_t	 udp_rx, udp_tx, udp_dropped, udp_send_errors;
+	bool		 memory_locked;	/* mlockall: keys out of swap */
+	bool		 sandboxed;	/* vtid's own seccomp filter */
 };
 
 /* Each takes a snapshot of the engine and writes it: 0, or -1 (and a

@@ -93,6 +93,12 @@ prom_daemon(const struct ike_snapshot *s, const struct report_daemon *d,
 	metric(out, "vtid_udp_send_errors_total", "counter",
 	    "Datagrams the kernel refused to send.",
 	    (double)d->udp_send_errors);
+	metric(out, "vtid_memory_locked", "gauge",
+	    "1 when all of vtid's memory is locked (no key reaches swap).",
+	    d->memory_locked ? 1 : 0);
+	metric(out, "vtid_sandbox", "gauge",
+	    "1 when vtid's own system call filter is in force.",
+	    d->sandboxed ? 1 : 0);
 }
 
 static void

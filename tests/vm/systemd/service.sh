@@ -152,7 +152,14 @@ ip -n vt-a-priv -d link show vti7 | grep -c >/dev/null 'vti6' ||
 	fail "no vti6 vti7 in vt-a-priv"
 early=$(journalctl -u vtid --no-pager -o cat -p warning | grep -v '^Started\|^Starting' || true)
 [ -z "$early" ] || fail "warnings or errors from vtid at start: $early"
-ok "sandbox in force (Seccomp $seccomp, NoNewPrivs $nnp, CapEff $capeff); vti7 in vt-a-priv; no warning or error in the journal"
+# vtid's own filter inside systemd's, and its memory locked (the unit's
+# LimitMEMLOCK=infinity).
+/usr/sbin/vtictl metrics >"$W/metrics" || fail "vtictl metrics"
+grep -qx 'vtid_sandbox 1' "$W/metrics" && grep -qx 'vtid_memory_locked 1' "$W/metrics" ||
+	fail "under systemd: $(grep -E '^vtid_(sandbox|memory_locked) ' "$W/metrics" | tr '\n' ' ')"
+vmlck=$(awk '/^VmLck:/ { print $2 }' "/proc/$pid/status")
+[ "$vmlck" -gt 0 ] || fail "vtid_memory_locked 1 but VmLck $vmlck kB"
+ok "sandbox in force (Seccomp $seccomp, NoNewPrivs $nnp, CapEff $capeff; vtid's own filter too, memory locked: VmLck $vmlck kB); vti7 in vt-a-priv; no warning or error in the journal"
 
 # --- d. Reloads: an unchanged peer keeps its SPIs; a broken file fails
 before=$(spis_init)
