@@ -140,3 +140,23 @@ kill_pidfile() {
 		rm -f "$f"
 	done
 }
+
+# ---- configuration files --------------------------------------------------
+
+# conf_write FILE GLOBALS PEER...: a vtid.conf with GLOBALS (lines of
+# settings), then the peers as one list; mode 0600, as vtid wants for PSKs.
+conf_write() {
+	local f=$1 globals=$2 first=1 p
+	shift 2
+	{
+		[ -z "$globals" ] || printf '%s\n' "$globals"
+		echo "peers = ("
+		for p in "$@"; do
+			[ $first = 1 ] || echo ","
+			first=0
+			echo "$p"
+		done
+		echo ");"
+	} > "$f"
+	chmod 600 "$f"
+}

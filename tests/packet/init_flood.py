@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """A flood of valid IKE_SA_INIT requests, each with its own initiator SPI,
-as an attacker forging a configured peer's address sends them (issue 16).
+as an attacker forging a configured peer's address sends them.
 
     init_flood.py TARGET SRC SRC_PORT COUNT RATE KE_HEX
 

@@ -5,36 +5,9 @@
 #   netns vp-d: vtid, 2001:db8:9::1  <--veth-->  netns vp-s: malformed.py,
 #               peer "S" = 2001:db8:9::2 (add)               2001:db8:9::2
 set -euo pipefail
-# shellcheck source=tests/lib/testlib.sh
-. "$(dirname "$0")/../lib/testlib.sh"
-need_vtid
-W=$(mktemp -d /tmp/vtid-pkt.XXXXXX)
-cleanup() {
-	[ -f "$W/pid" ] && kill -9 "$(cat "$W/pid")" 2>/dev/null || true
-	netns_del vp-d vp-s
-	rm -rf "$W"
-}
-trap cleanup EXIT
-cleanup; mkdir -p "$W"
-ip netns add vp-d
-ip netns add vp-s
-ip link add v-d netns vp-d type veth peer name v-s netns vp-s
-ip -n vp-d addr add 2001:db8:9::1/64 dev v-d nodad
-ip -n vp-s addr add 2001:db8:9::2/64 dev v-s nodad
-ip -n vp-d link set v-d up
-ip -n vp-s link set v-s up
-ip -n vp-s link set lo up
-cat > "$W/vtid.conf" <<CONF
-control_socket = "$W/sock";
-peers = ( { name = "S"; local = "2001:db8:9::1"; remote = "2001:db8:9::2";
-    psk = "d8bdRxaY22oH1j89Z2nATeYyrXfP9ga6xC5mi0RG1uc"; mark = 5;
-    start = "add"; ike = { proposals = "aes256gcm16-prfsha384-ecp384!"; };
-    esp = { proposals = "aes256gcm16-prfsha384-ecp384!"; }; } );
-CONF
-chmod 600 "$W/vtid.conf"
-ip netns exec vp-d "$VTID" -c "$W/vtid.conf" > "$W/log" 2>&1 &
-echo $! > "$W/pid"
-poll 5 grep -q 'vtid started' "$W/log" || true
+# shellcheck source=tests/packet/lib.sh
+. "$(dirname "$0")/lib.sh"
+pkt_setup vp-d vp-s
 rc=0
 ip netns exec vp-s /usr/bin/python3 "$(dirname "$0")/malformed.py" 2001:db8:9::1 || rc=1
 pid=$(cat "$W/pid")

@@ -15,10 +15,10 @@
 #   netns sb-p-N: vtid with VTID_TEST_SANDBOX_PROBE (dies), then without
 #   the filter, then in trap mode (both live)
 set -euo pipefail
-VTID=${VTID_BUILD:?}/src/daemon/vtid
-VTICTL=$VTID_BUILD/src/vtictl/vtictl
+# shellcheck source=tests/lib/testlib.sh
+. "$(dirname "$0")/../../lib/testlib.sh"
+need_vtid
 W=$(mktemp -d /tmp/op-sb.XXXXXX)
-PSK=d8bdRxaY22oH1j89Z2nATeYyrXfP9ga6xC5mi0RG1uc
 # Names of our own: other checkouts may run this test at the same time.
 N=$$
 A=sb-a-$N B=sb-b-$N C=sb-c-$N P=sb-p-$N
@@ -32,19 +32,9 @@ cleanup() {
 	rm -rf "$W"
 }
 trap cleanup EXIT
-fail() {
-	echo "FAIL: $*"
+dump_state() {	# called by fail
 	local l
 	for l in "$W"/*.log; do echo "--- $l"; tail -n 25 "$l"; done
-	exit 1
-}
-ok() { echo "ok: $*"; }
-wait_for() {	# wait_for SECONDS WHAT COMMAND...
-	local end=$((SECONDS + $1))
-	until "${@:3}" >/dev/null 2>&1; do
-		[ $SECONDS -lt $end ] || fail "$2: not within $1 s"
-		sleep 0.1
-	done
 }
 status_of() {	# status_of PID FIELD: from /proc/PID/status
 	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
@@ -53,21 +43,11 @@ peer() {	# peer NAME MARK REMOTE START [EXTRA]
 	echo "{ name = \"$1\"; remote = \"$3\"; psk = \"$PSK\"; mark = $2; start = \"$4\"; ${5:-} }"
 }
 conf() {	# conf FILE SOCKET LOCAL GLOBALS PEER...
-	local f=$1 sock=$2 local=$3 globals=$4 first=1 p
+	local f=$1 sock=$2 local=$3 globals=$4
 	shift 4
-	{
-		echo "control_socket = \"$sock\";"
-		echo "local_addresses = [ \"$local\" ];"
-		echo "$globals"
-		echo "peers = ("
-		for p in "$@"; do
-			[ $first = 1 ] || echo ","
-			first=0
-			echo "$p"
-		done
-		echo ");"
-	} > "$f"
-	chmod 600 "$f"
+	conf_write "$f" "control_socket = \"$sock\";
+local_addresses = [ \"$local\" ];
+$globals" "$@"
 }
 ctl() { ip netns exec $A "$VTICTL" -s "$W/a.sock" "$@"; }
 # start NAME NETNS CONF [ENV...]: vtid in the background ("ip netns exec"

@@ -44,21 +44,10 @@ peer() {	# peer NAME MARK REMOTE START
 write_conf() {	# write_conf LOGLEVEL PEER...
 	local level=$1
 	shift
-	{
-		echo "control_socket = \"$SOCK\";"
-		echo "log_level = \"$level\";"
-		echo "local_addresses = [ \"2001:db8:77::1\" ];"
-		echo "retransmit = { timeout = 30.0; };"
-		echo "peers = ("
-		local first=1 p
-		for p in "$@"; do
-			[ $first = 1 ] || echo ","
-			first=0
-			echo "$p"
-		done
-		echo ");"
-	} > "$W/vtid.conf"
-	chmod 600 "$W/vtid.conf"
+	conf_write "$W/vtid.conf" "control_socket = \"$SOCK\";
+log_level = \"$level\";
+local_addresses = [ \"2001:db8:77::1\" ];
+retransmit = { timeout = 30.0; };" "$@"
 }
 
 # ---- topology

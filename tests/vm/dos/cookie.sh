@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# charon as initiator against vtid's COOKIEs (RFC 7296 2.6; issue 16, item
-# 1): with dos.cookie_threshold 0 every IKE_SA_INIT must bring a COOKIE
-# back first; charon retries with it and the tunnel comes up. Then across a
+# charon as initiator against vtid's COOKIEs (RFC 7296 2.6): with
+# dos.cookie_threshold 0 every IKE_SA_INIT must bring a COOKIE back first;
+# charon retries with it and the tunnel comes up. Then across a
 # secret rotation: cookie_rotate 1 s and charon's packets to vtid delayed
 # 1.2 s (netem), so every COOKIE comes back after the secret that made it
 # was replaced: accepted as the previous one.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # 20,000 valid IKE_SA_INITs with distinct SPIs at 1,000/s forged from the
 # configured peer's address, and the real peer (charon) initiating
-# mid-flood (issue 16, item 1). Aims: COOKIEs from the threshold on
+# mid-flood. Aims: COOKIEs from the threshold on
 # (dos.cookie_threshold_peer, 2: requests #1 and #2 answered, every later
 # one with a COOKIE), resident growth <= 2 MB, vtid's CPU for the whole
 # flood < 1 s (under QEMU's TCG code runs 5-20x slower: there the bound is

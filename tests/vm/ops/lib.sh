@@ -63,23 +63,13 @@ peer() {
 
 # conf SIDE HEAD PEER...: $W/SIDE.conf, mode 0600.
 conf() {
-	local side=$1 head=$2 first=1 p
+	local side=$1 head=$2
 	shift 2
-	{
-		echo "control_socket = \"$W/$side.sock\";"
-		echo "retransmit = { timeout = 1.0; tries = 3; };"
-		echo "ike = { proposals = \"aes128gcm16-prfsha256-x25519!\"; };"
-		echo "esp = { proposals = \"aes128gcm16!\"; };"
-		echo "$head"
-		echo "peers = ("
-		for p in "$@"; do
-			[ $first = 1 ] || echo ","
-			first=0
-			echo "$p"
-		done
-		echo ");"
-	} > "$W/$side.conf"
-	chmod 600 "$W/$side.conf"
+	conf_write "$W/$side.conf" "control_socket = \"$W/$side.sock\";
+retransmit = { timeout = 1.0; tries = 3; };
+ike = { proposals = \"aes128gcm16-prfsha256-x25519!\"; };
+esp = { proposals = \"aes128gcm16!\"; };
+$head" "$@"
 }
 
 # start SIDE [ENV...]: vtid in op-SIDE, stderr to $W/SIDE.log; with the

@@ -19,10 +19,10 @@
 #   peer B1 (vti1 10.1.0.1/30)                   peer A1 (vti1 10.1.0.2/30)
 #   peer B3 (vti3 in sv-priv) -> reload: B2      peer A3 -> reload: A2
 set -euo pipefail
-VTID=${VTID_BUILD:?}/src/daemon/vtid
-VTICTL=$VTID_BUILD/src/vtictl/vtictl
+# shellcheck source=tests/lib/testlib.sh
+. "$(dirname "$0")/../../lib/testlib.sh"
+need_vtid
 W=$(mktemp -d /tmp/sv-vm.XXXXXX)
-PSK=d8bdRxaY22oH1j89Z2nATeYyrXfP9ga6xC5mi0RG1uc
 PY=/usr/bin/python3
 
 cleanup() {
@@ -34,21 +34,10 @@ cleanup() {
 	rm -rf "$W"
 }
 trap cleanup EXIT
-fail() {
-	echo "FAIL: $*"
+dump_state() {	# called by fail
 	local n
 	for n in a b; do echo "--- vtid $n"; tail -n 30 "$W/$n.log" 2>/dev/null || true; done
 	dmesg | grep 'type=1326' | tail -5 || true
-	exit 1
-}
-ok() { echo "ok: $*"; }
-wait_for() {	# wait_for SECONDS WHAT COMMAND...
-	local i
-	for ((i = 0; i < $1 * 10; i++)); do
-		"${@:3}" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	fail "$2: not within $1 s"
 }
 ctl() { ip netns exec "sv-$1" "$VTICTL" -s "$W/$1.sock" "${@:2}"; }
 pidof_side() { cat "$W/$1.pid"; }
@@ -66,20 +55,10 @@ peer() {
 	    vti = { addresses = [ \"10.$2.0.$l/30\" ]; ${3:-} }; }"
 }
 conf() {	# conf SIDE PEER...
-	local side=$1 first=1 p
+	local side=$1
 	shift
-	{
-		echo "control_socket = \"$W/$side.sock\";"
-		echo "retransmit = { timeout = 1.0; tries = 3; };"
-		echo "peers = ("
-		for p in "$@"; do
-			[ $first = 1 ] || echo ","
-			first=0
-			echo "$p"
-		done
-		echo ");"
-	} > "$W/$side.conf"
-	chmod 600 "$W/$side.conf"
+	conf_write "$W/$side.conf" "control_socket = \"$W/$side.sock\";
+retransmit = { timeout = 1.0; tries = 3; };" "$@"
 }
 # Both alive, both still under the filter, no call stopped.
 confined() {
