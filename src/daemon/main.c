@@ -32,6 +32,7 @@
 #include "ike/ikev2.h"
 #include "ike/proposal_lang.h"
 #include "netlink/netlink.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 #define VTID_STATUS_S	1.0
@@ -455,7 +456,7 @@ main(int argc, char **argv)
 	    v.cli_syslog || v.conf->syslog);
 	notify_init();
 	signal(SIGPIPE, SIG_IGN);
-	v.started = v.last_reload = ev_time();
+	v.started = v.last_reload = clock_wall();
 
 	/* Before anything touches the kernel: a second vtid would purge the
 	 * running one's SAs below. */

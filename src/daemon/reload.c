@@ -32,6 +32,7 @@
 #include "daemon/vtid.h"
 #include "ike/ike.h"
 #include "util/addr.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 enum change {
@@ -310,7 +311,7 @@ vtid_reload(struct vtid *v, FILE *out)
 	plan_apply(v, old, new, &pl, out);
 	reload_globals(v, old, new, out);
 	config_free(old);
-	v->last_reload = ev_time();
+	v->last_reload = clock_wall();
 	reload_say(out, LOG_NOTICE, "%s: %zu peers: added %s; removed %s; "
 	    "changed %s; VTI updated %s; %zu unchanged", v->conf_path,
 	    new->n_peers, pl.added[0] != '\0' ? pl.added : "none",

@@ -14,6 +14,7 @@
 #include "ike/admit.h"
 #include "ike/ikev2.h"
 #include "util/addr.h"
+#include "util/clock.h"
 
 static bool
 admit_cookie_needed(const struct ike_engine *eng, const struct ike_peer *peer)
@@ -31,7 +32,7 @@ admit_cookie_ok(struct ike_engine *eng, const struct ike_cookie_in *in,
 
 	if (n == NULL)
 		return false;
-	switch (ike_cookie_check(&eng->cookies, ev_now(eng->loop), in, n->data,
+	switch (ike_cookie_check(&eng->cookies, clock_mono(), in, n->data,
 	    n->len)) {
 	case IKE_COOKIE_CURRENT:
 		eng->stats.cookies_valid++;
@@ -55,7 +56,7 @@ admit_cookie_send(struct ike_engine *eng, struct ike_peer *peer,
 	const struct ike_addrs to = { from->local, from->remote, false };
 	uint8_t cookie[IKE_COOKIE_LEN];
 
-	if (ike_cookie_make(&eng->cookies, ev_now(eng->loop), in,
+	if (ike_cookie_make(&eng->cookies, clock_mono(), in,
 	    cookie) == -1)
 		return;
 	eng->stats.cookies_sent++;

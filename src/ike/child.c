@@ -11,6 +11,7 @@
 
 #include "ike/child.h"
 #include "util/addr.h"
+#include "util/clock.h"
 
 /* An outbound SA kept until it may be installed, with its own copy of
  * the keys (wiped on free). */
@@ -162,7 +163,7 @@ ike_child_make(struct ike_sa *sa, struct ike_child *c,
 	c->family6 = cs->v6;
 	if (ike_peer_policies_sync(peer) != 0)
 		goto fail;
-	c->established = ev_now(eng->loop);
+	c->established = clock_mono();
 	eng->stats.child_up++;
 	log_msg(LOG_NOTICE, sa->logp, "CHILD SA installed, SPIs %08x_i "
 	    "%08x_o%s, %s%s, %s%s%s", cs->spi_in, cs->spi_out, cs->hold_out ?

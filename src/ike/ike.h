@@ -206,8 +206,9 @@ void	 ike_engine_count(const struct ike_engine *, unsigned *up,
 /* ---- What the engine shows: a read-only snapshot ----
  *
  * Plain copies of the state of the peers and their SAs, for vtictl
- * status, list and metrics (src/report writes them). Times are libev
- * times (ev_now, Unix time), taken with "now"; timers are seconds left.
+ * status, list and metrics (src/report writes them). Moments are Unix
+ * times by the wall clock at "now" (the engine measures on the
+ * monotonic clock and converts); timers are seconds left.
  * No key material is ever copied in. */
 
 enum ike_peer_state {

@@ -14,6 +14,7 @@
 #include "ike/table.h"
 #include "ike/timers.h"
 #include "util/addr.h"
+#include "util/clock.h"
 
 int
 ike_peer_add(struct ike_engine *eng, const struct ike_peer_conf *conf)
@@ -67,7 +68,7 @@ ike_peer_acquire(struct ike_engine *eng, const char *name)
 
 	if (peer == NULL)
 		return -1;
-	if (peer->sa == NULL && ev_now(eng->loop) < peer->held_until) {
+	if (peer->sa == NULL && clock_mono() < peer->held_until) {
 		log_msg_rl(&peer->rl, LOG_DEBUG, peer->conf.name, "traffic "
 		    "while held down after the last failure: not initiating");
 		return 0;
@@ -169,7 +170,7 @@ ike_peer_failed(struct ike_peer *peer)
 	peer->failures_total++;
 	/* Traffic does not bring a held peer back early either. */
 	if (hold)
-		peer->held_until = ev_now(peer->eng->loop) + c->retry_max;
+		peer->held_until = clock_mono() + c->retry_max;
 	if (c->start == IKE_START_ADD)
 		return;
 	if (c->keying_tries != IKE_TRIES_FOREVER &&

@@ -60,6 +60,7 @@
 #include "ike/timers.h"
 #include "ike/wire.h"
 #include "util/addr.h"
+#include "util/clock.h"
 
 enum sa_role {
 	SA_RESPONDER,
@@ -103,7 +104,7 @@ sa_alloc(struct ike_peer *peer, enum sa_role role,
 	sa->state = sa->initiator ? SA_INIT_SENT : SA_INIT_DONE;
 	sa->local = *local;
 	sa->remote = *remote;
-	sa->created = ev_now(eng->loop);
+	sa->created = clock_mono();
 	sa->last_rx = sa->created;
 	sa->ispi = ispi;
 	sa->rspi = rspi;
@@ -230,7 +231,7 @@ ike_sa_dead(struct ike_sa *sa)
 	char why[128];
 
 	snprintf(why, sizeof(why), "peer dead: no answer to liveness check "
-	    "for %.0f s", ev_now(sa->eng->loop) - sa->req.sent);
+	    "for %.0f s", clock_mono() - sa->req.sent);
 	ike_sa_destroy(sa, why);
 	ike_peer_closed(peer, IKE_CLOSED_BROKEN);
 }
@@ -255,7 +256,7 @@ sa_established(struct ike_sa *sa)
 	char suite[PROPOSAL_STR_MAX];
 
 	sa->state = SA_ESTABLISHED;
-	sa->established = ev_now(sa->eng->loop);
+	sa->established = clock_mono();
 	ike_timer_cancel(sa, IKE_TIMER_EXPIRE);
 	/* A responder's SA becomes the peer's only now. */
 	ike_admit_half_open_end(sa);
@@ -279,7 +280,7 @@ static void
 sa_established_rekey(struct ike_sa *ns)
 {
 	ns->state = SA_ESTABLISHED;
-	ns->established = ev_now(ns->eng->loop);
+	ns->established = clock_mono();
 	ns->peer->contacted = true;
 	ike_nonce_min(ns->ni, ns->ni_len, ns->nr, ns->nr_len, ns->nonce_min,
 	    &ns->nonce_min_len);
@@ -299,7 +300,7 @@ sa_rekey_schedule(struct ike_sa *sa, enum ike_sa_timer which)
 	if (l->rekey <= 0)
 		return;
 	r = (ike_timer_jitter(1.0) / 2.0) * l->jitter;
-	when = born + l->rekey - r - ev_now(sa->eng->loop);
+	when = born + l->rekey - r - clock_mono();
 	ike_timer_arm(sa, which, when < 1 ? 1 : when);
 }
 
@@ -314,7 +315,7 @@ sa_timers_start(struct ike_sa *sa)
 	if (sa->child.installed) {
 		sa_rekey_schedule(sa, IKE_TIMER_REKEY_CHILD);
 		if (peer->up_since == 0)
-			peer->up_since = ev_now(sa->eng->loop);
+			peer->up_since = clock_mono();
 	}
 	sa_rekey_schedule(sa, IKE_TIMER_REKEY_IKE);
 	if (peer->conf.dpd_delay > 0)
@@ -783,7 +784,7 @@ ike_sa_recv(struct ike_sa *sa, const struct ike_msg *m, enum ike_req answered)
 		    "IKE SA deleted");
 		break;
 	case IKE_REQ_DPD:
-		sa->peer->dpd_rtt = ev_now(eng->loop) - sa->req.sent;
+		sa->peer->dpd_rtt = clock_mono() - sa->req.sent;
 		break;
 	case IKE_REQ_DELETE_CHILD:
 		/* Our DELETE of a rekeyed CHILD SA: the peer sends on the

@@ -7,6 +7,7 @@
 
 #include "ike/engine.h"
 #include "ike/table.h"
+#include "util/clock.h"
 
 static enum ike_peer_state
 snap_peer_state(const struct ike_peer *p)
@@ -199,6 +200,33 @@ snap_wanted(const struct ike_peer *p, const char *name)
 	return name == NULL || strcmp(p->conf.name, name) == 0;
 }
 
+/* The engine stamps moments on the monotonic clock; the snapshot shows
+ * them as Unix time by the wall clock of now, so an age (now minus the
+ * moment) stays true across a wall-clock step. */
+static double
+snap_wall(double mono, double off)
+{
+	return mono > 0 ? mono + off : 0;
+}
+
+static void
+snap_to_wall(struct ike_snapshot *s, double off)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->n_peers; i++)
+		s->peers[i].up_since = snap_wall(s->peers[i].up_since, off);
+	for (i = 0; i < s->n_sas; i++) {
+		struct ike_sa_snap *ss = &s->sas[i];
+
+		ss->created = snap_wall(ss->created, off);
+		ss->established = snap_wall(ss->established, off);
+		for (j = 0; j < ss->n_children; j++)
+			ss->children[j].established =
+			    snap_wall(ss->children[j].established, off);
+	}
+}
+
 struct ike_snapshot *
 ike_snapshot_take(struct ike_engine *eng, const char *name)
 {
@@ -220,7 +248,7 @@ ike_snapshot_take(struct ike_engine *eng, const char *name)
 		ike_snapshot_free(s);
 		return NULL;
 	}
-	s->now = ev_now(eng->loop);
+	s->now = clock_wall();
 	s->stats = eng->stats;
 	for (p = eng->peers; p != NULL; p = p->next) {
 		struct ike_peer_snap *ps;
@@ -237,6 +265,7 @@ ike_snapshot_take(struct ike_engine *eng, const char *name)
 				snap_sa(sa, &ps->sas[ps->n_sas++]);
 		s->n_sas += ps->n_sas;
 	}
+	snap_to_wall(s, s->now - clock_mono());
 	return s;
 }
 

@@ -21,12 +21,13 @@
 #include "ike/sa.h"
 #include "ike/timers.h"
 #include "ike/transport.h"
+#include "util/clock.h"
 
 static void
 retransmit_fire(struct ike_sa *sa)
 {
 	const struct ike_peer_conf *c = &sa->peer->conf;
-	double now = ev_now(sa->eng->loop), next;
+	double now = clock_mono(), next;
 	bool liveness = sa->req.what == IKE_REQ_DPD;
 
 	if (sa->req.what == IKE_REQ_NONE)
@@ -98,9 +99,9 @@ dpd_fire(struct ike_sa *sa)
 	    eng->ops.child_counters(eng->ops.ctx, &sa->peer->conf, &sa->local,
 	    sa->child.spi_in, &bytes, &pkts) == 0 && bytes != sa->dpd_bytes) {
 		sa->dpd_bytes = bytes;
-		sa->last_rx = ev_now(eng->loop);
+		sa->last_rx = clock_mono();
 	}
-	idle = ev_now(eng->loop) - sa->last_rx;
+	idle = clock_mono() - sa->last_rx;
 	if (idle < delay) {
 		ike_timer_arm(sa, IKE_TIMER_DPD, delay - idle);
 		return;

@@ -11,6 +11,7 @@
 #include "ike/timers.h"
 #include "ike/transport.h"
 #include "util/addr.h"
+#include "util/clock.h"
 
 static void
 out_begin(struct ike_sa *sa, struct ike_out *o, uint8_t exchange,
@@ -113,7 +114,6 @@ ike_out_send_once(struct ike_sa *sa, struct ike_out *o)
 int
 ike_out_send_request(struct ike_sa *sa, struct ike_out *o, enum ike_req what)
 {
-	struct ike_engine *eng = sa->eng;
 	struct ike_xmit *x = &sa->req;
 	long len = out_finish(sa, o);
 	uint8_t exchange = o->exchange;
@@ -128,7 +128,7 @@ ike_out_send_request(struct ike_sa *sa, struct ike_out *o, enum ike_req what)
 	x->exchange = exchange;
 	x->tries = 0;
 	x->what = what;
-	x->sent = ev_now(eng->loop);
+	x->sent = clock_mono();
 	/* IKE_SA_INIT is resent with the same ID 0 after COOKIE or
 	 * INVALID_KE_PAYLOAD; any other request takes the next ID. */
 	if (exchange == IKE_SA_INIT)
@@ -403,7 +403,7 @@ input_open(struct ike_sa *sa, struct ike_msg *m, uint8_t *buf, size_t len)
 		return -1;
 	}
 	/* Anything authenticated from the peer proves it alive (DPD). */
-	sa->last_rx = ev_now(eng->loop);
+	sa->last_rx = clock_mono();
 	return 0;
 }
 
