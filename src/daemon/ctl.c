@@ -116,11 +116,17 @@ static int
 cmd_status(struct vtid *v, int argc, char **argv, FILE *out)
 {
 	static const char *const opts[] = { "-j", NULL };
+	bool json = has_opt(argc, argv, "-j");
 	char *ops[1];
+	int rc;
 
 	if (operands(argc, argv, opts, ops, 0, out) < 0)
 		return -1;
-	return report_status(v->eng, out, has_opt(argc, argv, "-j"));
+	rc = report_status(v->eng, out, json);
+	/* JSON stays one document; its readers see impair in metrics. */
+	if (rc == 0 && v->impair != NULL && !json)
+		impair_describe(v->impair, out);
+	return rc;
 }
 
 static int
@@ -293,9 +299,50 @@ cmd_metrics(struct vtid *v, int argc, char **argv, FILE *out)
 	};
 	char *ops[1];
 
+	int rc;
+
 	if (operands(argc, argv, opts, ops, 0, out) < 0)
 		return -1;
-	return report_metrics(v->eng, &d, out);
+	rc = report_metrics(v->eng, &d, out);
+	if (rc == 0 && v->impair != NULL)
+		impair_metrics(v->impair, out);
+	return rc;
+}
+
+/* Test-only: refused unless vtid started with VTID_IMPAIR, so that no
+ * command can make a production daemon lose messages. The rules given
+ * replace those in force ("off": none); without any, they are shown. */
+static int
+cmd_impair(struct vtid *v, int argc, char **argv, FILE *out)
+{
+	char spec[IMPAIR_SPEC_MAX], why[256];
+	size_t len = 0;
+	int i, w;
+
+	if (v->impair == NULL) {
+		fprintf(out, "impair: not available: vtid was started without "
+		    "%s in its environment (test-only)\n", IMPAIR_ENV);
+		return -1;
+	}
+	if (argc == 1) {
+		impair_describe(v->impair, out);
+		return 0;
+	}
+	spec[0] = '\0';
+	for (i = 1; i < argc; i++) {
+		w = snprintf(spec + len, sizeof(spec) - len, "%s ", argv[i]);
+		if (w < 0 || (size_t)w >= sizeof(spec) - len) {
+			fprintf(out, "impair: spec too long\n");
+			return -1;
+		}
+		len += (size_t)w;
+	}
+	if (impair_set(v->impair, spec, why, sizeof(why)) == -1) {
+		fprintf(out, "%s\n", why);
+		return -1;
+	}
+	impair_describe(v->impair, out);
+	return 0;
 }
 
 static int
@@ -327,6 +374,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "metrics", "", "Prometheus text exposition", cmd_metrics },
 	{ "config", "", "the effective configuration (PSKs left out)",
 	    cmd_config },
+	{ "impair", "[RULE...|off]", "test-only fault injection (needs "
+	    "VTID_IMPAIR at start)", cmd_impair },
 	{ "help", "", "this list", cmd_help },
 };
 

@@ -116,6 +116,12 @@ net_input(const struct net_pkt *pkt, void *arg)
 {
 	struct vtid *v = arg;
 
+	/* One branch, not taken unless VTID_IMPAIR was set. */
+	if (v->impair != NULL) {
+		impair_input(v->impair, &pkt->local, &pkt->remote, pkt->natt,
+		    pkt->data, pkt->len);
+		return;
+	}
 	ike_input(v->eng, &pkt->local, &pkt->remote, pkt->natt, pkt->data,
 	    pkt->len);
 }
@@ -312,8 +318,16 @@ vtid_start(struct vtid *v, size_t *peers_set_up)
 		return -1;
 	kernel_purge(&v->kernel);
 	kernel_ops(&v->kernel, &ops);
+	if (impair_from_env(v->loop, &v->impair, why, sizeof(why)) == -1) {
+		log_err("%s", why);
+		return -1;
+	}
+	if (v->impair != NULL)
+		impair_wrap(v->impair, &ops, &ops);
 	if ((v->eng = ike_engine_new(v->loop, &ops)) == NULL)
 		return -1;
+	if (v->impair != NULL)
+		impair_attach(v->impair, v->eng);
 	vtid_dos_conf(v->conf, &dos);
 	ike_engine_set_dos(v->eng, &dos);
 	if (kernel_monitor(&v->kernel, v->loop, v->eng) != 0)
@@ -387,6 +401,7 @@ vtid_stop(struct vtid *v, size_t peers_set_up)
 		ev_timer_stop(v->loop, &v->watchdog_timer);
 	}
 	ike_engine_free(v->eng);
+	impair_free(v->impair);
 	/* A start-up that failed half-way undoes only what it made: the
 	 * VTIs of the peers it reached. */
 	if (v->kernel.xfrm.mnl != NULL) {

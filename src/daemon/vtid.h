@@ -11,6 +11,7 @@
 #include <ev.h>
 
 #include "config/config.h"
+#include "daemon/impair.h"
 #include "daemon/kernel.h"
 #include "ike/ike.h"
 
@@ -24,6 +25,9 @@ struct vtid {
 	struct vtid_config	*conf;		/* the one in force */
 	struct kernel		 kernel;	/* kernel.conf == conf */
 	struct ike_engine	*eng;
+	/* Test-only fault injection (impair.h): NULL unless VTID_IMPAIR
+	 * was set at start. */
+	struct impair		*impair;
 	ev_signal		 sigterm, sigint, sighup;
 	ev_timer		 status_timer;	/* STATUS= for systemd, 1 s */
 	ev_timer		 watchdog_timer;	/* WATCHDOG=1 */

@@ -53,6 +53,7 @@ usage(void)
 	    "  log-level [LEVEL]      show or set the log level\n"
 	    "  metrics                Prometheus text exposition\n"
 	    "  config                 the configuration in force, no PSKs\n"
+	    "  impair [RULE...|off]   test-only fault injection (vtid(8))\n"
 	    "  help                   the commands this vtid knows\n"
 	    "options:\n"
 	    "  -j          JSON output (status, list)\n"

@@ -187,6 +187,12 @@ op_policies(void *ctx, const struct ike_peer_conf *pc, bool v4, bool v6)
 void
 ep_init(struct engine_pair *ep)
 {
+	ep_init_wrapped(ep, NULL, NULL);
+}
+
+void
+ep_init_wrapped(struct engine_pair *ep, ep_wrap_fn wrap, void *arg)
+{
 	struct ike_ops ops;
 	int i;
 
@@ -205,17 +211,26 @@ ep_init(struct engine_pair *ep)
 		ops.policies = op_policies;
 		ops.ctx = &ep->side[i];
 		ep->side[i].index = i;
+		if (wrap != NULL)
+			wrap(ep, i, &ops, arg);
 		ep->side[i].eng = ike_engine_new(ep->loop, &ops);
 		assert_non_null(ep->side[i].eng);
 	}
 }
 
 void
-ep_free(struct engine_pair *ep)
+ep_free_engines(struct engine_pair *ep)
 {
 	ep->hook = NULL;
 	ike_engine_free(ep->side[0].eng);
 	ike_engine_free(ep->side[1].eng);
+	ep->side[0].eng = ep->side[1].eng = NULL;
+}
+
+void
+ep_free(struct engine_pair *ep)
+{
+	ep_free_engines(ep);
 	ev_loop_destroy(ep->loop);
 	ep->loop = NULL;
 }

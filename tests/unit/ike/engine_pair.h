@@ -96,7 +96,14 @@ void	 ep_addr6(struct sockaddr_storage *, const char *, uint16_t port);
 /* A private loop and two engines (side 0 on EP_ADDR_A, side 1 on
  * EP_ADDR_B). The pair struct may be static. */
 void	 ep_init(struct engine_pair *);
+/* As ep_init, but wrap may replace each side's ops (the fake kernel)
+ * with its own, which call them, before the engine is made. */
+typedef void (*ep_wrap_fn)(struct engine_pair *, int side,
+		    struct ike_ops *ops, void *arg);
+void	 ep_init_wrapped(struct engine_pair *, ep_wrap_fn, void *arg);
 void	 ep_free(struct engine_pair *);
+/* The engines only, the loop left running (ep_free after). */
+void	 ep_free_engines(struct engine_pair *);
 void	 ep_set_hook(struct engine_pair *, ep_hook_fn, void *arg);
 
 /* A peer with IPv6 address identities, EP_PSK, EP_SUITE for IKE and
