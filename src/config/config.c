@@ -20,6 +20,7 @@ static const struct key_def top_keys[] = {
 	{ "log_level", T_STR },
 	{ "syslog", T_BOOL },
 	{ "sandbox", T_BOOL },
+	{ "hold_packets", T_BOOL },
 	{ "local_addresses", T_LIST },
 	{ "reqid_base", T_INT },
 	{ "start", T_STR },
@@ -280,6 +281,8 @@ parse_globals(struct loader *ld, const config_setting_t *root)
 		c->syslog = config_setting_get_bool(s);
 	if ((s = config_setting_get_member(root, "sandbox")) != NULL)
 		c->sandbox = config_setting_get_bool(s);
+	if ((s = config_setting_get_member(root, "hold_packets")) != NULL)
+		c->hold_packets = config_setting_get_bool(s);
 
 	if ((g = config_setting_get_member(root, "local_addresses")) != NULL &&
 	    parse_local_addrs(ld, g) == -1)
@@ -350,6 +353,7 @@ defaults(struct vtid_config *c)
 	    CONFIG_DEFAULT_SOCKET);
 	c->log_level = LOG_INFO;
 	c->sandbox = true;
+	c->hold_packets = true;
 	c->reqid_base = 0x40000000;
 	c->start = CONFIG_START_ROUTE;
 	c->keying_tries = CONFIG_FOREVER;

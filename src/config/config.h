@@ -164,6 +164,7 @@ struct vtid_config {
 	int		 log_level;	/* LOG_* */
 	bool		 syslog;
 	bool		 sandbox;	/* seccomp filter after start-up */
+	bool		 hold_packets;	/* net.core.xfrm_larval_drop = 0 */
 	size_t		 n_local;	/* 0: listen on every address */
 	struct sockaddr_storage local[CONFIG_LOCAL_MAX];
 	uint32_t	 reqid_base;

@@ -438,6 +438,7 @@ vtid_config_dump(const struct vtid_config *c, FILE *out)
 	fprintf(out, "log_level = \"%s\";\n", log_level_name(c->log_level));
 	fprintf(out, "syslog = %s;\n", c->syslog ? "true" : "false");
 	fprintf(out, "sandbox = %s;\n", c->sandbox ? "true" : "false");
+	fprintf(out, "hold_packets = %s;\n", c->hold_packets ? "true" : "false");
 	fprintf(out, "local_addresses = [");
 	for (i = 0; i < c->n_local; i++)
 		fprintf(out, "%s \"%s\"", i > 0 ? "," : "",

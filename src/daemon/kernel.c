@@ -168,6 +168,30 @@ policies_set(struct kernel *k, const char *name,
 	return ret;
 }
 
+/* The packets a route peer's trap policies hold (hold_packets) go as soon
+ * as its first outbound SA is in: updating the out policy moves its hold
+ * queue to the new policy and runs it at once, where the kernel's own
+ * timer would retry after 0.1, 0.3, 0.7, 1.5 s... */
+static void
+release_held(struct kernel *k, const struct ike_peer_conf *pc,
+    const struct ike_sa_kernel *c)
+{
+	static const uint16_t families[] = { AF_INET6, AF_INET };
+	const bool want[] = { c->release_v6, c->release_v4 };
+	struct xfrm_policy p;
+	size_t f;
+
+	for (f = 0; f < 2; f++) {
+		if (!want[f])
+			continue;
+		policy_fill(&p, XFRM_POLICY_OUT, families[f], &pc->local,
+		    &pc->remote, pc->mark, pc->reqid);
+		if (xfrm_policy_update(&k->xfrm, &p) != 0)
+			log_msg(LOG_WARNING, pc->name, "held packets not "
+			    "released at once: %s", nl_sock_error(&k->xfrm));
+	}
+}
+
 static int
 kernel_sa_add(void *ctx, const struct ike_peer_conf *pc,
     const struct ike_sa_kernel *c)
@@ -189,6 +213,8 @@ kernel_sa_add(void *ctx, const struct ike_peer_conf *pc,
 			    nl_sock_error(&k->xfrm));
 	}
 	xfrm_sa_wipe(&sa);
+	if (rc == 0)
+		release_held(k, pc, c);
 	return rc;
 }
 
@@ -270,12 +296,40 @@ kernel_open(struct kernel *k, const struct vtid_config *conf)
 		nl_sock_close(&k->xfrm);
 		return rc;
 	}
+	kernel_hold_packets(k, conf->hold_packets);
 	return 0;
+}
+
+void
+kernel_hold_packets(struct kernel *k, bool on)
+{
+	int rc;
+
+	if (!on) {
+		if (k->larval.changed)
+			log_notice("hold_packets = false: "
+			    "net.core.xfrm_larval_drop back to %d", k->larval.old);
+		xfrm_larval_restore(&k->larval);
+		return;
+	}
+	if (k->larval.open)
+		return;
+	if ((rc = xfrm_larval_hold(&k->larval)) != 0) {
+		log_warn("hold_packets: cannot set net.core.xfrm_larval_drop: "
+		    "%s; the packet that starts a negotiation is dropped",
+		    strerror(-rc));
+		return;
+	}
+	if (k->larval.changed)
+		log_info("hold_packets: net.core.xfrm_larval_drop %d -> 0, "
+		    "packets that start a negotiation wait for the SA",
+		    k->larval.old);
 }
 
 void
 kernel_close(struct kernel *k)
 {
+	xfrm_larval_restore(&k->larval);
 	if (k->mon_on)
 		xfrm_monitor_stop(&k->mon);
 	nl_sock_close(&k->xfrm);

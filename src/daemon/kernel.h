@@ -25,10 +25,14 @@ struct kernel {
 	uint32_t	 reqid_min, reqid_max;
 	const struct vtid_config *conf;
 	struct ike_engine *eng;
+	struct xfrm_larval larval;	/* hold_packets */
 };
 
 int	 kernel_open(struct kernel *, const struct vtid_config *);
 void	 kernel_close(struct kernel *);
+/* hold_packets: the kernel's hold queue on (net.core.xfrm_larval_drop 0)
+ * or, when off, the old value back; for the start and each reload. */
+void	 kernel_hold_packets(struct kernel *, bool on);
 /* Fills ops with the engine callbacks bound to k. */
 void	 kernel_ops(struct kernel *, struct ike_ops *);
 /* Removes SAs and policies a previous vtid left (a crash): the IKE SAs

@@ -113,6 +113,11 @@ reload_globals(struct vtid *v, const struct vtid_config *old,
 		    "next start%s", new->sandbox ? "true" : "false",
 		    new->sandbox ? "" : " (a filter stays with the process "
 		    "it was installed in)");
+	if (new->hold_packets != old->hold_packets) {
+		kernel_hold_packets(&v->kernel, new->hold_packets);
+		reload_say(out, LOG_NOTICE, "hold_packets: %s",
+		    new->hold_packets ? "true" : "false");
+	}
 	if (strcmp(new->control_socket, v->control_path) != 0)
 		reload_say(out, LOG_WARNING, "control_socket: %s takes effect "
 		    "at the next start; still listening on %s",

@@ -138,6 +138,10 @@ ike_child_make(struct ike_sa *sa, struct ike_child *c,
 	    integ != NULL ? integ->key_len : 0, &ck) == -1)
 		return -1;
 	child_kernel_pair(sa, cs, &ck, &in, &out);
+	if (peer->conf.start == IKE_START_ROUTE && peer->up_since == 0) {
+		out.release_v4 = cs->v4 && (peer->pol & IKE_POL_V4) != 0;
+		out.release_v6 = cs->v6 && (peer->pol & IKE_POL_V6) != 0;
+	}
 
 	if (sa->natt) {
 		log_msg(LOG_ERR, sa->logp, "ESP in UDP (NAT traversal) is not "

@@ -101,6 +101,11 @@ struct ike_sa_kernel {
 	 * rekey, the hard one removes the SA. */
 	uint64_t	 soft_seconds, hard_seconds;
 	bool		 update;	/* the SPI was reserved by spi_alloc */
+	/* Outbound: the peer's first SA since it was down, and its trap
+	 * policies of these families may hold the packets that asked for
+	 * it: the daemon lets them go now (a policy update requeues them),
+	 * not at the kernel's next hold-queue timer. */
+	bool		 release_v4, release_v6;
 };
 
 /* The daemon's side. Each returns 0 or -errno (with its own log line). */

@@ -159,6 +159,21 @@ int	 xfrm_policy_delete(struct nl_sock *, const struct xfrm_policy *);
 /* Zero an SA's keys (and everything else). */
 void	 xfrm_sa_wipe(struct xfrm_sa *);
 
+/* The hold queue (larval.c): net.core.xfrm_larval_drop set to 0 in the
+ * caller's namespace, so the packets that trigger an ACQUIRE wait for the
+ * SA instead of being dropped; restore puts the old value back unless
+ * someone changed it since. The file stays open in between (the sandbox
+ * allows no open at exit). */
+struct xfrm_larval {
+	bool		 open;		/* fd is ours (a zeroed struct: no) */
+	int		 fd;
+	int		 old;
+	bool		 changed;	/* we wrote the 0 */
+};
+
+int	 xfrm_larval_hold(struct xfrm_larval *);	/* 0 or -errno */
+void	 xfrm_larval_restore(struct xfrm_larval *);
+
 /* Ownership: vtid touches only objects that satisfy every condition set
  * here, and at least one must be set (-EINVAL otherwise), so an empty
  * owner can never mean "everything". An SA matches the reqid condition if

@@ -106,6 +106,12 @@ xfrm_policies() {
 	ip -n "$1" xfrm policy 2>/dev/null | grep -cE '^\s+dir (in|out|fwd)' || true
 }
 
+# xfrm_stat NS COUNTER: one counter of /proc/net/xfrm_stat in NS (such as
+# XfrmOutNoStates: packets dropped for want of an SA).
+xfrm_stat() {
+	ip netns exec "$1" awk -v c="$2" '$1 == c { print $2 }' /proc/net/xfrm_stat
+}
+
 # ---- processes --------------------------------------------------------
 
 # spawn PIDFILE LOG COMMAND...: COMMAND in the background, its output

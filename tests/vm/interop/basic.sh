@@ -18,7 +18,9 @@
 #                    removes its SAs.
 #   charon-route     vtid add / charon auto=route; a ping from charon's side
 #                    brings the tunnel up.
-#   vtid-route       vtid route / charon auto=add; a ping from vtid's side.
+#   vtid-route       vtid route / charon auto=add; a TCP connect from vtid's
+#                    side brings the tunnel up, its first SYN held (no
+#                    1 s resend), then pings.
 #
 # What charon 5.9.8 sends that vtid must take (from its logs in these runs):
 # - IKE_SA_INIT request: SA KE No N(NATD_S_IP) N(NATD_D_IP) N(FRAG_SUP)
@@ -142,19 +144,41 @@ charon_routed() {
 }
 
 vtid_route() {
-	local t0 sent rcvd
+	local t0 sent rcvd conn lpid nos
 	charon_conf auto=add
 	charon_vti
 	charon_start
 	vtid_conf start=route
 	vtid_start
 	wait_for 10 "vtid's VTI and trap policies" sh -c "ip -n io-v-priv link show vti7 && [ \$(ip -n io-v xfrm policy | grep -c 'dir out') -ge 1 ]"
+	# A TCP connect (a BGP session's first SYN) through the tunnel that
+	# is not negotiated yet: hold_packets keeps the SYN until the CHILD
+	# SA is in, so no 1 s SYN resend.
+	ip netns exec io-c-priv /usr/bin/python3 -c '
+import socket
+s = socket.socket()
+s.bind(("'"$C_IN4"'", 179))
+s.listen(4)
+s.accept()[0].close()
+' &
+	lpid=$!
+	sleep 0.5
+	nos=$(xfrm_stat io-v XfrmOutNoStates)
 	t0=$(now)
-	read -r sent rcvd < <(ip netns exec io-v-priv ping -c 10 -i 0.5 -W 1 "$C_IN6" 2>&1 |
-	    sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p')
-	[ "${rcvd:-0}" -gt 0 ] || fail "no reply to 10 pings from vtid's side (start=route)"
+	ip netns exec io-v-priv /usr/bin/python3 -c '
+import socket
+socket.create_connection(("'"$C_IN4"'", 179), timeout=10).close()
+' || { kill "$lpid" 2>/dev/null; fail "TCP connect through vti7 (start=route)"; }
+	conn=$(elapsed "$t0" 2)
+	wait "$lpid" 2>/dev/null || true
+	nos=$(($(xfrm_stat io-v XfrmOutNoStates) - nos))
+	[ "$nos" = 0 ] || fail "start=route: $nos packets dropped for want of an SA (XfrmOutNoStates): the first SYN was lost"
 	wait_up 10
-	ok "start=route: traffic from vtid's side brought the tunnel up in $(elapsed "$t0") s, $rcvd/$sent pings answered"
+	ok "start=route: a TCP connect from vtid's side brought the tunnel up and connected in $conn s, its first SYN held (0 dropped for want of an SA)"
+	read -r sent rcvd < <(ip netns exec io-v-priv ping -c 10 -i 0.2 -W 1 "$C_IN6" 2>&1 |
+	    sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p')
+	[ "${rcvd:-0}" = "${sent:-x}" ] || fail "$rcvd/$sent pings answered through the tunnel"
+	ok "start=route: $rcvd/$sent pings answered"
 	check_tunnel
 }
 
