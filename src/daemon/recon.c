@@ -241,7 +241,10 @@ recon_event(struct recon *r, const struct xfrm_event *ev)
 			recon_schedule(r, RECON_EVENT);
 		break;
 	case XFRM_EVENT_SA_FLUSHED:
-		if (ev->u.flush_proto == 0 || ev->u.flush_proto == IPPROTO_ESP)
+		/* ESP, or every protocol (IPSEC_PROTO_ANY, what a plain
+		 * "ip xfrm state flush" sends). */
+		if (ev->u.flush_proto != IPPROTO_AH &&
+		    ev->u.flush_proto != IPPROTO_COMP)
 			recon_schedule(r, RECON_EVENT);
 		break;
 	case XFRM_EVENT_POLICY_DELETED:

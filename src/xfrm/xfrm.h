@@ -242,7 +242,7 @@ struct xfrm_event {
 		struct xfrm_expire expire;
 		struct xfrm_sa_info sa;
 		struct xfrm_policy_info policy;
-		uint8_t		 flush_proto;	/* 0: every protocol */
+		uint8_t		 flush_proto;	/* IPSEC_PROTO_ANY (255): all */
 	} u;
 };
 
