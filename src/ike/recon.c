@@ -96,32 +96,39 @@ sa_lost(struct ike_sa *sa, struct ike_child *c, uint32_t spi)
 		ike_peer_timer_arm(peer, 0);
 }
 
+/* Marks are unique among peers (the configuration sees to it). */
+static struct ike_peer *
+peer_of_mark(struct ike_engine *eng, uint32_t mark)
+{
+	struct ike_peer *peer;
+
+	for (peer = eng->peers; peer != NULL; peer = peer->next)
+		if (peer->conf.mark == mark)
+			return peer;
+	return NULL;
+}
+
 bool
 ike_kernel_sa_missing(struct ike_engine *eng, uint32_t mark, uint32_t spi)
 {
-	struct ike_peer *peer;
+	struct ike_peer *peer = peer_of_mark(eng, mark);
 	struct ike_sa *sa;
 
-	for (peer = eng->peers; peer != NULL; peer = peer->next) {
-		if (peer->conf.mark != mark)
-			continue;
-		for (sa = peer->sas; sa != NULL; sa = sa->next) {
-			if (child_holds(&sa->child, spi)) {
-				sa_lost(sa, &sa->child, spi);
-				return true;
-			}
-			if (child_holds(&sa->peer_new, spi)) {
-				sa_lost(sa, &sa->peer_new, spi);
-				return true;
-			}
-			/* Replaced already: it was draining anyway. */
-			if (child_holds(&sa->old, spi)) {
-				ike_child_expired(&sa->old, spi);
-				log_msg_rl(&peer->rl, LOG_INFO, sa->logp,
-				    "rekeyed CHILD SA %08x is no longer in the "
-				    "kernel", spi);
-				return true;
-			}
+	for (sa = peer != NULL ? peer->sas : NULL; sa != NULL; sa = sa->next) {
+		if (child_holds(&sa->child, spi)) {
+			sa_lost(sa, &sa->child, spi);
+			return true;
+		}
+		if (child_holds(&sa->peer_new, spi)) {
+			sa_lost(sa, &sa->peer_new, spi);
+			return true;
+		}
+		/* Replaced already: it was draining anyway. */
+		if (child_holds(&sa->old, spi)) {
+			ike_child_expired(&sa->old, spi);
+			log_msg_rl(&peer->rl, LOG_INFO, sa->logp, "rekeyed "
+			    "CHILD SA %08x is no longer in the kernel", spi);
+			return true;
 		}
 	}
 	return false;
@@ -130,16 +137,14 @@ ike_kernel_sa_missing(struct ike_engine *eng, uint32_t mark, uint32_t spi)
 void
 ike_kernel_policies_missing(struct ike_engine *eng, uint32_t mark)
 {
-	struct ike_peer *peer;
+	struct ike_peer *peer = peer_of_mark(eng, mark);
 
-	for (peer = eng->peers; peer != NULL; peer = peer->next) {
-		if (peer->conf.mark != mark)
-			continue;
-		/* Forget what was installed: the sync puts all of it back
-		 * (UPDPOLICY replaces what is still there). */
-		peer->pol = 0;
-		if (ike_peer_policies_sync(peer) != 0)
-			log_msg_rl(&peer->rl, LOG_ERR, peer->conf.name,
-			    "policies could not be installed again");
-	}
+	if (peer == NULL)
+		return;
+	/* Forget what was installed: the sync puts all of it back
+	 * (UPDPOLICY replaces what is still there). */
+	peer->pol = 0;
+	if (ike_peer_policies_sync(peer) != 0)
+		log_msg_rl(&peer->rl, LOG_ERR, peer->conf.name, "policies "
+		    "could not be installed again");
 }

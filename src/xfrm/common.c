@@ -18,6 +18,13 @@ const struct nl_attr_rule xfrm_attr_rules[XFRMA_MAX + 1] = {
 };
 
 bool
+xfrm_keyed(const struct nlattr **tb)
+{
+	return tb[XFRMA_ALG_AEAD] != NULL || tb[XFRMA_ALG_CRYPT] != NULL ||
+	    tb[XFRMA_ALG_AUTH] != NULL || tb[XFRMA_ALG_AUTH_TRUNC] != NULL;
+}
+
+bool
 xfrm_family_ok(uint16_t family)
 {
 	return family == AF_INET || family == AF_INET6;

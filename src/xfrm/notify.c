@@ -8,13 +8,6 @@
 
 #include "xfrm/priv.h"
 
-static bool
-xfrm_keyed(const struct nlattr **tb)
-{
-	return tb[XFRMA_ALG_AEAD] != NULL || tb[XFRMA_ALG_CRYPT] != NULL ||
-	    tb[XFRMA_ALG_AUTH] != NULL || tb[XFRMA_ALG_AUTH_TRUNC] != NULL;
-}
-
 /* DELSA: the SA's id, then the whole SA in XFRMA_SA and its attributes
  * (mark, algorithms) beside it. */
 static int

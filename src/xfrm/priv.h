@@ -20,6 +20,8 @@ int	 xfrm_prefix_get(struct nl_prefix *, uint16_t family,
 void	 xfrm_mark_put(struct nl_msg *, const struct xfrm_mark *);
 void	 xfrm_mark_get(struct xfrm_mark *, const struct nlattr *);
 bool	 xfrm_family_ok(uint16_t);
+/* An SA's attributes name an algorithm: it is not larval. */
+bool	 xfrm_keyed(const struct nlattr **tb);
 /* A message of type with its fixed family struct (copied: the buffer's
  * alignment is the caller's), then attributes; xfrm_msg_end says whether
  * it all fit: 0, or -EMSGSIZE with *why set. */

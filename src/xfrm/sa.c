@@ -324,9 +324,7 @@ xfrm_sa_msg_decode(const void *buf, size_t len, struct xfrm_sa_info *out)
 		out->replay_dropped = info.stats.replay;
 		out->integrity_failed = info.stats.integrity_failed;
 		xfrm_mark_get(&out->mark, tb[XFRMA_MARK]);
-		out->keyed = tb[XFRMA_ALG_AEAD] != NULL ||
-		    tb[XFRMA_ALG_CRYPT] != NULL || tb[XFRMA_ALG_AUTH] != NULL ||
-		    tb[XFRMA_ALG_AUTH_TRUNC] != NULL;
+		out->keyed = xfrm_keyed(tb);
 	}
 	return rc;
 }

@@ -40,7 +40,10 @@ metric() {
 metric_above() { [ "$(metric "$1" "$2")" -gt "$3" ]; }
 policies_back() { [ "$(xfrm_count vt-a policy)" -eq "$1" ]; }
 sa_gone() { ! ip -n vt-a xfrm state get dst 2001:db8:1::1 proto esp spi "$1" mark 7 >/dev/null 2>&1; }
-installed_new() { installed a && [ "$(spis a)" != "$1" ]; }
+installed_new() { one_child a && [ "$(spis a)" != "$1" ]; }
+# one_child SIDE: exactly one CHILD SA installed (two start peers may make
+# two at first, until the crossing settles)
+one_child() { [ "$(ctl "$1" status | grep -c INSTALLED)" -eq 1 ]; }
 
 start b
 wait_for 40 "b ready" grep -q 'vtid started' "$W/b.log"
@@ -48,6 +51,8 @@ start a
 wait_for 90 "tunnel up" installed a
 wait_for 30 "tunnel up on b" installed b
 wait_for 20 "first ping" ping_ok
+wait_for 60 "one CHILD SA on a" one_child a
+wait_for 20 "one CHILD SA on b" one_child b
 grep -q 'xfrm event socket: .* bytes of receive buffer (asked 8388608)' "$W/a.log" ||
 	fail "a did not size its event socket (default 8 MiB)"
 ok "tunnel up; a: $(grep -m1 -o 'xfrm event socket: .*' "$W/a.log")"
@@ -102,9 +107,11 @@ ok "stray SA (mark 7, reqid $reqid) removed in ${stray_s}s; mark 99 left alone"
 
 # d. Events lost for real. A reload: a tiny buffer, no periodic pass.
 sed -i '1s/.*/kernel = { reconcile_interval = 0; event_buffer = 4096; };/' "$W/a.conf"
-ctl a reload | grep -q 'kernel: reconcile_interval 0 s, event_buffer 4096 bytes' ||
-	fail "reload did not apply the kernel settings"
+ctl a reload > "$W/reload.out"
+grep -q 'kernel: reconcile_interval 0 s, event_buffer 4096 bytes' "$W/reload.out" ||
+	fail "reload did not apply the kernel settings: $(cat "$W/reload.out")"
 sleep 1
+wait_for 30 "one CHILD SA on a before the overflow" one_child a
 o0=$(metric a vtid_xfrm_event_overruns_total)
 v0=$(metric a 'vtid_xfrm_reconcile_passes_total{trigger="overrun"}')
 m0=$(metric a 'vtid_xfrm_reconcile_missing_total{object="sa"}')
@@ -112,8 +119,8 @@ before=$(spis a)
 out=${before#* }
 for i in $(seq 1 1500); do
 	echo "xfrm policy add src 10.99.$((i / 250)).$((i % 250))/32 dst 10.98.0.1/32 dir out mark 99"
-done > "$W/burst"
-sed 's/ add / delete /' "$W/burst" >> "$W/burst"
+done > "$W/burst.add"
+sed 's/ add / delete /' "$W/burst.add" | cat "$W/burst.add" - > "$W/burst"
 apid=$(cat "$W/a.pid")
 kill -STOP "$apid"
 ip -n vt-a -batch "$W/burst"
