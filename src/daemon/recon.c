@@ -56,11 +56,13 @@ static void
 recon_soon_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	struct recon *r = t->data;
-	enum recon_trigger why = RECON_EVENT;
+	enum recon_trigger why = RECON_PERIODIC;
 
 	/* The metric names the most telling reason among those merged. */
 	if (r->pending & (1u << RECON_OVERRUN))
 		why = RECON_OVERRUN;
+	else if (r->pending & (1u << RECON_EVENT))
+		why = RECON_EVENT;
 	r->pending = 0;
 	recon_run(r, why);
 }
