@@ -7,12 +7,14 @@
 #     carries on. Figure: seconds to the policies.
 #  c. an SA with a's peer's mark and reqid added by hand: removed, while an
 #     SA with another mark stays. Figure: seconds to its removal.
-#  d. a's event socket overflows for real: kernel.event_buffer = 4096 and
-#     no periodic pass (a reload), a stopped (SIGSTOP) while thousands of
-#     policy events and the deletion of its outbound SA are queued, then
-#     SIGCONT: the overrun is counted and the pass it triggers
-#     re-establishes the tunnel. Figures: overruns, objects repaired,
-#     seconds from SIGCONT to traffic.
+#  d. a reload: kernel.event_buffer = 4096, no periodic pass.
+#     An inbound SA deleted by hand: its DELSA notification alone brings
+#     the tunnel back. Figure: seconds to traffic.
+#     Then the event socket overflows for real: a stopped (SIGSTOP) while
+#     3000 policy events and the deletion of its outbound SA are queued,
+#     then SIGCONT: the overrun is counted and the pass it triggers
+#     re-establishes the tunnel. Figures: overruns, SAs repaired, seconds
+#     from SIGCONT to traffic.
 # b, which nothing touches, must never find anything to repair.
 #
 #   vt-a-priv: vti7 2001:db8:ff::/127 === ESP (mark 7) === vt-b-priv: ::1/127
@@ -111,6 +113,20 @@ ctl a reload > "$W/reload.out"
 grep -q 'kernel: reconcile_interval 0 s, event_buffer 4096 bytes' "$W/reload.out" ||
 	fail "reload did not apply the kernel settings: $(cat "$W/reload.out")"
 sleep 1
+# First one inbound SA deleted by hand, nothing lost: with no periodic
+# pass, its DELSA notification alone brings the tunnel back.
+wait_for 30 "one CHILD SA on a" one_child a
+before=$(spis a)
+e0=$(metric a 'vtid_xfrm_reconcile_passes_total{trigger="event"}')
+ip -n vt-a xfrm state delete dst 2001:db8:1::1 proto esp spi "0x${before% *}" mark 7
+t0=$(now)
+wait_for $DPD "traffic back after the inbound SA's deletion" ping_ok
+del_s=$(elapsed "$t0")
+wait_for 10 "a new CHILD SA after the deletion" installed_new "$before"
+metric_above a 'vtid_xfrm_reconcile_passes_total{trigger="event"}' "$e0" ||
+	fail "no pass for the DELSA notification"
+ok "inbound SA 0x${before% *} deleted by hand: traffic back in ${del_s}s (the DELSA notification's pass)"
+
 wait_for 30 "one CHILD SA on a before the overflow" one_child a
 o0=$(metric a vtid_xfrm_event_overruns_total)
 v0=$(metric a 'vtid_xfrm_reconcile_passes_total{trigger="overrun"}')
@@ -148,5 +164,5 @@ done
 ok "b: no repair, no stray ($(metric b 'vtid_xfrm_reconcile_passes_total{trigger="periodic"}') periodic passes)"
 echo "--- a's metrics"
 ctl a metrics | grep -E '^vtid_xfrm_'
-echo "figures: state flush ${flush_s}s to traffic (DPD delay ${DPD}s); policy flush ${pol_s}s to $npol policies; stray removed ${stray_s}s; overflow: $((o1 - o0)) overruns, $((m1 - m0)) SAs repaired, ${ovr_s}s to traffic"
+echo "figures: state flush ${flush_s}s to traffic (DPD delay ${DPD}s); policy flush ${pol_s}s to $npol policies; stray removed ${stray_s}s; SA deleted ${del_s}s to traffic; overflow: $((o1 - o0)) overruns, $((m1 - m0)) SAs repaired, ${ovr_s}s to traffic"
 echo "PASS: flushes, a stray and a lost event repaired"
