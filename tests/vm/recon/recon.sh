@@ -23,13 +23,7 @@
 
 DPD=15
 setup_pair
-p="ike = { proposals = \"aes256gcm16-prfsha384-ecp384!\"; };
-    esp = { proposals = \"aes256gcm16-prfsha384-ecp384!\"; }; psk = \"$PSK\";
-    mark = 7; start = \"start\"; dpd = { delay = $DPD; timeout = 30; action = \"restart\"; };"
-conf a "name = \"B\"; local = \"2001:db8:1::1\"; remote = \"2001:db8:1::2\"; $p
-    vti = { name = \"vti7\"; netns = \"vt-a-priv\"; addresses = [ \"2001:db8:ff::/127\" ]; };"
-conf b "name = \"A\"; local = \"2001:db8:1::2\"; remote = \"2001:db8:1::1\"; $p
-    vti = { name = \"vti7\"; netns = \"vt-b-priv\"; addresses = [ \"2001:db8:ff::1/127\" ]; };"
+conf_vti7 "start = \"start\"; dpd = { delay = $DPD; timeout = 30; action = \"restart\"; };"
 # a: a periodic pass every 5 s (c relies on it or on the NEWSA event).
 sed -i '1i kernel = { reconcile_interval = 5; };' "$W/a.conf"
 
