@@ -27,6 +27,7 @@ static const struct key_def top_keys[] = {
 	{ "keying_tries", T_INT | T_STR },
 	{ "retransmit", T_GROUP },
 	{ "dos", T_GROUP },
+	{ "kernel", T_GROUP },
 	{ "ike", T_GROUP },
 	{ "esp", T_GROUP },
 	{ "dpd", T_GROUP },
@@ -323,7 +324,9 @@ parse_globals(struct loader *ld, const config_setting_t *root)
 			    r->timeout_ms / 1000.0);
 	}
 
-	if (parse_dos(ld, config_setting_get_member(root, "dos")) == -1)
+	if (parse_dos(ld, config_setting_get_member(root, "dos")) == -1 ||
+	    cfg_parse_kernel(ld, config_setting_get_member(root, "kernel")) ==
+	    -1)
 		return -1;
 	if (cfg_parse_sa(ld, config_setting_get_member(root, "ike"), "ike",
 	    CONFIG_PROPOSAL_IKE, &c->ike) == -1 ||
@@ -367,6 +370,10 @@ defaults(struct vtid_config *c)
 		.cookie_threshold = 10, .cookie_threshold_peer = 2,
 		.half_open_max = 500, .half_open_max_peer = 10,
 		.cookie_rotate = 60, .init_max_size = 4096,
+	};
+	c->kernel = (struct config_kernel){
+		.reconcile_interval = CONFIG_RECONCILE_INTERVAL,
+		.event_buffer = CONFIG_EVENT_BUFFER,
 	};
 	snprintf(c->ike.proposals, sizeof(c->ike.proposals), "default");
 	c->ike.life = (struct config_lifetime){ 14400, 1440, 1440 };

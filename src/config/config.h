@@ -128,6 +128,18 @@ struct config_dos {
 	uint32_t	 init_max_size;		/* bytes */
 };
 
+/* The kernel's tables against what vtid installed: see vtid.conf(5),
+ * "kernel". */
+struct config_kernel {
+	uint32_t	 reconcile_interval;	/* seconds; 0: no periodic pass */
+	uint32_t	 event_buffer;		/* bytes; 0: the system's */
+};
+
+#define CONFIG_RECONCILE_INTERVAL	30
+#define CONFIG_EVENT_BUFFER		(8u << 20)
+#define CONFIG_EVENT_BUFFER_MIN		4096u
+#define CONFIG_EVENT_BUFFER_MAX		(256u << 20)
+
 struct config_vti {
 	/* "name" as written, with %mark% and %peer% (global and peers), and
 	 * its expansion, the interface name (peers only). */
@@ -170,6 +182,7 @@ struct vtid_config {
 	uint32_t	 reqid_base;
 	struct config_retransmit retransmit;
 	struct config_dos dos;
+	struct config_kernel kernel;
 	/* Defaults of the peers, as resolved into each of them. */
 	enum config_start start;
 	uint32_t	 keying_tries;

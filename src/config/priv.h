@@ -88,6 +88,9 @@ bool		 cfg_netns_ok(const char *);
 int		 cfg_parse_vti_common(struct loader *, const config_setting_t *g,
 		    struct config_vti *);
 
+/* config_kernel.c */
+int		 cfg_parse_kernel(struct loader *, const config_setting_t *g);
+
 /* config_peer.c */
 int		 cfg_parse_peers(struct loader *, const config_setting_t *list);
 

@@ -284,6 +284,20 @@ cmd_metrics(struct vtid *v, int argc, char **argv, FILE *out)
 {
 	static const char *const opts[] = { NULL };
 	const struct net_stats *ns = net_stats();
+	const struct recon *r = &v->kernel.recon;
+	const struct report_kernel k = {
+		.events_malformed = v->kernel.mon.malformed,
+		.events_overruns = v->kernel.mon.overruns,
+		.event_buffer = r->buffer,
+		.passes_periodic = r->st.passes[RECON_PERIODIC],
+		.passes_event = r->st.passes[RECON_EVENT],
+		.passes_overrun = r->st.passes[RECON_OVERRUN],
+		.passes_failed = r->st.failed,
+		.sas_missing = r->st.sas_missing,
+		.policies_missing = r->st.policies_missing,
+		.sas_stray = r->st.sas_stray,
+		.policies_stray = r->st.policies_stray,
+	};
 	const struct report_daemon d = {
 		.version = VTID_VERSION,
 		.started = v->started,
@@ -296,6 +310,7 @@ cmd_metrics(struct vtid *v, int argc, char **argv, FILE *out)
 		.udp_send_errors = ns->tx_errors,
 		.memory_locked = v->memory_locked,
 		.sandboxed = v->sandboxed,
+		.kernel = &k,
 	};
 	char *ops[1];
 
@@ -454,6 +469,8 @@ vtid_config_dump(const struct vtid_config *c, FILE *out)
 	    "};\n", c->dos.cookie_threshold, c->dos.cookie_threshold_peer,
 	    c->dos.half_open_max, c->dos.half_open_max_peer,
 	    c->dos.cookie_rotate, c->dos.init_max_size);
+	fprintf(out, "kernel = { reconcile_interval = %u; event_buffer = %u; "
+	    "};\n", c->kernel.reconcile_interval, c->kernel.event_buffer);
 	fprintf(out, "peers = (\n");
 	for (i = 0; i < c->n_peers; i++) {
 		const struct config_peer *p = &c->peers[i];

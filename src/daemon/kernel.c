@@ -22,6 +22,12 @@ addr_to_nl(const struct sockaddr_storage *ss, struct nl_addr *a)
 		memcpy(a->u.raw, p, len);
 }
 
+void
+kernel_nl_addr(const struct sockaddr_storage *ss, struct nl_addr *a)
+{
+	addr_to_nl(ss, a);
+}
+
 static struct xfrm_mark
 peer_mark(uint32_t mark)
 {
@@ -329,6 +335,7 @@ kernel_hold_packets(struct kernel *k, bool on)
 void
 kernel_close(struct kernel *k)
 {
+	recon_stop(&k->recon);
 	xfrm_larval_restore(&k->larval);
 	if (k->mon_on)
 		xfrm_monitor_stop(&k->mon);
@@ -427,8 +434,10 @@ kernel_event(const struct xfrm_event *ev, void *arg)
 			    ev->u.expire.spi, ev->u.expire.hard);
 		return;
 	}
-	if (ev->type != XFRM_EVENT_ACQUIRE)
+	if (ev->type != XFRM_EVENT_ACQUIRE) {
+		recon_event(&k->recon, ev);
 		return;
+	}
 	/* Traffic hit a trap policy of a route peer: negotiate. */
 	for (i = 0; i < c->n_peers; i++) {
 		const struct config_peer *p = &c->peers[i];
@@ -456,5 +465,5 @@ kernel_monitor(struct kernel *k, struct ev_loop *loop, struct ike_engine *eng)
 		return rc;
 	}
 	k->mon_on = true;
-	return 0;
+	return recon_start(&k->recon, k, loop);
 }

@@ -9,6 +9,7 @@
 #include <ev.h>
 
 #include "config/config.h"
+#include "daemon/recon.h"
 #include "ike/ike.h"
 #include "netlink/netlink.h"
 #include "xfrm/xfrm.h"
@@ -26,6 +27,7 @@ struct kernel {
 	const struct vtid_config *conf;
 	struct ike_engine *eng;
 	struct xfrm_larval larval;	/* hold_packets */
+	struct recon	 recon;		/* recon.h */
 };
 
 int	 kernel_open(struct kernel *, const struct vtid_config *);
@@ -42,7 +44,10 @@ void	 kernel_purge(struct kernel *);
 int	 kernel_peer_up(struct kernel *, const struct config_peer *);
 /* Policies and VTI of a peer that goes away (exit, removed peer). */
 void	 kernel_peer_down(struct kernel *, const struct config_peer *);
-/* ACQUIREs for route peers and EXPIREs go to the engine. */
+/* ACQUIREs for route peers and EXPIREs go to the engine; changes to the
+ * tables, and lost events, to the reconciliation (recon.h). */
 int	 kernel_monitor(struct kernel *, struct ev_loop *, struct ike_engine *);
+/* An address as the xfrm module takes it (no port). */
+void	 kernel_nl_addr(const struct sockaddr_storage *, struct nl_addr *);
 
 #endif

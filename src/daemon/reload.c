@@ -137,6 +137,13 @@ reload_globals(struct vtid *v, const struct vtid_config *old,
 		reload_say(out, LOG_NOTICE, "dos: the new values apply to the "
 		    "next IKE_SA_INIT");
 	}
+	/* The peers' marks (what reconciliation may touch) changed with
+	 * the peers: always. */
+	recon_configure(&v->kernel.recon);
+	if (memcmp(&new->kernel, &old->kernel, sizeof(new->kernel)) != 0)
+		reload_say(out, LOG_NOTICE, "kernel: reconcile_interval %u s, "
+		    "event_buffer %u bytes: in force now",
+		    new->kernel.reconcile_interval, new->kernel.event_buffer);
 }
 
 /* A reload worked out before anything changes: what happens to each old

@@ -193,6 +193,41 @@ int	 ike_peer_rekey(struct ike_engine *, const char *name, bool ike);
 /* A kernel EXPIRE for one of our SAs (by peer mark and SPI). */
 void	 ike_kernel_expire(struct ike_engine *, uint32_t mark, uint32_t spi,
 	    bool hard);
+/* ---- What the engine holds in the kernel (recon.c) ----
+ *
+ * The daemon compares the kernel's tables with these and reports back:
+ * the engine makes no kernel call of its own for it. */
+
+/* One SA of an installed CHILD SA, one direction; dst without a port. */
+struct ike_kernel_sa {
+	const char	*peer;
+	uint32_t	 mark, reqid, spi;
+	struct sockaddr_storage dst;
+	bool		 inbound;
+};
+
+/* A peer's policies: out/in/fwd for each family set (none set: no
+ * policy of its mark should be in the kernel). */
+struct ike_kernel_policies {
+	const char	*peer;
+	uint32_t	 mark, reqid;
+	const struct sockaddr_storage *local, *remote;	/* as ops->policies */
+	bool		 v4, v6;
+};
+
+/* Calls sa for each SA the engine has installed and pol for each peer. */
+void	 ike_kernel_expected(const struct ike_engine *,
+	    void (*sa)(const struct ike_kernel_sa *, void *),
+	    void (*pol)(const struct ike_kernel_policies *, void *), void *arg);
+/* An SA the engine installed is gone from the kernel (flushed or deleted
+ * by hand, its hard EXPIRE lost): handled as that EXPIRE would have
+ * been, the tunnel re-established at once. False when the engine does
+ * not hold that SA (any more). */
+bool	 ike_kernel_sa_missing(struct ike_engine *, uint32_t mark,
+	    uint32_t spi);
+/* Some of the peer's policies (by mark) are gone: all installed again
+ * through ops->policies. */
+void	 ike_kernel_policies_missing(struct ike_engine *, uint32_t mark);
 /* Deletes the peer's SAs (DELETE sent) and keeps it down until
  * ike_peer_initiate or the peer initiates. */
 int	 ike_peer_down(struct ike_engine *, const char *name);

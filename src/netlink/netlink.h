@@ -52,6 +52,10 @@ void	 nl_sock_close(struct nl_sock *);	/* safe on a closed socket */
 int	 nl_sock_fd(const struct nl_sock *);
 /* Join a multicast group (XFRMNLGRP_ACQUIRE, RTNLGRP_LINK, ...). */
 int	 nl_sock_subscribe(struct nl_sock *, unsigned int group);
+/* The receive buffer of an event socket: SO_RCVBUFFORCE (CAP_NET_ADMIN:
+ * past net.core.rmem_max), else SO_RCVBUF (capped there). *got: what the
+ * kernel granted, about twice bytes (its bookkeeping). */
+int	 nl_sock_rcvbuf(struct nl_sock *, int bytes, int *got);
 
 /* Called for each reply message (not acks): 0 to go on, -errno to fail
  * the call. The message stays valid only during the call. */

@@ -98,6 +98,27 @@ nl_sock_subscribe(struct nl_sock *s, unsigned int group)
 	return 0;
 }
 
+int
+nl_sock_rcvbuf(struct nl_sock *s, int bytes, int *got)
+{
+	socklen_t len = sizeof(*got);
+	int fd = nl_sock_fd(s);
+
+	if (fd < 0)
+		return nl_sock_fail(s, -EBADF, NULL, "netlink: receive buffer");
+	/* Without CAP_NET_ADMIN the first fails with EPERM; the second
+	 * then gives what rmem_max allows. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes,
+	    sizeof(bytes)) == -1 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) == -1)
+		return nl_sock_fail(s, -errno, NULL,
+		    "netlink: receive buffer of %d bytes", bytes);
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, got, &len) == -1)
+		return nl_sock_fail(s, -errno, NULL,
+		    "netlink: receive buffer size");
+	return 0;
+}
+
 const char *
 nl_sock_error(const struct nl_sock *s)
 {

@@ -31,6 +31,17 @@ typedef bool	(*report_info_fn)(const char *peer, struct report_info *,
 		    void *arg);
 
 /* The daemon's own numbers for the metrics. */
+/* The kernel side: the event socket and the reconciliation of the
+ * kernel's tables with the engine's SAs (src/daemon/recon.h). */
+struct report_kernel {
+	uint64_t	 events_malformed, events_overruns;
+	int		 event_buffer;		/* bytes granted */
+	uint64_t	 passes_periodic, passes_event, passes_overrun;
+	uint64_t	 passes_failed;
+	uint64_t	 sas_missing, policies_missing;
+	uint64_t	 sas_stray, policies_stray;
+};
+
 struct report_daemon {
 	const char	*version;
 	double		 started, last_reload;	/* Unix time */
@@ -38,6 +49,7 @@ struct report_daemon {
 	uint64_t	 udp_rx, udp_tx, udp_dropped, udp_send_errors;
 	bool		 memory_locked;	/* mlockall: keys out of swap */
 	bool		 sandboxed;	/* vtid's own seccomp filter */
+	const struct report_kernel *kernel;	/* NULL: not shown */
 };
 
 /* Each takes a snapshot of the engine and writes it: 0, or -1 (and a

@@ -268,12 +268,51 @@ prom_engine(const struct ike_stats *st, FILE *out)
 	    "IKE_AUTH yet).", (double)st->half_open);
 }
 
+static void
+prom_kernel(const struct report_kernel *k, FILE *out)
+{
+	metric(out, "vtid_xfrm_event_buffer_bytes", "gauge",
+	    "Receive buffer of the XFRM event socket, as the kernel granted "
+	    "it.", k->event_buffer);
+	metric(out, "vtid_xfrm_event_overruns_total", "counter",
+	    "Times the kernel dropped XFRM events: vtid's event socket was "
+	    "full. Each is followed by a reconciliation pass.",
+	    (double)k->events_overruns);
+	metric(out, "vtid_xfrm_events_malformed_total", "counter",
+	    "XFRM events that failed to decode.", (double)k->events_malformed);
+	metric_head(out, "vtid_xfrm_reconcile_passes_total", "counter",
+	    "Comparisons of the kernel's SAs and policies with vtid's, by "
+	    "what started them.");
+	fprintf(out, "vtid_xfrm_reconcile_passes_total{trigger=\"periodic\"} "
+	    "%" PRIu64 "\nvtid_xfrm_reconcile_passes_total{trigger=\"event\"} "
+	    "%" PRIu64 "\nvtid_xfrm_reconcile_passes_total{trigger="
+	    "\"overrun\"} %" PRIu64 "\n", k->passes_periodic, k->passes_event,
+	    k->passes_overrun);
+	metric(out, "vtid_xfrm_reconcile_failed_total", "counter",
+	    "Passes skipped: a dump failed or the tables kept changing.",
+	    (double)k->passes_failed);
+	metric_head(out, "vtid_xfrm_reconcile_missing_total", "counter",
+	    "vtid's SAs found missing from the kernel (each: its tunnel "
+	    "re-established) and policies (each: installed again).");
+	fprintf(out, "vtid_xfrm_reconcile_missing_total{object=\"sa\"} %"
+	    PRIu64 "\nvtid_xfrm_reconcile_missing_total{object=\"policy\"} %"
+	    PRIu64 "\n", k->sas_missing, k->policies_missing);
+	metric_head(out, "vtid_xfrm_reconcile_strays_removed_total", "counter",
+	    "SAs and policies with vtid's mark and reqid that vtid did not "
+	    "hold, removed.");
+	fprintf(out, "vtid_xfrm_reconcile_strays_removed_total{object=\"sa\"} "
+	    "%" PRIu64 "\nvtid_xfrm_reconcile_strays_removed_total{object="
+	    "\"policy\"} %" PRIu64 "\n", k->sas_stray, k->policies_stray);
+}
+
 void
 report_prom_metrics(const struct ike_snapshot *s,
     const struct report_daemon *d, FILE *out)
 {
 	if (d != NULL)
 		prom_daemon(s, d, out);
+	if (d != NULL && d->kernel != NULL)
+		prom_kernel(d->kernel, out);
 	prom_peer_states(s, out);
 	prom_peer_counters(s, out);
 	prom_engine(&s->stats, out);

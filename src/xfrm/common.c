@@ -9,11 +9,20 @@
  * these to; types we never read accept any length. */
 const struct nl_attr_rule xfrm_attr_rules[XFRMA_MAX + 1] = {
 	[XFRMA_TMPL]		= { sizeof(struct xfrm_user_tmpl), 0 },
+	[XFRMA_SA]		= { sizeof(struct xfrm_usersa_info), 0 },
+	[XFRMA_POLICY]		= { sizeof(struct xfrm_userpolicy_info), 0 },
 	[XFRMA_MARK]		= { sizeof(struct xfrm_mark),
 				    sizeof(struct xfrm_mark) },
 	[XFRMA_POLICY_TYPE]	= { sizeof(struct xfrm_userpolicy_type), 0 },
 	[XFRMA_IF_ID]		= { sizeof(uint32_t), sizeof(uint32_t) },
 };
+
+bool
+xfrm_keyed(const struct nlattr **tb)
+{
+	return tb[XFRMA_ALG_AEAD] != NULL || tb[XFRMA_ALG_CRYPT] != NULL ||
+	    tb[XFRMA_ALG_AUTH] != NULL || tb[XFRMA_ALG_AUTH_TRUNC] != NULL;
+}
 
 bool
 xfrm_family_ok(uint16_t family)

@@ -1,5 +1,7 @@
 /* ACQUIRE and EXPIRE: pure decoders, and a libev watcher on a socket
- * subscribed to XFRMNLGRP_ACQUIRE and XFRMNLGRP_EXPIRE. */
+ * subscribed to XFRMNLGRP_ACQUIRE and XFRMNLGRP_EXPIRE (and, for whoever
+ * compares the tables with what it installed, XFRMNLGRP_SA and
+ * XFRMNLGRP_POLICY: notify.c decodes those). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
@@ -97,7 +99,10 @@ xfrm_event_decode(const void *buf, size_t len, struct xfrm_event *ev)
 		rc = xfrm_expire_decode(buf, len, &ev->u.expire);
 		break;
 	default:
-		return -ENOMSG;
+		rc = xfrm_notify_decode(buf, len, hdr.nlmsg_type, ev);
+		if (rc == -ENOMSG)
+			return rc;
+		break;
 	}
 	if (rc < 0)
 		memset(ev, 0, sizeof(*ev));
@@ -129,6 +134,7 @@ static void
 xfrm_monitor_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct xfrm_monitor *mon = w->data;
+	bool lost = false;
 	int i, rc;
 
 	for (i = 0; i < XFRM_MONITOR_BURST; i++) {
@@ -137,9 +143,11 @@ xfrm_monitor_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 			break;
 		if (rc == -ENOBUFS) {
 			/* Events were lost: an ACQUIRE comes again with the
-			 * next packet, an EXPIRE's SA is found by its hard
-			 * limit; say so, and go on reading. */
+			 * next packet; what else was lost (an EXPIRE, a
+			 * DELSA) the owner of overrun_cb finds by comparing
+			 * the tables; say so, and go on reading. */
 			mon->overruns++;
+			lost = true;
 			log_msg_rl(&mon->rl, LOG_WARNING, "xfrm",
 			    "event socket overrun: events lost");
 		} else if (rc == -EBADMSG) {
@@ -152,6 +160,9 @@ xfrm_monitor_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 			break;
 		}
 	}
+	/* After the burst, so that what was read is handled first. */
+	if (lost && mon->overrun_cb != NULL)
+		mon->overrun_cb(mon->arg);
 }
 
 int
@@ -166,6 +177,7 @@ xfrm_monitor_start(struct xfrm_monitor *mon, struct ev_loop *loop,
 	mon->arg = arg;
 	mon->malformed = 0;
 	mon->overruns = 0;
+	mon->overrun_cb = NULL;
 	rc = nl_sock_open(&mon->sock, NETLINK_XFRM, netns, true);
 	if (rc < 0)
 		return rc;
@@ -189,4 +201,22 @@ xfrm_monitor_stop(struct xfrm_monitor *mon)
 		ev_io_stop(mon->loop, &mon->io);
 	mon->loop = NULL;
 	nl_sock_close(&mon->sock);
+}
+
+int
+xfrm_monitor_tables(struct xfrm_monitor *mon, xfrm_overrun_cb overrun)
+{
+	int rc;
+
+	if ((rc = nl_sock_subscribe(&mon->sock, XFRMNLGRP_SA)) < 0 ||
+	    (rc = nl_sock_subscribe(&mon->sock, XFRMNLGRP_POLICY)) < 0)
+		return rc;
+	mon->overrun_cb = overrun;
+	return 0;
+}
+
+int
+xfrm_monitor_rcvbuf(struct xfrm_monitor *mon, int bytes, int *got)
+{
+	return nl_sock_rcvbuf(&mon->sock, bytes, got);
 }

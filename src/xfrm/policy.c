@@ -118,38 +118,26 @@ xfrm_policy_msg_build(void *buf, size_t cap, uint16_t type,
 	return xfrm_msg_end(&m, why);
 }
 
+/* A policy's fixed part and its attributes (a dump's NEWPOLICY, or the
+ * XFRMA_POLICY of a DELPOLICY notification) into out. */
 int
-xfrm_policy_msg_decode(const void *buf, size_t len,
-    struct xfrm_policy_info *out)
+xfrm_policy_fill(struct xfrm_policy_info *out,
+    const struct xfrm_userpolicy_info *info, const struct nlattr **tb)
 {
-	const struct nlattr *tb[XFRMA_MAX + 1];
-	struct xfrm_userpolicy_info info;
 	struct xfrm_userpolicy_type ptype;
 	struct xfrm_user_tmpl tmpl;
 	const uint8_t *t;
-	struct nlmsghdr hdr;
 	size_t tlen, i;
-	int rc;
 
-	memset(out, 0, sizeof(*out));
-	if ((rc = nl_msg_check(buf, len, &hdr)) < 0)
-		return rc;
-	if (hdr.nlmsg_type != XFRM_MSG_NEWPOLICY &&
-	    hdr.nlmsg_type != XFRM_MSG_UPDPOLICY)
-		return -ENOMSG;
-	rc = nl_msg_parse(buf, len, &info, sizeof(info), xfrm_attr_rules,
-	    XFRMA_MAX, tb);
-	if (rc < 0)
-		return rc;
-	if (xfrm_prefix_get(&out->pol.sel_src, info.sel.family,
-	    &info.sel.saddr, info.sel.prefixlen_s) < 0 ||
-	    xfrm_prefix_get(&out->pol.sel_dst, info.sel.family,
-	    &info.sel.daddr, info.sel.prefixlen_d) < 0)
+	if (xfrm_prefix_get(&out->pol.sel_src, info->sel.family,
+	    &info->sel.saddr, info->sel.prefixlen_s) < 0 ||
+	    xfrm_prefix_get(&out->pol.sel_dst, info->sel.family,
+	    &info->sel.daddr, info->sel.prefixlen_d) < 0)
 		return -EBADMSG;
-	out->pol.dir = info.dir;
-	out->pol.priority = info.priority;
-	out->index = info.index;
-	out->action = info.action;
+	out->pol.dir = info->dir;
+	out->pol.priority = info->priority;
+	out->index = info->index;
+	out->action = info->action;
 	xfrm_mark_get(&out->pol.mark, tb[XFRMA_MARK]);
 	if (tb[XFRMA_IF_ID] != NULL)
 		out->if_id = nl_attr_get_u32(tb[XFRMA_IF_ID]);
@@ -179,6 +167,28 @@ xfrm_policy_msg_decode(const void *buf, size_t len,
 		out->pol.reqid = tmpl.reqid;
 	}
 	return 0;
+}
+
+int
+xfrm_policy_msg_decode(const void *buf, size_t len,
+    struct xfrm_policy_info *out)
+{
+	const struct nlattr *tb[XFRMA_MAX + 1];
+	struct xfrm_userpolicy_info info;
+	struct nlmsghdr hdr;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = nl_msg_check(buf, len, &hdr)) < 0)
+		return rc;
+	if (hdr.nlmsg_type != XFRM_MSG_NEWPOLICY &&
+	    hdr.nlmsg_type != XFRM_MSG_UPDPOLICY)
+		return -ENOMSG;
+	rc = nl_msg_parse(buf, len, &info, sizeof(info), xfrm_attr_rules,
+	    XFRMA_MAX, tb);
+	if (rc < 0)
+		return rc;
+	return xfrm_policy_fill(out, &info, tb);
 }
 
 static const char *

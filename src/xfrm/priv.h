@@ -20,14 +20,20 @@ int	 xfrm_prefix_get(struct nl_prefix *, uint16_t family,
 void	 xfrm_mark_put(struct nl_msg *, const struct xfrm_mark *);
 void	 xfrm_mark_get(struct xfrm_mark *, const struct nlattr *);
 bool	 xfrm_family_ok(uint16_t);
+/* An SA's attributes name an algorithm: it is not larval. */
+bool	 xfrm_keyed(const struct nlattr **tb);
 /* A message of type with its fixed family struct (copied: the buffer's
  * alignment is the caller's), then attributes; xfrm_msg_end says whether
  * it all fit: 0, or -EMSGSIZE with *why set. */
 void	 xfrm_msg_start(struct nl_msg *, void *buf, size_t cap, uint16_t type,
 	    const void *fixed, size_t len);
 int	 xfrm_msg_end(const struct nl_msg *, const char **why);
-/* DELPOLICY of a dumped policy, by index (and its mark and if_id). */
-int	 xfrm_policy_delete_index(struct nl_sock *,
-	    const struct xfrm_policy_info *);
+/* A policy's fixed part and attributes into out: 0 or -EBADMSG. */
+int	 xfrm_policy_fill(struct xfrm_policy_info *,
+	    const struct xfrm_userpolicy_info *, const struct nlattr **tb);
+/* The table notifications (notify.c), for xfrm_event_decode: 0,
+ * -ENOMSG or -EBADMSG as it says. */
+int	 xfrm_notify_decode(const void *buf, size_t len, uint16_t type,
+	    struct xfrm_event *);
 
 #endif

@@ -324,6 +324,7 @@ xfrm_sa_msg_decode(const void *buf, size_t len, struct xfrm_sa_info *out)
 		out->replay_dropped = info.stats.replay;
 		out->integrity_failed = info.stats.integrity_failed;
 		xfrm_mark_get(&out->mark, tb[XFRMA_MARK]);
+		out->keyed = xfrm_keyed(tb);
 	}
 	return rc;
 }

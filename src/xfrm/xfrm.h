@@ -102,6 +102,9 @@ struct xfrm_sa_info {
 	uint64_t	 add_time, use_time;	/* seconds since the epoch */
 	uint32_t	 replay_dropped;	/* stats.replay */
 	uint32_t	 integrity_failed;
+	/* It has algorithms: not a larval SA (an SPI reserved by ALLOCSPI,
+	 * or the kernel's own for an ACQUIRE), which carries none. */
+	bool		 keyed;
 };
 
 /* ALLOCSPI: a larval SA reserving an SPI for the inbound SA to come, which
@@ -206,6 +209,10 @@ int	 xfrm_sa_list(struct nl_sock *,
 	    int (*cb)(const struct xfrm_sa_info *, void *), void *arg);
 int	 xfrm_policy_list(struct nl_sock *,
 	    int (*cb)(const struct xfrm_policy_info *, void *), void *arg);
+/* DELPOLICY of a dumped policy, by its index (with its mark and if_id):
+ * exact even where two policies share a selector. */
+int	 xfrm_policy_delete_index(struct nl_sock *,
+	    const struct xfrm_policy_info *);
 
 /* Events. ACQUIRE: an outbound packet matched a policy with no SA. */
 struct xfrm_acquire {
@@ -231,9 +238,16 @@ struct xfrm_expire {
 	uint64_t	 bytes, packets;
 };
 
+/* The SA and policy tables changed (XFRMNLGRP_SA, XFRMNLGRP_POLICY,
+ * with xfrm_monitor_tables): by anyone, vtid included. */
 enum xfrm_event_type {
 	XFRM_EVENT_ACQUIRE = 1,
 	XFRM_EVENT_EXPIRE,
+	XFRM_EVENT_SA_ADDED,		/* NEWSA, UPDSA: u.sa */
+	XFRM_EVENT_SA_DELETED,		/* DELSA: u.sa, no counters */
+	XFRM_EVENT_SA_FLUSHED,		/* FLUSHSA: u.flush_proto */
+	XFRM_EVENT_POLICY_DELETED,	/* DELPOLICY: u.policy */
+	XFRM_EVENT_POLICY_FLUSHED,	/* FLUSHPOLICY */
 };
 
 struct xfrm_event {
@@ -241,13 +255,16 @@ struct xfrm_event {
 	union {
 		struct xfrm_acquire acquire;
 		struct xfrm_expire expire;
+		struct xfrm_sa_info sa;
+		struct xfrm_policy_info policy;
+		uint8_t		 flush_proto;	/* IPSEC_PROTO_ANY (255): all */
 	} u;
 };
 
 /* Decode one kernel message (header included) in buf[0..len). A pure
- * function: 0 and *ev filled, -ENOMSG for a message type that is not an
- * ACQUIRE or EXPIRE (POLEXPIRE shares the group), -EBADMSG when short or
- * malformed. Never reads outside buf, whatever it holds. */
+ * function: 0 and *ev filled, -ENOMSG for a message type that is none of
+ * the above (POLEXPIRE shares a group; NEWPOLICY is not needed), -EBADMSG
+ * when short or malformed. Never reads outside buf, whatever it holds. */
 int	 xfrm_event_decode(const void *buf, size_t len, struct xfrm_event *);
 
 /* Pure decoders of GETSA/dump messages (XFRM_MSG_NEWSA, _NEWPOLICY). */
@@ -259,8 +276,10 @@ int	 xfrm_policy_msg_decode(const void *buf, size_t len,
 /* A subscription to XFRMNLGRP_ACQUIRE and XFRMNLGRP_EXPIRE watched by
  * libev. cb sees every decoded event (callers keep theirs with
  * xfrm_owner_*); malformed messages are counted, logged (rate-limited)
- * and skipped; lost events (socket overrun) are counted and logged. */
+ * and skipped; lost events (socket overrun) are counted, logged, and
+ * reported to overrun_cb once the burst that met them is read. */
 typedef void (*xfrm_event_cb)(const struct xfrm_event *, void *arg);
+typedef void (*xfrm_overrun_cb)(void *arg);
 
 struct xfrm_monitor {
 	struct nl_sock	 sock;		/* nl_sock_error() after a failure */
@@ -270,6 +289,7 @@ struct xfrm_monitor {
 	void		*arg;
 	uint64_t	 malformed;	/* messages that failed to decode */
 	uint64_t	 overruns;	/* times the kernel dropped events */
+	xfrm_overrun_cb	 overrun_cb;	/* NULL: none */
 	struct log_ratelimit rl;
 };
 
@@ -277,6 +297,13 @@ struct xfrm_monitor {
 int	 xfrm_monitor_start(struct xfrm_monitor *, struct ev_loop *,
 	    const char *netns, xfrm_event_cb cb, void *arg);
 void	 xfrm_monitor_stop(struct xfrm_monitor *);	/* safe twice */
+/* Also XFRMNLGRP_SA and XFRMNLGRP_POLICY: every change to the tables
+ * (a flush by an administrator, vtid's own adds and deletes too).
+ * Lost events are then also reported to overrun (may be NULL). */
+int	 xfrm_monitor_tables(struct xfrm_monitor *, xfrm_overrun_cb overrun);
+/* The socket's receive buffer, asked for in bytes (the kernel doubles
+ * it for its bookkeeping): *got is what the kernel granted. */
+int	 xfrm_monitor_rcvbuf(struct xfrm_monitor *, int bytes, int *got);
 
 /* Message construction, exposed for the unit tests: build into buf[cap]
  * and return 0, or -EINVAL with *why set to a static reason (bad key

@@ -57,6 +57,19 @@ conf() {
 	chmod 600 "$f"
 }
 
+# conf_vti7 EXTRA: a.conf and b.conf for the pair above, one peer each:
+# ECP-384 AES-GCM, mark 7, vti7 in vt-a-priv / vt-b-priv holding
+# 2001:db8:ff::/127 and ::1/127, and EXTRA peer settings (start, dpd...).
+conf_vti7() {
+	local p="ike = { proposals = \"aes256gcm16-prfsha384-ecp384!\"; };
+	    esp = { proposals = \"aes256gcm16-prfsha384-ecp384!\"; };
+	    psk = \"$PSK\"; mark = 7; $1"
+	conf a "name = \"B\"; local = \"2001:db8:1::1\"; remote = \"2001:db8:1::2\"; $p
+	    vti = { name = \"vti7\"; netns = \"vt-a-priv\"; addresses = [ \"2001:db8:ff::/127\" ]; };"
+	conf b "name = \"A\"; local = \"2001:db8:1::2\"; remote = \"2001:db8:1::1\"; $p
+	    vti = { name = \"vti7\"; netns = \"vt-b-priv\"; addresses = [ \"2001:db8:ff::1/127\" ]; };"
+}
+
 start() {	# start a|b: vtid in vt-a|b, its output in $W/a|b.log
 	: > "$W/$1.log"
 	spawn "$W/$1.pid" "$W/$1.log" ip netns exec "vt-$1" "$VTID" -c "$W/$1.conf"
