@@ -8,6 +8,7 @@
 
 #include "daemon/kernel.h"
 #include "daemon/recon.h"
+#include "util/clock.h"
 
 /* A notification's pass waits this long, so that the rest of a burst
  * (a flush sends one per table; a script deletes one by one) is in the
@@ -85,7 +86,7 @@ recon_schedule(struct recon *r, enum recon_trigger why)
 	r->pending |= 1u << why;
 	if (ev_is_active(&r->soon))
 		return;
-	now = ev_now(r->loop);
+	now = clock_mono();
 	delay = r->last + RECON_GAP_S - now;
 	if (delay < RECON_SOON_S)
 		delay = RECON_SOON_S;
@@ -145,7 +146,7 @@ recon_start(struct recon *r, struct kernel *k, struct ev_loop *loop)
 		return -1;
 	}
 	r->on = true;
-	r->last = ev_now(loop);
+	r->last = clock_mono();
 	recon_configure(r);
 	return 0;
 }

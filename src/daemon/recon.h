@@ -45,7 +45,7 @@ struct recon {
 	struct ev_loop	*loop;
 	ev_timer	 periodic, soon;
 	double		 interval;	/* 0: no periodic pass */
-	double		 last;		/* when the last pass ran */
+	double		 last;		/* when the last pass ran, clock_mono() */
 	unsigned int	 pending;	/* 1 << enum recon_trigger, for soon */
 	bool		 on;
 	int		 buffer;	/* event socket, as the kernel granted */

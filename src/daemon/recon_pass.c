@@ -10,6 +10,7 @@
 #include "daemon/kernel.h"
 #include "daemon/recon.h"
 #include "daemon/recon_diff.h"
+#include "util/clock.h"
 
 /* A bound on what one pass collects, as a purge's (owner.c): far more
  * than any deployment, small enough that a runaway table cannot
@@ -300,7 +301,7 @@ recon_run(struct recon *r, enum recon_trigger why)
 	p.want_pol.size = sizeof(struct recon_want_pol);
 	p.have_pol.size = sizeof(struct recon_have_pol);
 	r->st.passes[why]++;
-	r->last = ev_now(r->loop);
+	r->last = clock_mono();
 	/* The periodic pass counts from the last pass of any kind. */
 	if (r->interval > 0)
 		ev_timer_again(r->loop, &r->periodic);
