@@ -4,8 +4,11 @@
 # mid-flood. Aims: COOKIEs from the threshold on
 # (dos.cookie_threshold_peer, 2: requests #1 and #2 answered, every later
 # one with a COOKIE), resident growth <= 2 MB, vtid's CPU for the whole
-# flood < 1 s (under QEMU's TCG code runs 5-20x slower: there the bound is
-# VTID_FLOOD_CPU_MAX, 10 s; tests/packet/flood.sh checks 1 s natively), and
+# flood < 1 s (tests/packet/flood.sh checks that natively: 0.48 s). Under
+# QEMU's TCG code runs 5-20x slower, and slower still when the host is
+# busy (10.2 s measured in a CI run), so the bound there is
+# VTID_FLOOD_CPU_MAX, 20 s, which still catches a key exchange per forged
+# request (17.8 s natively before the COOKIEs, far above it in TCG), and
 # charon, asked for a COOKIE as well, up within 2 s (under TCG, where one
 # setup alone takes seconds: within 2 s of the same setup without the
 # flood, measured first in the same boot).
@@ -16,7 +19,7 @@
 . "$(dirname "$0")/lib.sh"
 N=${VTID_FLOOD_N:-20000} RATE=${VTID_FLOOD_RATE:-1000}
 if [ "${VTID_VM_GUEST:-0}" = 1 ]; then
-	CPU_MAX=${VTID_FLOOD_CPU_MAX:-10} WHERE="QEMU TCG"
+	CPU_MAX=${VTID_FLOOD_CPU_MAX:-20} WHERE="QEMU TCG"
 else
 	CPU_MAX=${VTID_FLOOD_CPU_MAX:-1} WHERE="this host's kernel"
 fi
