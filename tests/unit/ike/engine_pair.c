@@ -268,6 +268,15 @@ ep_conf_psk(struct ike_peer_conf *pc, const char *psk)
 }
 
 void
+ep_side_conf(struct ike_peer_conf *pc, int i, enum ike_start start)
+{
+	if (i == 0)
+		ep_peer_conf(pc, "B", EP_ADDR_A, EP_ADDR_B, 7, start);
+	else
+		ep_peer_conf(pc, "A", EP_ADDR_B, EP_ADDR_A, 7, start);
+}
+
+void
 ep_peer_conf(struct ike_peer_conf *pc, const char *name, const char *local,
     const char *remote, uint32_t mark, enum ike_start start)
 {

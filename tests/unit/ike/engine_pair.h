@@ -111,6 +111,9 @@ void	 ep_set_hook(struct engine_pair *, ep_hook_fn, void *arg);
 void	 ep_peer_conf(struct ike_peer_conf *, const char *name,
 	    const char *local, const char *remote, uint32_t mark,
 	    enum ike_start);
+/* Side i's view of the other, mark 7: side 0 names its peer "B"
+ * (EP_ADDR_A to EP_ADDR_B), side 1 "A" (the other way). */
+void	 ep_side_conf(struct ike_peer_conf *, int i, enum ike_start);
 /* Replaces the proposals (NULL: unchanged). */
 void	 ep_conf_suites(struct ike_peer_conf *, const char *ike,
 	    const char *esp);

@@ -42,10 +42,7 @@ static struct engine_pair pair;
 static void
 conf(struct ike_peer_conf *pc, int i, enum ike_start start)
 {
-	if (i == 0)
-		ep_peer_conf(pc, "B", EP_ADDR_A, EP_ADDR_B, 7, start);
-	else
-		ep_peer_conf(pc, "A", EP_ADDR_B, EP_ADDR_A, 7, start);
+	ep_side_conf(pc, i, start);
 	pc->retransmit_timeout = 0.1;
 	pc->retransmit_base = 1.5;
 	pc->retransmit_limit = 0.4;

@@ -71,10 +71,7 @@ teardown(void **state)
 static void
 conf(struct ike_peer_conf *pc, int i, enum ike_start start)
 {
-	if (i == 0)
-		ep_peer_conf(pc, "B", EP_ADDR_A, EP_ADDR_B, 7, start);
-	else
-		ep_peer_conf(pc, "A", EP_ADDR_B, EP_ADDR_A, 7, start);
+	ep_side_conf(pc, i, start);
 	/* Cheap key exchange: these tests are about messages. */
 	ep_conf_suites(pc, "aes128gcm16-prfsha256-x25519!",
 	    "aes128gcm16-x25519!");
