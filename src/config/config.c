@@ -73,6 +73,7 @@ static const struct key_def vti_global_keys[] = {
 	{ "name", T_STR },
 	{ "netns", T_STR },
 	{ "mtu", T_INT },
+	{ "link", T_STR },
 	{ NULL, 0 },
 };
 
@@ -202,7 +203,7 @@ cfg_netns_ok(const char *s)
 	return true;
 }
 
-/* name, netns, mtu: shared by the global and the peer "vti" groups. */
+/* name, netns, mtu, link: shared by the global and the peer "vti" groups. */
 int
 cfg_parse_vti_common(struct loader *ld, const config_setting_t *g,
     struct config_vti *vti)
@@ -221,6 +222,15 @@ cfg_parse_vti_common(struct loader *ld, const config_setting_t *g,
 		if (!cfg_netns_ok(v))
 			return cfg_fail(ld, s, "vti.netns: '%s' is not a namespace "
 			    "name (letters, digits, '_', '-', '.')", v);
+	}
+	if ((v = cfg_get_str(g, "link", &s)) != NULL) {
+		if (strcmp(v, "tunnel") == 0)
+			vti->link_follows = true;
+		else if (strcmp(v, "up") == 0)
+			vti->link_follows = false;
+		else
+			return cfg_fail(ld, s, "vti.link: '%s' is not \"tunnel\" "
+			    "(down while the tunnel is) or \"up\" (always)", v);
 	}
 	return cfg_get_uint(ld, g, "mtu", "vti.mtu", 68, 65535, &vti->mtu);
 }
@@ -382,6 +392,7 @@ defaults(struct vtid_config *c)
 	c->dpd = (struct config_dpd){ 30, 150, CONFIG_DPD_RESTART };
 	snprintf(c->vti.pattern, sizeof(c->vti.pattern), "vti%%mark%%");
 	c->vti.mtu = 1500;
+	c->vti.link_follows = true;
 }
 
 /* libconfig keeps inline PSKs in its own heap strings: wipe them before
@@ -534,7 +545,8 @@ vti_eq(const struct config_vti *a, const struct config_vti *b)
 	size_t i;
 
 	if (strcmp(a->name, b->name) != 0 || strcmp(a->netns, b->netns) != 0 ||
-	    a->mtu != b->mtu || a->n_addrs != b->n_addrs)
+	    a->mtu != b->mtu || a->link_follows != b->link_follows ||
+	    a->n_addrs != b->n_addrs)
 		return false;
 	for (i = 0; i < a->n_addrs; i++)
 		if (!addr_equal(&a->addrs[i].addr, &b->addrs[i].addr) ||

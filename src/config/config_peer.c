@@ -38,6 +38,7 @@ static const struct key_def vti_peer_keys[] = {
 	{ "name", T_STR },
 	{ "netns", T_STR },
 	{ "mtu", T_INT },
+	{ "link", T_STR },
 	{ "addresses", T_LIST },
 	{ NULL, 0 },
 };

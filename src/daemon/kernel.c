@@ -271,6 +271,72 @@ kernel_child_counters(void *ctx, const struct ike_peer_conf *pc,
 	return 0;
 }
 
+static void
+vti_fill(const struct kernel *k, const struct config_peer *p,
+    struct vti_link *v)
+{
+	size_t i;
+
+	memset(v, 0, sizeof(*v));
+	snprintf(v->name, sizeof(v->name), "%s", p->vti.name);
+	v->family = p->remote.ss_family;
+	addr_to_nl(&p->local, &v->local);
+	addr_to_nl(&p->remote, &v->remote);
+	v->ikey = v->okey = p->mark;
+	v->netns = p->vti.netns[0] != '\0' ? p->vti.netns : NULL;
+	v->mtu = p->vti.mtu;
+	for (i = 0; i < p->vti.n_addrs && i < VTI_ADDRS_MAX; i++) {
+		addr_to_nl(&p->vti.addrs[i].addr, &v->addrs[i].addr);
+		v->addrs[i].len = p->vti.addrs[i].len;
+	}
+	v->n_addrs = i;
+	v->disable_policy = true;
+	/* Its link follows the tunnel: down until the first CHILD SA,
+	 * except a route peer's, whose traps need the traffic. One whose
+	 * tunnel is up (set up again by a reload) stays up. */
+	v->down = p->vti.link_follows && p->start != CONFIG_START_ROUTE &&
+	    (k->eng == NULL || ike_peer_state(k->eng, p->name) != IKE_PEER_UP);
+}
+
+static const struct config_peer *
+kernel_conf_peer(const struct kernel *k, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < k->conf->n_peers; i++)
+		if (strcmp(k->conf->peers[i].name, name) == 0)
+			return &k->conf->peers[i];
+	return NULL;
+}
+
+/* The link follows the tunnel, so that routing reacts to its loss at
+ * once. Up is the whole configuration again: a link going down loses its
+ * IPv6 addresses (net.ipv6.conf.*.keep_addr_on_down = 0, the default).
+ * A failure costs only that: logged, the tunnel carries on. */
+static void
+kernel_link(void *ctx, const struct ike_peer_conf *pc, bool up)
+{
+	struct kernel *k = ctx;
+	const struct config_peer *p = kernel_conf_peer(k, pc->name);
+	struct vti_link v;
+	int rc;
+
+	if (p == NULL)
+		return;
+	vti_fill(k, p, &v);
+	v.down = !up;
+	if (up)
+		rc = vti_link_configure(&k->rtnl, &v);
+	else
+		rc = vti_link_set_up(&k->rtnl, v.netns, v.name, false);
+	if (rc != 0) {
+		log_msg(LOG_WARNING, pc->name, "%s", nl_sock_error(&k->rtnl));
+		return;
+	}
+	log_msg(LOG_INFO, pc->name, "%s %s", v.name, up ? "up" :
+	    "down: no tunnel");
+}
+
 void
 kernel_ops(struct kernel *k, struct ike_ops *ops)
 {
@@ -281,6 +347,7 @@ kernel_ops(struct kernel *k, struct ike_ops *ops)
 	ops->sa_del = kernel_sa_del;
 	ops->policies = kernel_policies;
 	ops->child_counters = kernel_child_counters;
+	ops->link = kernel_link;
 	ops->ctx = k;
 }
 
@@ -362,27 +429,6 @@ kernel_purge(struct kernel *k)
 		    k->reqid_max);
 }
 
-static void
-vti_fill(const struct config_peer *p, struct vti_link *v)
-{
-	size_t i;
-
-	memset(v, 0, sizeof(*v));
-	snprintf(v->name, sizeof(v->name), "%s", p->vti.name);
-	v->family = p->remote.ss_family;
-	addr_to_nl(&p->local, &v->local);
-	addr_to_nl(&p->remote, &v->remote);
-	v->ikey = v->okey = p->mark;
-	v->netns = p->vti.netns[0] != '\0' ? p->vti.netns : NULL;
-	v->mtu = p->vti.mtu;
-	for (i = 0; i < p->vti.n_addrs && i < VTI_ADDRS_MAX; i++) {
-		addr_to_nl(&p->vti.addrs[i].addr, &v->addrs[i].addr);
-		v->addrs[i].len = p->vti.addrs[i].len;
-	}
-	v->n_addrs = i;
-	v->disable_policy = true;
-}
-
 int
 kernel_peer_up(struct kernel *k, const struct config_peer *p)
 {
@@ -390,7 +436,7 @@ kernel_peer_up(struct kernel *k, const struct config_peer *p)
 	bool created;
 	int rc;
 
-	vti_fill(p, &v);
+	vti_fill(k, p, &v);
 	if ((rc = vti_link_setup(&k->rtnl, &v, &created)) != 0) {
 		log_msg(LOG_ERR, p->name, "%s", nl_sock_error(&k->rtnl));
 		return rc;

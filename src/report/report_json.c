@@ -198,6 +198,7 @@ list_peer(const struct ike_snapshot *s, const struct ike_peer_snap *p,
 	json_member(out, "remote_id", id);
 	if (info != NULL)
 		list_info(info, out);
+	json_member(out, "link", ike_link_name(p->link));
 	if (p->up_since > 0)
 		fprintf(out, ",\"up_since\":%.0f,\"up_for\":%.0f",
 		    p->up_since, s->now - p->up_since);

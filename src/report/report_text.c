@@ -193,6 +193,8 @@ list_peer(const struct ike_snapshot *s, const struct ike_peer_snap *p,
 	if (info != NULL && info->vti[0] != '\0')
 		fprintf(out, ", %s%s%s", info->vti, info->netns[0] != '\0' ?
 		    " in netns " : "", info->netns);
+	if (p->link != IKE_LINK_FIXED)
+		fprintf(out, ", link %s", ike_link_name(p->link));
 	fputc('\n', out);
 	report_id_str(&p->local_id, lid, sizeof(lid));
 	report_id_str(&p->remote_id, rid, sizeof(rid));

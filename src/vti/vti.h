@@ -37,6 +37,9 @@ struct vti_link {
 	char		 link[VTI_IFNAMSIZ];	/* IFLA_VTI_LINK device, "" none */
 	const char	*netns;		/* NULL or "": stay in the socket's */
 	uint32_t	 mtu;		/* 0: leave the kernel's */
+	/* Left down (its tunnel is not up yet: vti_link_set_up brings it
+	 * up); else brought up. */
+	bool		 down;
 	size_t		 n_addrs;
 	struct nl_prefix addrs[VTI_ADDRS_MAX];	/* IPv6 ones get nodad */
 	/* net.ipv4.conf.DEV.disable_policy=1, as the seed lab sets on its
@@ -85,6 +88,11 @@ int	 vti_link_get(struct nl_sock *, const char *netns, const char *name,
  * this; exposed so it can be tested on any device). */
 int	 vti_link_configure(struct nl_sock *, const struct vti_link *);
 
+/* Bring device name in netns (NULL: the socket's) up or down, whatever
+ * its kind: the link follows the tunnel. Absent: -ENODEV. */
+int	 vti_link_set_up(struct nl_sock *, const char *netns,
+	    const char *name, bool up);
+
 /* Pure helpers, exposed for the unit tests. */
 int	 vti_link_check(const struct vti_link *, const char **why);
 /* Compare the tunnel parameters of cfg (whose link resolved to
@@ -99,6 +107,9 @@ int	 vti_link_msg_build(void *buf, size_t cap, const struct vti_link *,
  * disable_policy, up (false: unchanged), netns_fd (-1: none). */
 int	 vti_setlink_msg_build(void *buf, size_t cap, uint32_t ifindex,
 	    uint32_t mtu, bool disable_policy, bool up, int netns_fd);
+/* RTM_NEWLINK setting device ifindex up or down, nothing else. */
+int	 vti_updown_msg_build(void *buf, size_t cap, uint32_t ifindex,
+	    bool up);
 /* RTM_NEWADDR (IPv6: nodad) or RTM_DELADDR of an address on ifindex. */
 int	 vti_addr_msg_build(void *buf, size_t cap, uint16_t type,
 	    uint32_t ifindex, const struct nl_prefix *);

@@ -97,6 +97,7 @@ setup(void **state)
 	p = &peers[0];
 	snprintf(p->name, sizeof(p->name), "V2-1");
 	p->state = IKE_PEER_UP;
+	p->link = IKE_LINK_UP;
 	p->start = IKE_START_START;
 	p->mark = 3;
 	p->reqid = 1073741827;
@@ -171,6 +172,7 @@ setup(void **state)
 	p = &peers[2];
 	snprintf(p->name, sizeof(p->name), "V3-1");
 	p->state = IKE_PEER_DOWN;
+	p->link = IKE_LINK_RECOVERING;
 	p->start = IKE_START_START;
 	p->mark = 5;
 	p->reqid = 1073741829;
