@@ -72,7 +72,7 @@ static const struct key_def dpd_keys[] = {
 static const struct key_def vti_global_keys[] = {
 	{ "name", T_STR },
 	{ "netns", T_STR },
-	{ "mtu", T_INT },
+	{ "mtu", T_INT | T_STR },
 	{ "link", T_STR },
 	{ NULL, 0 },
 };
@@ -232,6 +232,15 @@ cfg_parse_vti_common(struct loader *ld, const config_setting_t *g,
 			return cfg_fail(ld, s, "vti.link: '%s' is not \"tunnel\" "
 			    "(down while the tunnel is) or \"up\" (always)", v);
 	}
+	if ((v = cfg_get_str(g, "mtu", &s)) != NULL) {
+		if (strcmp(v, "auto") != 0)
+			return cfg_fail(ld, s, "vti.mtu: '%s' is neither a "
+			    "number nor \"auto\"", v);
+		vti->mtu_auto = true;
+		return 0;
+	}
+	if (config_setting_get_member(g, "mtu") != NULL)
+		vti->mtu_auto = false;
 	return cfg_get_uint(ld, g, "mtu", "vti.mtu", 68, 65535, &vti->mtu);
 }
 
@@ -545,7 +554,8 @@ vti_eq(const struct config_vti *a, const struct config_vti *b)
 	size_t i;
 
 	if (strcmp(a->name, b->name) != 0 || strcmp(a->netns, b->netns) != 0 ||
-	    a->mtu != b->mtu || a->link_follows != b->link_follows ||
+	    a->mtu != b->mtu || a->mtu_auto != b->mtu_auto ||
+	    a->link_follows != b->link_follows ||
 	    a->n_addrs != b->n_addrs)
 		return false;
 	for (i = 0; i < a->n_addrs; i++)

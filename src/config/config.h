@@ -147,6 +147,9 @@ struct config_vti {
 	char		 name[CONFIG_IFNAME_MAX];
 	char		 netns[CONFIG_NETNS_MAX];	/* "": vtid's own */
 	uint32_t	 mtu;
+	/* mtu = "auto": from the path and the negotiated suite (mtu then
+	 * unused). */
+	bool		 mtu_auto;
 	/* link = "tunnel": the interface is down while the tunnel is (a
 	 * route peer's stays up while it waits for traffic); "up": always
 	 * up. */

@@ -203,6 +203,7 @@ kernel_sa_add(void *ctx, const struct ike_peer_conf *pc,
     const struct ike_sa_kernel *c)
 {
 	struct kernel *k = ctx;
+	const struct config_peer *p;
 	struct xfrm_sa sa;
 	int rc = -EINVAL;
 
@@ -221,6 +222,9 @@ kernel_sa_add(void *ctx, const struct ike_peer_conf *pc,
 	xfrm_sa_wipe(&sa);
 	if (rc == 0)
 		release_held(k, pc, c);
+	if (rc == 0 && c->outbound && (p = config_peer_find(k->conf,
+	    pc->name)) != NULL && p->vti.mtu_auto)
+		mtu_auto_sa(&k->mtus, &k->rtnl, p, c);
 	return rc;
 }
 
@@ -272,8 +276,7 @@ kernel_child_counters(void *ctx, const struct ike_peer_conf *pc,
 }
 
 static void
-vti_fill(const struct kernel *k, const struct config_peer *p,
-    struct vti_link *v)
+vti_fill(struct kernel *k, const struct config_peer *p, struct vti_link *v)
 {
 	size_t i;
 
@@ -284,7 +287,8 @@ vti_fill(const struct kernel *k, const struct config_peer *p,
 	addr_to_nl(&p->remote, &v->remote);
 	v->ikey = v->okey = p->mark;
 	v->netns = p->vti.netns[0] != '\0' ? p->vti.netns : NULL;
-	v->mtu = p->vti.mtu;
+	v->mtu = p->vti.mtu_auto ? mtu_auto_initial(&k->mtus, &k->rtnl, p) :
+	    p->vti.mtu;
 	for (i = 0; i < p->vti.n_addrs && i < VTI_ADDRS_MAX; i++) {
 		addr_to_nl(&p->vti.addrs[i].addr, &v->addrs[i].addr);
 		v->addrs[i].len = p->vti.addrs[i].len;
@@ -298,17 +302,6 @@ vti_fill(const struct kernel *k, const struct config_peer *p,
 	    (k->eng == NULL || ike_peer_state(k->eng, p->name) != IKE_PEER_UP);
 }
 
-static const struct config_peer *
-kernel_conf_peer(const struct kernel *k, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < k->conf->n_peers; i++)
-		if (strcmp(k->conf->peers[i].name, name) == 0)
-			return &k->conf->peers[i];
-	return NULL;
-}
-
 /* The link follows the tunnel, so that routing reacts to its loss at
  * once. Up is the whole configuration again: a link going down loses its
  * IPv6 addresses (net.ipv6.conf.*.keep_addr_on_down = 0, the default).
@@ -317,7 +310,7 @@ static void
 kernel_link(void *ctx, const struct ike_peer_conf *pc, bool up)
 {
 	struct kernel *k = ctx;
-	const struct config_peer *p = kernel_conf_peer(k, pc->name);
+	const struct config_peer *p = config_peer_find(k->conf, pc->name);
 	struct vti_link v;
 	int rc;
 
@@ -403,6 +396,7 @@ void
 kernel_close(struct kernel *k)
 {
 	recon_stop(&k->recon);
+	mtu_auto_free(&k->mtus);
 	xfrm_larval_restore(&k->larval);
 	if (k->mon_on)
 		xfrm_monitor_stop(&k->mon);
@@ -457,6 +451,7 @@ kernel_peer_down(struct kernel *k, const struct config_peer *p)
 
 	policies_set(k, p->name, &p->local, &p->remote, p->mark, p->reqid,
 	    false, false);
+	mtu_auto_forget(&k->mtus, p->mark);
 	rc = vti_link_delete(&k->rtnl, p->vti.netns[0] != '\0' ?
 	    p->vti.netns : NULL, p->vti.name);
 	if (rc != 0 && rc != -ENODEV)

@@ -81,6 +81,7 @@ child_kernel_pair(const struct ike_sa *sa, const struct ike_child_spec *cs,
 		    conf->child_life.margin);
 	}
 	*out = *in;
+	out->outbound = true;
 	out->src = in->dst;
 	out->dst = in->src;
 	out->natt_sport = in->natt_dport;

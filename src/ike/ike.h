@@ -103,6 +103,7 @@ struct ike_sa_kernel {
 	/* Kernel lifetimes, seconds (0: none): a soft EXPIRE asks for a
 	 * rekey, the hard one removes the SA. */
 	uint64_t	 soft_seconds, hard_seconds;
+	bool		 outbound;	/* from us to the peer */
 	bool		 update;	/* the SPI was reserved by spi_alloc */
 	/* Outbound: the peer's first SA since it was down, and its trap
 	 * policies of these families may hold the packets that asked for

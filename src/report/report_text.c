@@ -201,6 +201,10 @@ list_peer(const struct ike_snapshot *s, const struct ike_peer_snap *p,
 	fprintf(out, "  %s [%s] ... %s [%s]\n",
 	    addr_str(&p->local, l, sizeof(l)), lid,
 	    addr_str(&p->remote, r, sizeof(r)), rid);
+	if (info != NULL && info->mtu_auto[0] != '\0')
+		fprintf(out, "  mtu %u auto: %s\n", info->mtu, info->mtu_auto);
+	else if (info != NULL && info->mtu > 0)
+		fprintf(out, "  mtu %u\n", info->mtu);
 	if (info != NULL && info->dpd_delay > 0)
 		fprintf(out, "  dpd: delay %us, timeout %us, action %s\n",
 		    info->dpd_delay, info->dpd_timeout, info->dpd_action);

@@ -427,7 +427,7 @@ test_defaults(void **state)
 	    "    ike = { rekey_time = 7200; jitter = 1; };\n"
 	    "    esp = { proposals = \"aes256gcm16-x25519\"; };\n"
 	    "    dpd = { delay = 0; };\n"
-	    "    vti = { mtu = 1280; link = \"tunnel\"; };\n"
+	    "    vti = { mtu = \"auto\"; link = \"tunnel\"; };\n"
 	    "  },\n"
 	    "  { name = \"b\"; remote = \"198.51.100.1\"; psk = \"" GOOD_PSK "\";\n"
 	    "    mark = 2L; local_id = \"@b.example\"; remote_id = \"x@y\"; }\n"
@@ -463,7 +463,7 @@ test_defaults(void **state)
 	assert_int_equal(p->dpd.action, CONFIG_DPD_TRAP);
 	assert_string_equal(p->vti.name, "ipsec-a");
 	assert_string_equal(p->vti.netns, "vpn");
-	assert_int_equal(p->vti.mtu, 1280);
+	assert_true(p->vti.mtu_auto);
 	assert_true(p->vti.link_follows);
 	p = &c->peers[1];
 	assert_addr(&p->local, "192.0.2.1");
@@ -586,6 +586,8 @@ static const struct {
 	{ "vti = { netns = \"../x\"; };\n", "1: vti.netns: '../x' is not a "
 	    "namespace name (letters, digits, '_', '-', '.')" },
 	{ "vti = { mtu = 10; };\n", "1: vti.mtu: must be 68 to 65535" },
+	{ "vti = { mtu = \"1400\"; };\n", "1: vti.mtu: '1400' is neither a "
+	    "number nor \"auto\"" },
 	{ "vti = { link = \"down\"; };\n", "1: vti.link: 'down' is not "
 	    "\"tunnel\" (down while the tunnel is) or \"up\" (always)" },
 	{ "vti = { addresses = [ \"10.0.0.1/31\" ]; };\n",

@@ -212,6 +212,12 @@ info_fn(const char *peer, struct report_info *info, void *arg)
 	info->esp_rekey = 3600;
 	info->esp_jitter = 360;
 	info->esp_margin = 90;
+	if (strcmp(peer, "V2-1") == 0) {
+		info->mtu = 1426;
+		snprintf(info->mtu_auto, sizeof(info->mtu_auto), "path 1500 - "
+		    "IPv6 40 - ESP 8 - IV 8 - ICV 16 - trailer 2");
+	} else
+		info->mtu = 1400;
 	return true;
 }
 
