@@ -1,8 +1,17 @@
 /* vti.mtu = "auto": see mtu.h. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <netinet/in.h>
+
+/* Keys are configured marks, not a peer's choice: a plain hash, without
+ * the default one's switch fall-throughs; an insertion that cannot
+ * allocate fails instead of exiting. */
+static bool mtu_oom;
+#define HASH_FUNCTION			HASH_OAT
+#define HASH_NONFATAL_OOM		1
+#define uthash_nonfatal_oom(obj)	(mtu_oom = true)
 #include <uthash.h>
 
 #include "daemon/kernel.h"
@@ -39,7 +48,12 @@ entry_get(struct mtu_table *t, uint32_t mark)
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
 	e->mark = mark;
+	mtu_oom = false;
 	HASH_ADD(hh, t->by_mark, mark, sizeof(e->mark), e);
+	if (mtu_oom) {
+		free(e);
+		return NULL;
+	}
 	return e;
 }
 
