@@ -25,8 +25,8 @@ deps_vm=(qemu-system-x86 busybox-static cpio kmod xz-utils)
 
 # The test suite on top of all of the above (git: tests/deb/build and
 # tests/fresh/run ask it which files are the source; openssl: the flood
-# tests' ECP-384 public value).
-deps_tests=(clang libclang-rt-14-dev libcmocka-dev python3-scapy mandoc strace
+# tests' ECP-384 public value; nftables: the NAT router of the NAT-T tests).
+deps_tests=(clang libclang-rt-14-dev libcmocka-dev python3-scapy mandoc strace nftables
 	psmisc systemd debootstrap debhelper lintian fakeroot dpkg-dev git openssl)
 
 # deps_install WHO PKG...: apt-get installs those of PKG that are missing.

@@ -31,6 +31,7 @@ static const struct key_def top_keys[] = {
 	{ "ike", T_GROUP },
 	{ "esp", T_GROUP },
 	{ "dpd", T_GROUP },
+	{ "nat", T_GROUP },
 	{ "vti", T_GROUP },
 	{ "peers", T_LIST },
 	{ NULL, 0 },
@@ -123,6 +124,30 @@ cfg_parse_sa(struct loader *ld, const config_setting_t *g, const char *sect,
 	if (sa->life.margin == 0)
 		return cfg_fail(ld, cfg_member_or(g, "margin"),
 		    "%s.margin: must be > 0", sect);
+	return 0;
+}
+
+static const struct key_def nat_keys[] = {
+	{ "encap", T_BOOL },
+	{ "keepalive", T_INT | T_STR },
+	{ NULL, 0 },
+};
+
+/* "nat": shared by the global and the peer groups. */
+int
+cfg_parse_nat(struct loader *ld, const config_setting_t *g,
+    struct config_nat *nat)
+{
+	const config_setting_t *s;
+
+	if (g == NULL)
+		return 0;
+	if (cfg_check_keys(ld, g, nat_keys, "nat") == -1 ||
+	    cfg_get_duration(ld, g, "keepalive", "nat.keepalive",
+	    &nat->keepalive) == -1)
+		return -1;
+	if ((s = config_setting_get_member(g, "encap")) != NULL)
+		nat->encap = config_setting_get_bool(s);
 	return 0;
 }
 
@@ -352,6 +377,8 @@ parse_globals(struct loader *ld, const config_setting_t *root)
 	    cfg_parse_sa(ld, config_setting_get_member(root, "esp"), "esp",
 	    CONFIG_PROPOSAL_ESP, &c->esp) == -1 ||
 	    cfg_parse_dpd(ld, config_setting_get_member(root, "dpd"), &c->dpd) ==
+	    -1 ||
+	    cfg_parse_nat(ld, config_setting_get_member(root, "nat"), &c->nat) ==
 	    -1)
 		return -1;
 
@@ -402,6 +429,7 @@ defaults(struct vtid_config *c)
 	snprintf(c->vti.pattern, sizeof(c->vti.pattern), "vti%%mark%%");
 	c->vti.mtu = 1500;
 	c->vti.link_follows = true;
+	c->nat.keepalive = CONFIG_NAT_KEEPALIVE;
 }
 
 /* libconfig keeps inline PSKs in its own heap strings: wipe them before
@@ -581,6 +609,7 @@ config_peer_equal(const struct config_peer *a, const struct config_peer *b)
 	    a->start == b->start && a->keying_tries == b->keying_tries &&
 	    sa_eq(&a->ike, &b->ike) && sa_eq(&a->esp, &b->esp) &&
 	    a->dpd.delay == b->dpd.delay && a->dpd.timeout == b->dpd.timeout &&
-	    a->dpd.action == b->dpd.action && vti_eq(&a->vti, &b->vti);
+	    a->dpd.action == b->dpd.action && a->nat.encap == b->nat.encap &&
+	    a->nat.keepalive == b->nat.keepalive && vti_eq(&a->vti, &b->vti);
 }
 

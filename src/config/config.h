@@ -107,6 +107,15 @@ struct config_dpd {
 	enum config_dpd_action action;
 };
 
+/* NAT traversal: encap, ESP in UDP even without a NAT; keepalive,
+ * seconds between NAT keepalives from the side behind a NAT (0: none). */
+struct config_nat {
+	bool		 encap;
+	uint32_t	 keepalive;
+};
+
+#define CONFIG_NAT_KEEPALIVE	20	/* RFC 3948 4 */
+
 /* Retransmission of requests: the n-th retransmission waits
  * min(timeout_ms * base^n, limit_ms); after tries retransmissions (or
  * never, CONFIG_FOREVER) the exchange fails. */
@@ -174,6 +183,7 @@ struct config_peer {
 	struct config_sa ike;
 	struct config_sa esp;
 	struct config_dpd dpd;
+	struct config_nat nat;
 	struct config_vti vti;		/* name expanded, addresses */
 };
 
@@ -196,6 +206,7 @@ struct vtid_config {
 	struct config_sa ike;
 	struct config_sa esp;
 	struct config_dpd dpd;
+	struct config_nat nat;
 	struct config_vti vti;		/* pattern, netns, mtu */
 
 	size_t		 n_peers;

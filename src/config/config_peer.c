@@ -30,6 +30,7 @@ static const struct key_def peer_keys[] = {
 	{ "ike", T_GROUP },
 	{ "esp", T_GROUP },
 	{ "dpd", T_GROUP },
+	{ "nat", T_GROUP },
 	{ "vti", T_GROUP },
 	{ NULL, 0 },
 };
@@ -278,6 +279,7 @@ parse_peer(struct loader *ld, const config_setting_t *g, size_t idx,
 	p->ike = c->ike;
 	p->esp = c->esp;
 	p->dpd = c->dpd;
+	p->nat = c->nat;
 	p->vti = c->vti;
 	cfg_where(ld, g, &file, &line);
 	snprintf(p->origin, sizeof(p->origin), "%s:%u", file, line);
@@ -346,6 +348,8 @@ parse_peer(struct loader *ld, const config_setting_t *g, size_t idx,
 	    cfg_parse_sa(ld, config_setting_get_member(g, "esp"), "esp",
 	    CONFIG_PROPOSAL_ESP, &p->esp) == -1 ||
 	    cfg_parse_dpd(ld, config_setting_get_member(g, "dpd"), &p->dpd) ==
+	    -1 ||
+	    cfg_parse_nat(ld, config_setting_get_member(g, "nat"), &p->nat) ==
 	    -1 ||
 	    parse_vti_peer(ld, g, config_setting_get_member(g, "vti"), p) ==
 	    -1)

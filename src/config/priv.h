@@ -82,6 +82,8 @@ int		 cfg_get_addr(struct loader *, const config_setting_t *s,
 int		 cfg_parse_sa(struct loader *, const config_setting_t *g,
 		    const char *sect, enum config_proposal_kind,
 		    struct config_sa *);
+int		 cfg_parse_nat(struct loader *, const config_setting_t *g,
+		    struct config_nat *);
 int		 cfg_parse_dpd(struct loader *, const config_setting_t *g,
 		    struct config_dpd *);
 bool		 cfg_netns_ok(const char *);

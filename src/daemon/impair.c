@@ -330,6 +330,16 @@ w_link(void *ctx, const struct ike_peer_conf *pc, bool up)
 		imp->inner.link(imp->inner.ctx, pc, up);
 }
 
+static int
+w_keepalive(void *ctx, const struct sockaddr_storage *local,
+    const struct sockaddr_storage *remote)
+{
+	struct impair *imp = ctx;
+
+	return imp->inner.keepalive != NULL ?
+	    imp->inner.keepalive(imp->inner.ctx, local, remote) : 0;
+}
+
 void
 impair_wrap(struct impair *imp, const struct ike_ops *inner,
     struct ike_ops *out)
@@ -343,6 +353,7 @@ impair_wrap(struct impair *imp, const struct ike_ops *inner,
 	out->policies = w_policies;
 	out->child_counters = w_counters;
 	out->link = w_link;
+	out->keepalive = w_keepalive;
 	out->ctx = imp;
 }
 

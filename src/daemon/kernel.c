@@ -45,6 +45,13 @@ kernel_send(void *ctx, const struct sockaddr_storage *local,
 }
 
 static int
+kernel_keepalive(void *ctx, const struct sockaddr_storage *local,
+    const struct sockaddr_storage *remote)
+{
+	return net_send_keepalive(local, remote) == 0 ? 0 : -errno;
+}
+
+static int
 kernel_spi_alloc(void *ctx, const struct ike_peer_conf *pc, uint32_t *spi)
 {
 	struct kernel *k = ctx;
@@ -121,6 +128,10 @@ sa_fill(struct xfrm_sa *sa, const struct ike_sa_kernel *c)
 	sa->esn = c->esn;
 	sa->lifetime.soft_seconds = c->soft_seconds;
 	sa->lifetime.hard_seconds = c->hard_seconds;
+	/* Behind a NAT (or encap = true): ESP in UDP on the IKE ports. */
+	sa->encap = c->natt;
+	sa->encap_sport = c->natt_sport;
+	sa->encap_dport = c->natt_dport;
 	return 0;
 }
 
@@ -207,11 +218,6 @@ kernel_sa_add(void *ctx, const struct ike_peer_conf *pc,
 	struct xfrm_sa sa;
 	int rc = -EINVAL;
 
-	if (c->natt) {
-		log_msg(LOG_ERR, pc->name, "ESP in UDP (NAT traversal) is not "
-		    "supported");
-		return -EOPNOTSUPP;
-	}
 	if (sa_fill(&sa, c) == 0) {
 		rc = c->update ? xfrm_sa_update(&k->xfrm, &sa) :
 		    xfrm_sa_add(&k->xfrm, &sa);
@@ -341,6 +347,7 @@ kernel_ops(struct kernel *k, struct ike_ops *ops)
 	ops->policies = kernel_policies;
 	ops->child_counters = kernel_child_counters;
 	ops->link = kernel_link;
+	ops->keepalive = kernel_keepalive;
 	ops->ctx = k;
 }
 
@@ -458,6 +465,27 @@ kernel_peer_down(struct kernel *k, const struct config_peer *p)
 		log_msg(LOG_WARNING, p->name, "%s", nl_sock_error(&k->rtnl));
 }
 
+/* The peer's NAT moved it: authenticated ESP in UDP for one of our
+ * inbound SAs came from elsewhere (the kernel checked the ICV first). */
+static void
+kernel_mapping(struct kernel *k, const struct xfrm_mapping *m)
+{
+	const struct vtid_config *c = k->conf;
+	struct sockaddr_storage from;
+	size_t i;
+
+	if (m->reqid < k->reqid_min || m->reqid > k->reqid_max)
+		return;
+	addr_from_octets(&from, m->new_src.family, m->new_src.u.raw);
+	addr_set_port(&from, m->new_sport);
+	for (i = 0; i < c->n_peers; i++)
+		if (c->peers[i].reqid == m->reqid) {
+			ike_kernel_mapping(k->eng, c->peers[i].mark, m->spi,
+			    &from);
+			return;
+		}
+}
+
 static void
 kernel_event(const struct xfrm_event *ev, void *arg)
 {
@@ -473,6 +501,10 @@ kernel_event(const struct xfrm_event *ev, void *arg)
 		    ev->u.expire.reqid <= k->reqid_max)
 			ike_kernel_expire(k->eng, ev->u.expire.mark.v,
 			    ev->u.expire.spi, ev->u.expire.hard);
+		return;
+	}
+	if (ev->type == XFRM_EVENT_MAPPING) {
+		kernel_mapping(k, &ev->u.mapping);
 		return;
 	}
 	if (ev->type != XFRM_EVENT_ACQUIRE) {

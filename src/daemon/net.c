@@ -240,10 +240,12 @@ net_close(struct ev_loop *loop)
 	n_socks = 0;
 }
 
-int
-net_send(const struct sockaddr_storage *local,
-    const struct sockaddr_storage *remote, bool natt, const uint8_t *data,
-    size_t len)
+/* On the 4500 socket (natt), IKE goes behind the non-ESP marker; a NAT
+ * keepalive does not. */
+static int
+net_sendv(const struct sockaddr_storage *local,
+    const struct sockaddr_storage *remote, bool natt, bool with_marker,
+    const uint8_t *data, size_t len)
 {
 	static const uint8_t marker[IKE_NON_ESP_MARKER_LEN];
 	union {
@@ -270,7 +272,7 @@ net_send(const struct sockaddr_storage *local,
 	mh.msg_name = (void *)(uintptr_t)remote;
 	mh.msg_namelen = addr_socklen(remote);
 	i = 0;
-	if (natt) {
+	if (natt && with_marker) {
 		iov[i].iov_base = (void *)(uintptr_t)marker;
 		iov[i++].iov_len = sizeof(marker);
 	}
@@ -314,6 +316,23 @@ net_send(const struct sockaddr_storage *local,
 	}
 	stats.tx++;
 	return 0;
+}
+
+int
+net_send(const struct sockaddr_storage *local,
+    const struct sockaddr_storage *remote, bool natt, const uint8_t *data,
+    size_t len)
+{
+	return net_sendv(local, remote, natt, true, data, len);
+}
+
+int
+net_send_keepalive(const struct sockaddr_storage *local,
+    const struct sockaddr_storage *remote)
+{
+	static const uint8_t ka = 0xff;	/* RFC 3948 2.3 */
+
+	return net_sendv(local, remote, true, false, &ka, sizeof(ka));
 }
 
 const struct net_stats *

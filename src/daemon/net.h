@@ -35,6 +35,9 @@ void	 net_close(struct ev_loop *);
 int	 net_send(const struct sockaddr_storage *local,
 	    const struct sockaddr_storage *remote, bool natt,
 	    const uint8_t *, size_t);
+/* A NAT keepalive (one 0xff byte, RFC 3948 2.3) from the 4500 socket. */
+int	 net_send_keepalive(const struct sockaddr_storage *local,
+	    const struct sockaddr_storage *remote);
 const struct net_stats *net_stats(void);
 
 #endif

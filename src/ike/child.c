@@ -145,11 +145,6 @@ ike_child_make(struct ike_sa *sa, struct ike_child *c,
 		out.release_v6 = cs->v6 && (peer->pol & IKE_POL_V6) != 0;
 	}
 
-	if (sa->natt) {
-		log_msg(LOG_ERR, sa->logp, "ESP in UDP (NAT traversal) is not "
-		    "supported: the peer is behind a NAT");
-		goto done;
-	}
 	if (eng->ops.sa_add(eng->ops.ctx, conf, &in) != 0)
 		goto done;
 	c->in_on = true;

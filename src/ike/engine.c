@@ -1,6 +1,7 @@
 /* The engine as the daemon drives it (ike.h): made, warmed up and freed;
  * kernel events for its CHILD SAs; its counters. Peers come and go through
  * peer.c, datagrams through transport.c. */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 #include "ike/peer.h"
 #include "ike/sa.h"
 #include "ike/table.h"
+#include "util/addr.h"
 #include "ike/timers.h"
 
 /* One DH of group g and one PRF run, keys thrown away. */
@@ -133,6 +135,39 @@ ike_engine_free(struct ike_engine *eng)
 	OPENSSL_cleanse(eng->rxbuf, sizeof(eng->rxbuf));
 	ike_cookies_wipe(&eng->cookies);
 	free(eng);
+}
+
+bool
+ike_kernel_mapping(struct ike_engine *eng, uint32_t mark, uint32_t spi,
+    const struct sockaddr_storage *from)
+{
+	struct ike_peer *peer;
+	struct ike_sa *sa;
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+
+	for (peer = eng->peers; peer != NULL; peer = peer->next) {
+		if (peer->conf.mark != mark)
+			continue;
+		for (sa = peer->sas; sa != NULL; sa = sa->next) {
+			if (!sa->natt || !sa->child.in_on ||
+			    sa->child.spi_in != spi)
+				continue;
+			/* Every packet from the new mapping says it until
+			 * the CHILD SAs follow. */
+			if (addr_equal(&sa->remote, from) &&
+			    addr_port(&sa->remote) == addr_port(from))
+				return true;
+			log_msg(LOG_NOTICE, sa->logp, "peer moved from %s:%u to "
+			    "%s:%u (ESP from its NAT's new mapping)",
+			    addr_str(&sa->remote, a, sizeof(a)),
+			    addr_port(&sa->remote), addr_str(from, b,
+			    sizeof(b)), addr_port(from));
+			sa->remote = *from;
+			ike_sa_moved(sa);
+			return true;
+		}
+	}
+	return false;
 }
 
 void

@@ -95,6 +95,7 @@ enum ike_sa_timer {
 	IKE_TIMER_BUSY,		/* a task waited for a rekey to settle */
 	IKE_TIMER_SETTLE,	/* a crossing duplicate is decided */
 	IKE_TIMER_SETTLE_LAST,	/* ... the responder deletes it too */
+	IKE_TIMER_KEEPALIVE,	/* NAT keepalive, behind a NAT */
 	IKE_TIMER_COUNT
 };
 
@@ -162,7 +163,8 @@ struct ike_sa {
 	unsigned int	 tasks;		/* enum ike_task */
 	uint64_t	 ispi, rspi;
 	struct sockaddr_storage local, remote;	/* with ports */
-	bool		 natt;
+	bool		 natt;		/* IKE on 4500, ESP in UDP */
+	bool		 nat_local;	/* a NAT in front of us: keepalives */
 
 	struct proposal_choice choice;
 	struct ike_algs	 algs;

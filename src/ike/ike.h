@@ -82,6 +82,11 @@ struct ike_peer_conf {
 	/* The peer's interface is up only while a CHILD SA is in (and, for
 	 * a route peer, while it waits for traffic), through ops->link. */
 	bool		 link_follows;
+	/* ESP in UDP even without a NAT (fake NAT detection, RFC 7296
+	 * 2.23), and the NAT keepalive interval of the side behind a NAT
+	 * (seconds; 0: none). */
+	bool		 force_encap;
+	double		 nat_keepalive;
 };
 
 /* One SA of a CHILD SA, one direction, as the kernel gets it. The keys
@@ -137,6 +142,9 @@ struct ike_ops {
 	/* The peer's interface up or down (peers with link_follows only;
 	 * called on changes). May be NULL. */
 	void	(*link)(void *ctx, const struct ike_peer_conf *, bool up);
+	/* A NAT keepalive to the peer's 4500 port. May be NULL. */
+	int	(*keepalive)(void *ctx, const struct sockaddr_storage *local,
+		    const struct sockaddr_storage *remote);
 	void	*ctx;
 };
 
@@ -201,6 +209,11 @@ int	 ike_peer_acquire(struct ike_engine *, const char *name);
 /* Rekeys the peer's CHILD SA, or its IKE SA: 0, or -1 when it has no
  * established SA. */
 int	 ike_peer_rekey(struct ike_engine *, const char *name, bool ike);
+/* The kernel saw authenticated ESP in UDP for our inbound SA spi come
+ * from another address or port (XFRM_MSG_MAPPING): the peer's NAT moved
+ * it; the IKE SA and its CHILD SAs follow. False: not one of ours. */
+bool	 ike_kernel_mapping(struct ike_engine *, uint32_t mark, uint32_t spi,
+	    const struct sockaddr_storage *from);
 /* A kernel EXPIRE for one of our SAs (by peer mark and SPI). */
 void	 ike_kernel_expire(struct ike_engine *, uint32_t mark, uint32_t spi,
 	    bool hard);
@@ -324,6 +337,9 @@ struct ike_sa_snap {
 	enum ike_sa_phase phase;
 	bool		 initiator;
 	bool		 current;	/* the one the peer's tunnel uses */
+	/* ESP in UDP between local and remote (their ports); nat_local:
+	 * the NAT is in front of us (we send keepalives). */
+	bool		 natt, nat_local;
 	uint64_t	 ispi, rspi;
 	struct sockaddr_storage local, remote;
 	struct ike_suite suite;		/* ESTABLISHED, DELETING only */

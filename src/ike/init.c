@@ -46,7 +46,13 @@ nat_encode(struct ike_sa *sa, struct ike_out *o)
 
 	if (addr_is_unspec(&sa->local))
 		return;
-	if (nat_hash(sa->ispi, sa->rspi, &sa->local, h) == 0)
+	/* encap = true: a source hash that matches nothing makes the peer
+	 * see a NAT in front of us and encapsulate (RFC 7296 2.23 allows
+	 * this "faking" to force ESP in UDP). */
+	if (sa->peer->conf.force_encap)
+		ike_random(h, sizeof(h));
+	if (sa->peer->conf.force_encap ||
+	    nat_hash(sa->ispi, sa->rspi, &sa->local, h) == 0)
 		ike_msg_encode_notify(&o->e, 0, NULL, 0,
 		    NAT_DETECTION_SOURCE_IP, h, sizeof(h));
 	if (nat_hash(sa->ispi, sa->rspi, &sa->remote, h) == 0)
@@ -80,10 +86,13 @@ nat_check(struct ike_sa *sa, const struct ike_msg *m)
 				dst_ok = true;
 		}
 	}
-	if (!have_src || !have_dst || (src_ok && dst_ok))
-		return;
-	/* A responder's line is one anyone can trigger: rate-limited. */
-	if (sa->initiator)
+	if (!have_src || !have_dst || (src_ok && dst_ok)) {
+		if (!sa->peer->conf.force_encap)
+			return;
+		log_msg(LOG_INFO, sa->logp, "no NAT, ESP in UDP all the same "
+		    "(encap)");
+	} else if (sa->initiator)
+		/* A responder's line is one anyone can trigger. */
 		log_msg(LOG_NOTICE, sa->logp, "NAT detected (%s), using port "
 		    "%u", !dst_ok ? "in front of us" : "in front of the peer",
 		    IKE_NATT_PORT);
@@ -92,6 +101,7 @@ nat_check(struct ike_sa *sa, const struct ike_msg *m)
 		    "detected (%s)", !dst_ok ? "in front of us" :
 		    "in front of the peer");
 	sa->natt = true;
+	sa->nat_local = have_dst && !dst_ok;
 	if (sa->initiator) {
 		addr_set_port(&sa->local, IKE_NATT_PORT);
 		addr_set_port(&sa->remote, IKE_NATT_PORT);

@@ -131,6 +131,7 @@ sa_alloc_rekeyed(struct ike_sa *old, enum sa_role role, uint64_t ispi,
 	if (sa == NULL)
 		return NULL;
 	sa->natt = old->natt;
+	sa->nat_local = old->nat_local;
 	sa->origin = SA_FROM_REKEY;
 	return sa;
 }
@@ -320,6 +321,19 @@ sa_timers_start(struct ike_sa *sa)
 	sa_rekey_schedule(sa, IKE_TIMER_REKEY_IKE);
 	if (peer->conf.dpd_delay > 0)
 		ike_timer_arm(sa, IKE_TIMER_DPD, peer->conf.dpd_delay);
+	if (sa->natt && sa->nat_local && peer->conf.nat_keepalive > 0)
+		ike_timer_arm(sa, IKE_TIMER_KEEPALIVE,
+		    peer->conf.nat_keepalive);
+}
+
+/* The CHILD SAs' ESP-in-UDP ports and addresses are the IKE SA's: a
+ * rekey over this IKE SA makes them again where the peer now is (the old
+ * ones go once the new are in). */
+void
+ike_sa_moved(struct ike_sa *sa)
+{
+	if (sa->state == SA_ESTABLISHED && sa->child.installed)
+		ike_sa_want(sa, IKE_TASK_REKEY_CHILD);
 }
 
 /* ---- crossing ---- */
@@ -402,6 +416,7 @@ sa_take_over(struct ike_sa *from, struct ike_sa *to)
 	ike_timer_cancel(from, IKE_TIMER_DRAIN);
 	ike_timer_cancel(from, IKE_TIMER_REKEY_CHILD);
 	ike_timer_cancel(from, IKE_TIMER_DPD);
+	ike_timer_cancel(from, IKE_TIMER_KEEPALIVE);
 	ike_timer_cancel(from, IKE_TIMER_REKEY_IKE);
 	if (to->old.in_on)
 		ike_timer_arm(to, IKE_TIMER_DRAIN, to->peer->conf.drain);

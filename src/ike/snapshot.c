@@ -154,6 +154,8 @@ snap_sa(struct ike_sa *sa, struct ike_sa_snap *ss)
 	ss->serial = sa->serial;
 	ss->phase = snap_sa_phase(sa);
 	ss->initiator = sa->initiator;
+	ss->natt = sa->natt;
+	ss->nat_local = sa->nat_local;
 	ss->current = sa == sa->peer->sa;
 	ss->ispi = sa->ispi;
 	ss->rspi = sa->rspi;

@@ -130,6 +130,18 @@ settle_last_fire(struct ike_sa *sa)
 	ike_sa_settle(sa, true);
 }
 
+/* RFC 3948 2.3: the NAT in front of us keeps its mapping while something
+ * crosses it; ESP may be idle for longer than its UDP timeout. */
+static void
+keepalive_fire(struct ike_sa *sa)
+{
+	struct ike_engine *eng = sa->eng;
+
+	if (eng->ops.keepalive != NULL)
+		eng->ops.keepalive(eng->ops.ctx, &sa->local, &sa->remote);
+	ike_timer_arm(sa, IKE_TIMER_KEEPALIVE, sa->peer->conf.nat_keepalive);
+}
+
 static void (*const fire[IKE_TIMER_COUNT])(struct ike_sa *) = {
 	[IKE_TIMER_RETRANSMIT] = retransmit_fire,
 	[IKE_TIMER_EXPIRE] = expire_fire,
@@ -140,6 +152,7 @@ static void (*const fire[IKE_TIMER_COUNT])(struct ike_sa *) = {
 	[IKE_TIMER_BUSY] = busy_fire,
 	[IKE_TIMER_SETTLE] = settle_fire,
 	[IKE_TIMER_SETTLE_LAST] = settle_last_fire,
+	[IKE_TIMER_KEEPALIVE] = keepalive_fire,
 };
 
 static void

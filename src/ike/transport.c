@@ -301,7 +301,8 @@ input_sa(struct ike_engine *eng, const struct sockaddr_storage *remote,
 	if (sa == NULL || sa->initiator == from_init ||
 	    (from_init && sa->ispi != hdr->ispi) ||
 	    (!from_init && sa->state != SA_INIT_SENT &&
-	    sa->rspi != hdr->rspi) || !addr_equal(&sa->remote, remote)) {
+	    sa->rspi != hdr->rspi) ||
+	    (!sa->natt && !addr_equal(&sa->remote, remote))) {
 		eng->stats.rx_no_sa++;
 		log_msg_rl(&eng->rl, LOG_DEBUG, "ike", "%s from %s for no "
 		    "known IKE SA", ike_exchange_name(hdr->exchange),
@@ -407,6 +408,34 @@ input_open(struct ike_sa *sa, struct ike_msg *m, uint8_t *buf, size_t len)
 	return 0;
 }
 
+/* RFC 7296 2.23: with a NAT in the way, the peer is where its last
+ * authenticated message came from (its NAT may have given it a new port,
+ * or address), and we are where that message went (port 4500 once
+ * IKE_SA_INIT is done). Only after the ICV: a forged datagram moves
+ * nothing. */
+static void
+input_follow(struct ike_sa *sa, const struct ike_addrs *from)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	bool moved;
+
+	if (!sa->natt || !from->natt)
+		return;
+	moved = !addr_equal(&sa->remote, from->remote) ||
+	    addr_port(&sa->remote) != addr_port(from->remote);
+	if (from->local->ss_family == sa->local.ss_family)
+		sa->local = *from->local;
+	if (!moved)
+		return;
+	if (sa->state == SA_ESTABLISHED)
+		log_msg(LOG_NOTICE, sa->logp, "peer moved from %s:%u to %s:%u "
+		    "(its NAT's mapping changed)", addr_str(&sa->remote, a,
+		    sizeof(a)), addr_port(&sa->remote), addr_str(from->remote,
+		    b, sizeof(b)), addr_port(from->remote));
+	sa->remote = *from->remote;
+	ike_sa_moved(sa);
+}
+
 /* A response ends our request: what it was for goes up with it. */
 static enum ike_req
 input_answered(struct ike_sa *sa, const struct ike_hdr *hdr)
@@ -460,7 +489,10 @@ ike_input(struct ike_engine *eng, const struct sockaddr_storage *local,
 		return;
 	}
 	/* IKE_SA_INIT answers come in the clear; all else is inside SK. */
-	if (hdr.exchange != IKE_SA_INIT && input_open(sa, &m, buf, len) == -1)
-		return;
+	if (hdr.exchange != IKE_SA_INIT) {
+		if (input_open(sa, &m, buf, len) == -1)
+			return;
+		input_follow(sa, &from);
+	}
 	ike_sa_recv(sa, &m, input_answered(sa, &hdr));
 }

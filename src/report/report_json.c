@@ -149,6 +149,9 @@ list_sa(const struct ike_snapshot *s, const struct ike_sa_snap *sa,
 	fprintf(out, ",\"spi_r\":\"%016" PRIx64 "\"", sa->rspi);
 	json_member(out, "local", addr_str(&sa->local, a, sizeof(a)));
 	json_member(out, "remote", addr_str(&sa->remote, a, sizeof(a)));
+	fprintf(out, ",\"local_port\":%u,\"remote_port\":%u,\"natt\":%s,"
+	    "\"nat_local\":%s", addr_port(&sa->local), addr_port(&sa->remote),
+	    json_bool(sa->natt), json_bool(sa->nat_local));
 	if (sa->phase != IKE_SA_CONNECTING)
 		json_member(out, "proposal", proposal_suite_str(&sa->suite,
 		    IKE_PROTO_IKE, suite, sizeof(suite)));

@@ -161,6 +161,15 @@ list_sa(const struct ike_snapshot *s, const struct ike_sa_snap *sa,
 	    report_phase_name(sa->phase), age, sa->initiator ?
 	    "initiator" : "responder", sa->ispi, sa->rspi,
 	    sa->current ? "" : " (not current)");
+	if (sa->natt) {
+		char l[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
+
+		fprintf(out, "    ESP in UDP %s:%u -> %s:%u, %s\n",
+		    addr_str(&sa->local, l, sizeof(l)), addr_port(&sa->local),
+		    addr_str(&sa->remote, r, sizeof(r)), addr_port(&sa->remote),
+		    sa->nat_local ? "NAT in front of us (keepalives)" :
+		    "NAT in front of the peer, or encap");
+	}
 	if (sa->phase != IKE_SA_CONNECTING) {
 		fprintf(out, "    %s", proposal_suite_str(&sa->suite,
 		    IKE_PROTO_IKE, suite, sizeof(suite)));

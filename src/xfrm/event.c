@@ -1,6 +1,6 @@
-/* ACQUIRE and EXPIRE: pure decoders, and a libev watcher on a socket
- * subscribed to XFRMNLGRP_ACQUIRE and XFRMNLGRP_EXPIRE (and, for whoever
- * compares the tables with what it installed, XFRMNLGRP_SA and
+/* ACQUIRE, EXPIRE and MAPPING: pure decoders, and a libev watcher on a
+ * socket subscribed to XFRMNLGRP_ACQUIRE, _EXPIRE and _MAPPING (and, for
+ * whoever compares the tables with what it installed, XFRMNLGRP_SA and
  * XFRMNLGRP_POLICY: notify.c decodes those). */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -80,6 +80,28 @@ xfrm_expire_decode(const void *buf, size_t len, struct xfrm_expire *exp)
 	return 0;
 }
 
+static int
+xfrm_mapping_decode(const void *buf, size_t len, struct xfrm_mapping *map)
+{
+	const struct nlattr *tb[XFRMA_MAX + 1];
+	struct xfrm_user_mapping um;
+	int rc;
+
+	rc = nl_msg_parse(buf, len, &um, sizeof(um), xfrm_attr_rules,
+	    XFRMA_MAX, tb);
+	if (rc < 0)
+		return rc;
+	if (xfrm_addr_get(&map->dst, um.id.family, &um.id.daddr) < 0 ||
+	    xfrm_addr_get(&map->old_src, um.id.family, &um.old_saddr) < 0 ||
+	    xfrm_addr_get(&map->new_src, um.id.family, &um.new_saddr) < 0)
+		return -EBADMSG;
+	map->spi = ntohl(um.id.spi);
+	map->reqid = um.reqid;
+	map->old_sport = ntohs(um.old_sport);
+	map->new_sport = ntohs(um.new_sport);
+	return 0;
+}
+
 int
 xfrm_event_decode(const void *buf, size_t len, struct xfrm_event *ev)
 {
@@ -97,6 +119,10 @@ xfrm_event_decode(const void *buf, size_t len, struct xfrm_event *ev)
 	case XFRM_MSG_EXPIRE:
 		ev->type = XFRM_EVENT_EXPIRE;
 		rc = xfrm_expire_decode(buf, len, &ev->u.expire);
+		break;
+	case XFRM_MSG_MAPPING:
+		ev->type = XFRM_EVENT_MAPPING;
+		rc = xfrm_mapping_decode(buf, len, &ev->u.mapping);
 		break;
 	default:
 		rc = xfrm_notify_decode(buf, len, hdr.nlmsg_type, ev);
@@ -182,7 +208,8 @@ xfrm_monitor_start(struct xfrm_monitor *mon, struct ev_loop *loop,
 	if (rc < 0)
 		return rc;
 	if ((rc = nl_sock_subscribe(&mon->sock, XFRMNLGRP_ACQUIRE)) < 0 ||
-	    (rc = nl_sock_subscribe(&mon->sock, XFRMNLGRP_EXPIRE)) < 0) {
+	    (rc = nl_sock_subscribe(&mon->sock, XFRMNLGRP_EXPIRE)) < 0 ||
+	    (rc = nl_sock_subscribe(&mon->sock, XFRMNLGRP_MAPPING)) < 0) {
 		nl_sock_close(&mon->sock);
 		return rc;
 	}

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <linux/udp.h>
 #include <openssl/crypto.h>
 
 #include "xfrm/priv.h"
@@ -69,6 +70,10 @@ xfrm_sa_check(const struct xfrm_sa *sa, const char **why)
 	}
 	if (sa->replay_window > XFRM_REPLAY_MAX) {
 		*why = "replay window above 4096 packets";
+		return -EINVAL;
+	}
+	if (sa->encap && (sa->encap_sport == 0 || sa->encap_dport == 0)) {
+		*why = "ESP in UDP needs both ports";
 		return -EINVAL;
 	}
 	switch (sa->encr) {
@@ -223,6 +228,16 @@ xfrm_sa_msg_build(void *buf, size_t cap, uint16_t type,
 		    sizeof(esn) + bmp_len * sizeof(uint32_t));
 		if (p != NULL)
 			memcpy(p, &esn, sizeof(esn));	/* bitmap: zeroed */
+	}
+	if (sa->encap) {
+		struct xfrm_encap_tmpl *e;
+
+		e = nl_msg_reserve(&m, XFRMA_ENCAP, sizeof(*e));
+		if (e != NULL) {
+			e->encap_type = UDP_ENCAP_ESPINUDP;
+			e->encap_sport = htons(sa->encap_sport);
+			e->encap_dport = htons(sa->encap_dport);
+		}
 	}
 	xfrm_mark_put(&m, &sa->mark);
 	return xfrm_msg_end(&m, why);

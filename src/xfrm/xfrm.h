@@ -81,6 +81,10 @@ struct xfrm_sa {
 	uint32_t	 replay_window;	/* packets, <= XFRM_REPLAY_MAX; 0: none */
 	bool		 esn;		/* RFC 4303 2.2.1 extended sequence numbers */
 	struct xfrm_sa_lifetime lifetime;
+	/* ESP in UDP (RFC 3948): the packets' UDP source and destination
+	 * ports, host order (XFRMA_ENCAP, UDP_ENCAP_ESPINUDP). */
+	bool		 encap;
+	uint16_t	 encap_sport, encap_dport;
 };
 
 /* Which SA: ESP, destination, SPI, and the mark it was installed with. */
@@ -238,6 +242,16 @@ struct xfrm_expire {
 	uint64_t	 bytes, packets;
 };
 
+/* XFRM_MSG_MAPPING: authenticated ESP in UDP for an inbound SA came from
+ * another address or port than the SA's (the peer's NAT moved it). */
+struct xfrm_mapping {
+	struct nl_addr	 dst;		/* the SA's: ours */
+	uint32_t	 spi;
+	uint32_t	 reqid;
+	struct nl_addr	 old_src, new_src;
+	uint16_t	 old_sport, new_sport;	/* host order */
+};
+
 /* The SA and policy tables changed (XFRMNLGRP_SA, XFRMNLGRP_POLICY,
  * with xfrm_monitor_tables): by anyone, vtid included. */
 enum xfrm_event_type {
@@ -248,6 +262,7 @@ enum xfrm_event_type {
 	XFRM_EVENT_SA_FLUSHED,		/* FLUSHSA: u.flush_proto */
 	XFRM_EVENT_POLICY_DELETED,	/* DELPOLICY: u.policy */
 	XFRM_EVENT_POLICY_FLUSHED,	/* FLUSHPOLICY */
+	XFRM_EVENT_MAPPING,		/* MAPPING: u.mapping */
 };
 
 struct xfrm_event {
@@ -255,6 +270,7 @@ struct xfrm_event {
 	union {
 		struct xfrm_acquire acquire;
 		struct xfrm_expire expire;
+		struct xfrm_mapping mapping;
 		struct xfrm_sa_info sa;
 		struct xfrm_policy_info policy;
 		uint8_t		 flush_proto;	/* IPSEC_PROTO_ANY (255): all */

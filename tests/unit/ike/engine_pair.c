@@ -61,6 +61,7 @@ op_send(void *ctx, const struct sockaddr_storage *local,
 	pkt.seq = s->n_sent + 1;
 	pkt.local = *remote;
 	pkt.remote = *local;
+	pkt.natt = natt;
 	memcpy(pkt.buf, buf, len);
 	pkt.len = len;
 	if (s->n_sent < EP_SENT_MAX)
@@ -145,6 +146,9 @@ op_sa_add(void *ctx, const struct ike_peer_conf *pc,
 	r->spi = k->spi;
 	r->dst = k->dst;
 	r->encr = k->encr;
+	r->natt = k->natt;
+	r->natt_sport = k->natt_sport;
+	r->natt_dport = k->natt_dport;
 	r->integ = k->integ;
 	assert_true(k->encr_len <= EP_KEY_MAX && k->integ_len <= EP_KEY_MAX);
 	if (k->encr_len > 0)
@@ -184,6 +188,16 @@ op_policies(void *ctx, const struct ike_peer_conf *pc, bool v4, bool v6)
 	return 0;
 }
 
+static int
+op_keepalive(void *ctx, const struct sockaddr_storage *local,
+    const struct sockaddr_storage *remote)
+{
+	struct ep_side *s = ctx;
+
+	s->keepalives++;
+	return 0;
+}
+
 static void
 op_link(void *ctx, const struct ike_peer_conf *pc, bool up)
 {
@@ -219,6 +233,7 @@ ep_init_wrapped(struct engine_pair *ep, ep_wrap_fn wrap, void *arg)
 		ops.sa_del = op_sa_del;
 		ops.policies = op_policies;
 		ops.link = op_link;
+		ops.keepalive = op_keepalive;
 		ops.ctx = &ep->side[i];
 		ep->side[i].index = i;
 		ep->side[i].link = -1;
@@ -344,7 +359,7 @@ deliver_one(struct engine_pair *ep)
 	/* Timers the engine starts now count from now, not from the
 	 * loop's last iteration (DH and key derivation take time). */
 	ev_now_update(ep->loop);
-	ike_input(ep->side[p->to].eng, &p->local, &p->remote, false,
+	ike_input(ep->side[p->to].eng, &p->local, &p->remote, p->natt,
 	    p->buf, p->len);
 	return true;
 }

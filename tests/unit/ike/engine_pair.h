@@ -38,6 +38,8 @@ struct ep_ksa {
 	uint32_t	 spi;
 	struct sockaddr_storage dst;
 	uint16_t	 encr, integ;
+	bool		 natt;		/* ESP in UDP, with these ports */
+	uint16_t	 natt_sport, natt_dport;
 	uint8_t		 encr_key[EP_KEY_MAX], integ_key[EP_KEY_MAX];
 	size_t		 encr_len, integ_len;
 };
@@ -46,6 +48,7 @@ struct ep_pkt {
 	int		 from, to;
 	unsigned	 seq;			/* the sender's, from 1 */
 	struct sockaddr_storage local, remote;	/* as the receiver sees it */
+	bool		 natt;			/* on 4500, after the marker */
 	uint8_t		 buf[EP_PKT_MAX];
 	size_t		 len;
 };
@@ -68,6 +71,7 @@ struct ep_side {
 	/* The interface as ops->link left it: -1 never set, 0 down, 1 up. */
 	int		 link;
 	unsigned	 link_calls;
+	unsigned	 keepalives;	/* NAT keepalives sent */
 	/* What child_counters reports: in for SAs to our address. */
 	uint64_t	 bytes_in, packets_in, bytes_out, packets_out;
 };

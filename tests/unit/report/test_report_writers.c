@@ -122,6 +122,8 @@ setup(void **state)
 	sa->rspi = 0xfedcba9876543210ULL;
 	addr(&sa->local, "192.0.2.1", 500);
 	addr(&sa->remote, "198.51.100.7", 4500);
+	sa->natt = true;
+	sa->nat_local = true;
 	sa->suite = ike_suite;
 	sa->created = NOW - 7400.4;
 	sa->established = NOW - 7399.6;

@@ -175,6 +175,52 @@ test_expire(void **state)
 	printf("  soft EXPIRE (hard byte 0): hard false, same SA\n");
 }
 
+/* XFRM_MSG_MAPPING, built as the kernel does (xfrm_send_mapping): an
+ * IPv4 SA whose peer's NAT moved it from 198.51.100.254:4500 to :40001. */
+static void
+test_mapping(void **state)
+{
+	_Alignas(8) uint8_t buf[256];
+	struct xfrm_user_mapping *um;
+	struct xfrm_event ev;
+	const struct xfrm_mapping *x = &ev.u.mapping;
+	struct nl_msg nm;
+	char a[NL_ADDRSTRLEN];
+	uint32_t len;
+
+	nl_msg_init(&nm, buf, sizeof(buf), XFRM_MSG_MAPPING, 0);
+	um = nl_msg_put_header(&nm, sizeof(*um));
+	assert_non_null(um);
+	assert_int_equal(inet_pton(AF_INET, "198.51.100.2", &um->id.daddr.a4),
+	    1);
+	um->id.spi = htonl(0xc0ffee01);
+	um->id.family = AF_INET;
+	um->id.proto = IPPROTO_ESP;
+	um->reqid = 0x40000007;
+	assert_int_equal(inet_pton(AF_INET, "198.51.100.254",
+	    &um->old_saddr.a4), 1);
+	um->new_saddr = um->old_saddr;
+	um->old_sport = htons(4500);
+	um->new_sport = htons(40001);
+	assert_true(nl_msg_ok(&nm));
+	assert_int_equal(xfrm_event_decode(buf, nm.nlh->nlmsg_len, &ev), 0);
+	assert_int_equal(ev.type, XFRM_EVENT_MAPPING);
+	assert_int_equal(x->spi, 0xc0ffee01);
+	assert_int_equal(x->reqid, 0x40000007);
+	assert_int_equal(x->old_sport, 4500);
+	assert_int_equal(x->new_sport, 40001);
+	assert_string_equal(nl_addr_str(&x->dst, a, sizeof(a)),
+	    "198.51.100.2");
+	assert_string_equal(nl_addr_str(&x->new_src, a, sizeof(a)),
+	    "198.51.100.254");
+	/* Short by a byte: malformed, nothing decoded. */
+	len = nm.nlh->nlmsg_len;
+	nm.nlh->nlmsg_len = len - 4;
+	assert_int_equal(xfrm_event_decode(buf, len - 4, &ev), -EBADMSG);
+	printf("  MAPPING: spi 0xc0ffee01, reqid 0x40000007, 198.51.100.254 "
+	    "4500 -> 40001; short: -EBADMSG\n");
+}
+
 static void
 test_truncated(void **state)
 {
@@ -359,6 +405,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_acquire),
 		cmocka_unit_test(test_expire),
+		cmocka_unit_test(test_mapping),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_bad_attrs),
 		cmocka_unit_test(test_duplicate_mark),

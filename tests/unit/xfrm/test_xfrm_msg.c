@@ -123,6 +123,40 @@ test_sa_gcm(void **state)
 	}
 }
 
+/* ESP in UDP: XFRMA_ENCAP with the ports in network order; none without
+ * encap; a missing port refused. */
+static void
+test_sa_encap(void **state)
+{
+	const struct nlattr *tb[XFRMA_MAX + 1];
+	struct xfrm_usersa_info info;
+	struct xfrm_encap_tmpl e;
+	struct xfrm_sa sa;
+	const char *why;
+
+	sa_base(&sa, true);
+	assert_int_equal(xfrm_sa_msg_build(buf, sizeof(buf), XFRM_MSG_NEWSA,
+	    &sa, &why), 0);
+	parse(XFRM_MSG_NEWSA, &info, sizeof(info), tb);
+	assert_null(tb[XFRMA_ENCAP]);
+	sa.encap = true;
+	sa.encap_sport = 4500;
+	sa.encap_dport = 40001;
+	assert_int_equal(xfrm_sa_msg_build(buf, sizeof(buf), XFRM_MSG_NEWSA,
+	    &sa, &why), 0);
+	parse(XFRM_MSG_NEWSA, &info, sizeof(info), tb);
+	assert_non_null(tb[XFRMA_ENCAP]);
+	assert_int_equal(nl_attr_len(tb[XFRMA_ENCAP]), sizeof(e));
+	memcpy(&e, nl_attr_data(tb[XFRMA_ENCAP]), sizeof(e));
+	assert_int_equal(e.encap_type, 2);	/* UDP_ENCAP_ESPINUDP */
+	assert_int_equal(ntohs(e.encap_sport), 4500);
+	assert_int_equal(ntohs(e.encap_dport), 40001);
+	sa.encap_dport = 0;
+	assert_int_equal(xfrm_sa_msg_build(buf, sizeof(buf), XFRM_MSG_NEWSA,
+	    &sa, &why), -EINVAL);
+	printf("  ESP in UDP: XFRMA_ENCAP type 2, 4500 -> 40001; %s\n", why);
+}
+
 static void
 test_sa_cbc_hmac(void **state)
 {
@@ -491,6 +525,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sa_gcm),
+		cmocka_unit_test(test_sa_encap),
 		cmocka_unit_test(test_sa_cbc_hmac),
 		cmocka_unit_test(test_sa_replay_esn),
 		cmocka_unit_test(test_sa_invalid),

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# NAT traversal: vtid A behind a masquerading router, vtid B on the far
+# side. IKE moves to 4500, the CHILD SAs carry ESP in UDP, the VTIs work
+# through it, rekeys lose nothing at 200 packets/s, and A's keepalives keep
+# the NAT's mapping through an idle spell longer than its UDP timeout.
+#
+#   nt-a-priv          nt-a             nt-r (nft masquerade)      nt-b         nt-b-priv
+#   vti7 10.9.0.1 -- 10.0.0.1 ---- 10.0.0.254 | 198.51.100.254 ---- 198.51.100.2 -- vti7 10.9.0.2
+#                    vtid "B"                                        vtid "A": remote
+#                    (start)                                         198.51.100.254 (add)
+. "$(dirname "$0")/lib.sh"
+
+NS+=(nt-a nt-a-priv nt-r nt-b nt-b-priv)
+netns_fresh nt-a nt-a-priv nt-r nt-b nt-b-priv
+ip link add a0 netns nt-a type veth peer name r0 netns nt-r
+ip link add r1 netns nt-r type veth peer name b0 netns nt-b
+ip -n nt-a addr add 10.0.0.1/24 dev a0
+ip -n nt-r addr add 10.0.0.254/24 dev r0
+ip -n nt-r addr add 198.51.100.254/24 dev r1
+ip -n nt-b addr add 198.51.100.2/24 dev b0
+for l in nt-a:a0 nt-r:r0 nt-r:r1 nt-b:b0; do ip -n "${l%%:*}" link set "${l#*:}" up; done
+ip -n nt-a route add default via 10.0.0.254
+ip netns exec nt-r sysctl -qw net.ipv4.ip_forward=1
+# UDP mappings die after 10 s idle (the kernel's default is 30 s, 120 s
+# once a flow is two-way): shorter than the idle spell below.
+ip netns exec nt-r sysctl -qw net.netfilter.nf_conntrack_udp_timeout=10 \
+	net.netfilter.nf_conntrack_udp_timeout_stream=10 2>/dev/null ||
+	{ modprobe nf_conntrack; ip netns exec nt-r sysctl -qw \
+	net.netfilter.nf_conntrack_udp_timeout=10 \
+	net.netfilter.nf_conntrack_udp_timeout_stream=10; }
+ip netns exec nt-r nft -f - <<'EOF'
+table ip nat {
+	chain post {
+		type nat hook postrouting priority srcnat;
+		oifname "r1" masquerade
+	}
+}
+table ip count {
+	chain fwd {
+		type filter hook forward priority filter;
+		# NAT keepalives from inside: one byte of UDP to 4500
+		iifname "r0" udp dport 4500 udp length 9 counter name keepalives
+		iifname "r0" udp dport 500 counter name ike500
+		iifname "r0" ip protocol esp counter name esp
+	}
+	counter keepalives {}
+	counter ike500 {}
+	counter esp {}
+}
+EOF
+nft_count() { ip netns exec nt-r nft list counter ip count "$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
+
+p="psk = \"$PSK\"; mark = 7; dpd = { delay = 0; };
+    ike = { proposals = \"aes256gcm16-prfsha384-ecp384!\"; };
+    esp = { proposals = \"aes256gcm16-prfsha384-ecp384!\"; };"
+conf a "name = \"B\"; local = \"10.0.0.1\"; remote = \"198.51.100.2\";
+    start = \"start\"; $p nat = { keepalive = 3; };
+    vti = { name = \"vti7\"; netns = \"nt-a-priv\"; addresses = [ \"10.9.0.1/30\" ]; };"
+conf b "name = \"A\"; local = \"198.51.100.2\"; remote = \"198.51.100.254\";
+    start = \"add\"; $p
+    vti = { name = \"vti7\"; netns = \"nt-b-priv\"; addresses = [ \"10.9.0.2/30\" ]; };"
+startn() {	# startn a|b: as start, in nt-a / nt-b
+	: > "$W/$1.log"
+	spawn "$W/$1.pid" "$W/$1.log" ip netns exec "nt-$1" "$VTID" -c "$W/$1.conf"
+}
+ctln() { ip netns exec "nt-$1" "$VTICTL" -s "$W/$1.conf.sock" "${@:2}"; }
+dump_state() {
+	local n
+	for n in a b; do
+		[ -f "$W/$n.log" ] && { echo "--- vtid $n log"; tail -n 40 "$W/$n.log"; }
+		ip -n "nt-$n" xfrm state 2>/dev/null | head -30 || true
+	done
+	ip netns exec nt-r nft list ruleset 2>/dev/null | grep -E 'counter|packets' || true
+}
+startn b
+wait_for 40 "b started" grep -q 'vtid started' "$W/b.log"
+t0=$(now)
+startn a
+wait_for 60 "tunnel through the NAT" sh -c "ip netns exec nt-a '$VTICTL' -s '$W/a.conf.sock' status | grep -q INSTALLED && ip netns exec nt-b '$VTICTL' -s '$W/b.conf.sock' status | grep -q INSTALLED"
+ok "tunnel up through the NAT in $(elapsed "$t0") s"
+
+ctln a list | grep -q 'ESP in UDP 10.0.0.1:4500 -> 198.51.100.2:4500, NAT in front of us' ||
+	fail "a's list: $(ctln a list | grep -A1 'IKE SA')"
+ctln b list | grep -q 'ESP in UDP 198.51.100.2:4500 -> 198.51.100.254:[0-9]*, NAT in front of the peer' ||
+	fail "b's list: $(ctln b list | grep -A1 'IKE SA')"
+port=$(ctln b list | sed -n 's/.*-> 198\.51\.100\.254:\([0-9]*\),.*/\1/p')
+ip -n nt-a xfrm state | grep -q 'encap type espinudp sport 4500 dport 4500' ||
+	fail "a's SAs are not ESP in UDP 4500-4500: $(ip -n nt-a xfrm state | grep encap)"
+[ "$(ip -n nt-b xfrm state | grep -c "encap type espinudp sport \(4500 dport $port\|$port dport 4500\)")" = 2 ] ||
+	fail "b's SAs are not ESP in UDP 4500-$port: $(ip -n nt-b xfrm state | grep encap)"
+[ "$(nft_count esp)" = 0 ] || fail "$(nft_count esp) bare ESP packets crossed the NAT"
+ok "ESP in UDP: a 4500 -> 4500 (NAT in front of it), b 4500 -> $port (the NAT's port for a)"
+
+ip netns exec nt-a-priv ping -c3 -i0.3 -W2 10.9.0.2 > /dev/null || fail "ping a -> b through the VTIs"
+ip netns exec nt-b-priv ping -c3 -i0.3 -W2 10.9.0.1 > /dev/null || fail "ping b -> a through the VTIs"
+ok "pings both ways through the VTIs"
+
+# Rekeys under 200 packets/s: a CHILD SA rekey, then an IKE SA rekey.
+ip netns exec nt-a-priv ping -D -i 0.005 -c 2000 -W 5 10.9.0.2 > "$W/ping.out" 2>&1 &
+pp=$!
+sleep 2
+ctln a rekey B > /dev/null || fail "vtictl rekey B"
+sleep 3
+ctln a rekey B --ike > /dev/null || fail "vtictl rekey B --ike"
+wait "$pp" || true
+sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$W/ping.out")
+recv=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$W/ping.out")
+grep -q 'CHILD SA rekeyed' "$W/a.log" || fail "no CHILD SA rekey logged"
+grep -q 'IKE SA rekeyed' "$W/a.log" || fail "no IKE SA rekey logged"
+[ "$sent" = "$recv" ] || fail "rekeys through the NAT: $recv of $sent answered"
+ok "CHILD and IKE SA rekeyed under 200 packets/s: $recv/$sent answered"
+
+# Idle for 3 times the NAT's UDP timeout: only keepalives (every 3 s) keep
+# the mapping, so that b can still reach a first.
+ka0=$(nft_count keepalives)
+sleep 30
+ka=$(($(nft_count keepalives) - ka0))
+[ "$ka" -ge 8 ] || fail "$ka keepalives in 30 s (every 3 s)"
+ip netns exec nt-b-priv ping -c2 -i0.5 -W2 10.9.0.1 > /dev/null ||
+	fail "b -> a after 30 s idle: the NAT mapping is gone"
+[ "$(ctln a list | grep -c 'IKE SA \[')" = 1 ] || fail "a renegotiated: $(ctln a list | grep 'IKE SA')"
+ok "idle 30 s (NAT UDP timeout 10 s): $ka keepalives from a, b reached a first, no new IKE SA"
+echo "PASS: NAT traversal: ESP in UDP through masquerade (a 4500, NAT port $port), rekeys at 200 pps $recv/$sent, $ka keepalives kept the mapping over 30 s idle"
