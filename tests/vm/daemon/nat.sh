@@ -32,7 +32,8 @@ ip netns exec nt-r nft -f - <<'EOF'
 table ip nat {
 	chain post {
 		type nat hook postrouting priority srcnat;
-		oifname "r1" masquerade
+		# random: a mapping made again gets another port
+		oifname "r1" masquerade random
 	}
 }
 table ip seen {
@@ -120,4 +121,23 @@ ip netns exec nt-b-priv ping -c2 -i0.5 -W2 10.9.0.1 > /dev/null ||
 	fail "b -> a after 30 s idle: the NAT mapping is gone"
 [ "$(ctln a list | grep -c 'IKE SA \[')" = 1 ] || fail "a renegotiated: $(ctln a list | grep 'IKE SA')"
 ok "idle 30 s (NAT UDP timeout 10 s): $ka keepalives from a, b reached a first, no new IKE SA"
-echo "PASS: NAT traversal: ESP in UDP through masquerade (a 4500, NAT port $port), rekeys at 200 pps $recv/$sent, $ka keepalives kept the mapping over 30 s idle"
+# The NAT forgets every mapping under traffic: a's next packets leave on
+# another port; b's kernel sees authenticated ESP from there, vtid b
+# follows (XFRM_MSG_MAPPING) and rekeys the CHILD SA over the same IKE SA.
+ip netns exec nt-a-priv ping -D -i 0.05 -c 400 -W 1 10.9.0.2 > "$W/flush.out" 2>&1 &
+pp=$!
+sleep 2
+t0=$(now)
+ip netns exec nt-r conntrack -F 2>/dev/null || fail "conntrack -F"
+wait_for 15 "b follows a to its new port" sh -c "ip netns exec nt-b '$VTICTL' -s '$W/b.conf.sock' list | grep -q 'ESP in UDP 198.51.100.2:4500 -> 198.51.100.254:[0-9]*, ' && ! ip netns exec nt-b '$VTICTL' -s '$W/b.conf.sock' list | grep -q ':$port, '"
+moved=$(elapsed "$t0")
+port2=$(ctln b list | sed -n 's/.*-> 198\.51\.100\.254:\([0-9]*\),.*/\1/p')
+wait "$pp" || true
+# The first reply after the flush, from ping's -D stamps.
+back=$(awk -v t0="$t0" '/bytes from/ { ts = $1; gsub(/[][]/, "", ts); if (ts + 0 > t0 + 0) { printf "%.2f", ts - t0; exit } }' "$W/flush.out")
+[ -n "$back" ] || fail "no reply after the NAT flushed its mappings: $(tail -n 3 "$W/flush.out")"
+grep -q 'peer moved from 198.51.100.254' "$W/b.log" || fail "b did not log the move"
+[ "$(ctln b list | grep -c 'IKE SA \[')" = 1 ] && [ "$(grep -c 'IKE SA established' "$W/b.log")" = 1 ] ||
+	fail "a new IKE SA was negotiated: $(grep 'IKE SA established' "$W/b.log")"
+ok "NAT mappings flushed under traffic: a moved from port $port to $port2, b followed in $moved s, traffic back $back s after the flush, same IKE SA"
+echo "PASS: NAT traversal: ESP in UDP through masquerade (a 4500, NAT port $port), rekeys at 200 pps $recv/$sent, $ka keepalives kept the mapping over 30 s idle, a new mapping followed in $moved s (traffic back in $back s) without a new IKE SA"
