@@ -658,7 +658,7 @@ static const struct {
 	    "4: peer 'p': vti.addresses: '10.1.1.1/32' given twice" },
 	{ PEER("  vti = { addresses = [ \"fe80::1/64\" ];\n    mtu = 1000; };\n"),
 	    "5: peer 'p': vti.mtu: 1000 is below 1280, the IPv6 minimum, and "
-	    "the VTI has IPv6 addresses" },
+	    "the device has IPv6 addresses" },
 	{ PEER("  vti = { name = \"this-is-too-long\"; };\n"),
 	    "4: peer 'p': vti.name: 'this-is-too-long' gives an interface "
 	    "name of 16 characters: 1 to 15" },
@@ -699,7 +699,7 @@ static const struct {
 	{ TWO("    vti = { addresses = [ \"169.254.1.0/31\" ]; };\n",
 	    "    vti = { addresses = [ \"169.254.1.1/31\",\n"
 	    "      \"169.254.1.0/31\" ]; };\n"),
-	    "8: peer 'b': vti.addresses: 169.254.1.0 already on the VTI of "
+	    "8: peer 'b': vti.addresses: 169.254.1.0 already on the device of "
 	    "peer 'a'" },
 };
 

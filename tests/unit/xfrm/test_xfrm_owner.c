@@ -54,10 +54,10 @@ test_check(void **state)
 static void
 test_sa(void **state)
 {
-	struct xfrm_owner both = { 1000, 1999, ours, 3 };
-	struct xfrm_owner reqid_only = { 1000, 1999, NULL, 0 };
-	struct xfrm_owner marks_only = { 0, 0, ours, 3 };
-	struct xfrm_owner none = { 0, 0, NULL, 0 };
+	struct xfrm_owner both = { 1000, 1999, ours, 3, NULL, 0 };
+	struct xfrm_owner reqid_only = { 1000, 1999, NULL, 0, NULL, 0 };
+	struct xfrm_owner marks_only = { 0, 0, ours, 3, NULL, 0 };
+	struct xfrm_owner none = { 0, 0, NULL, 0, NULL, 0 };
 	struct xfrm_sa_info s;
 
 	s = sa(1000, 1, 0xffffffff);
@@ -85,8 +85,8 @@ test_sa(void **state)
 static void
 test_policy(void **state)
 {
-	struct xfrm_owner both = { 1, 10, ours, 3 };
-	struct xfrm_owner marks_only = { 0, 0, ours, 3 };
+	struct xfrm_owner both = { 1, 10, ours, 3, NULL, 0 };
+	struct xfrm_owner marks_only = { 0, 0, ours, 3, NULL, 0 };
 	struct xfrm_policy_info p;
 
 	memset(&p, 0, sizeof(p));
