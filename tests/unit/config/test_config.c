@@ -323,7 +323,8 @@ test_example(void **state)
 	assert_int_equal(c->keying_tries, CONFIG_FOREVER);
 	assert_string_equal(c->ike.proposals, "default");
 	assert_string_equal(c->esp.proposals, "default");
-	assert_string_equal(c->vti.pattern, "vti%mark%");
+	assert_string_equal(c->vti.pattern, "");	/* by type */
+	assert_int_equal(c->vti.type, CONFIG_IFACE_VTI);
 	assert_string_equal(c->vti.name, "");
 	assert_string_equal(c->vti.netns, "");
 	assert_int_equal(c->vti.mtu, 1500);
