@@ -9,11 +9,18 @@
 #   +-------------------------+                   +-------------------------+
 #
 # Each test writes a.conf and b.conf, starts both daemons and checks.
+#
+# Each end's device type (vtid.conf "interface.type"), for every peer
+# that does not set its own: VTID_TEST_IFACE_A and VTID_TEST_IFACE_B, vti
+# or xfrm. The type is local to each end, so a VTI facing an XFRM
+# interface proves both kinds in one tunnel; the devices keep the names
+# "vti%mark%" either way.
 set -euo pipefail
 # shellcheck source=tests/lib/testlib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../../lib/testlib.sh"
 
 need_vtid
+IFACE_A=${VTID_TEST_IFACE_A:-vti} IFACE_B=${VTID_TEST_IFACE_B:-vti}
 W=$(mktemp -d /tmp/vtid-test.XXXXXX)
 NS=(vt-a vt-b vt-a-priv vt-b-priv)
 
@@ -43,11 +50,15 @@ setup_pair() {
 	ip -n vt-b link set veth-b up
 }
 
-# conf NAME BODY-OF-PEER...: a config with one peer, PSK inline, mode 0600.
+# conf NAME BODY-OF-PEER...: a config with one peer, PSK inline, mode 0600;
+# for a and b, their device type (IFACE_A, IFACE_B) as the default.
 conf() {
-	local f=$W/$1.conf
+	local f=$W/$1.conf t=vti
+	case $1 in a) t=$IFACE_A ;; b) t=$IFACE_B ;; esac
 	shift
 	{
+		[ "$t" = vti ] ||
+			echo "interface = { type = \"$t\"; name = \"vti%mark%\"; };"
 		echo "control_socket = \"$W/${f##*/}.sock\";"
 		echo "log_level = \"debug\";"
 		# Patient enough for a loaded TCG guest, short enough for tests.

@@ -24,10 +24,10 @@ setup_pair
 p="mark = 7; psk = \"$PSK\"; ike = { proposals = \"aes256gcm16-prfsha384-ecp384!\"; };
     esp = { proposals = \"aes256gcm16-prfsha384-ecp384!\"; };"
 conf a "name = \"B\"; local = \"2001:db8:1::1\"; remote = \"2001:db8:1::2\";
-    start = \"start\"; $p interface = { type = \"xfrm\"; netns = \"vt-a-priv\";
+    start = \"start\"; $p interface = { type = \"xfrm\"; name = \"xfrm7\"; netns = \"vt-a-priv\";
     addresses = [ \"2001:db8:ff::/127\", \"169.254.1.0/31\" ]; };"
 conf b "name = \"A\"; local = \"2001:db8:1::2\"; remote = \"2001:db8:1::1\";
-    start = \"add\"; $p interface = { type = \"xfrm\"; netns = \"vt-b-priv\";
+    start = \"add\"; $p interface = { type = \"xfrm\"; name = \"xfrm7\"; netns = \"vt-b-priv\";
     addresses = [ \"2001:db8:ff::1/127\", \"169.254.1.1/31\" ]; };"
 sed -i '1i kernel = { reconcile_interval = 5; };' "$W/a.conf"
 
