@@ -122,11 +122,39 @@ vti_link_check(const struct vti_link *cfg, const char **why)
 	return 0;
 }
 
+struct nlattr *
+vti_newlink_start(struct nl_msg *m, void *buf, size_t cap, const char *name,
+    const char *kind, struct nlattr **info)
+{
+	struct ifinfomsg *ifi;
+
+	nl_msg_init(m, buf, cap, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	ifi = nl_msg_put_header(m, sizeof(*ifi));
+	if (ifi != NULL)
+		ifi->ifi_family = AF_UNSPEC;
+	nl_msg_put_str(m, IFLA_IFNAME, name);
+	*info = nl_msg_nest_start(m, IFLA_LINKINFO);
+	nl_msg_put_str(m, IFLA_INFO_KIND, kind);
+	return nl_msg_nest_start(m, IFLA_INFO_DATA);
+}
+
+int
+vti_newlink_end(struct nl_msg *m, struct nlattr *info, struct nlattr *data,
+    const char **why)
+{
+	nl_msg_nest_end(m, data);
+	nl_msg_nest_end(m, info);
+	if (!nl_msg_ok(m)) {
+		*why = "message too large";
+		return -EMSGSIZE;
+	}
+	return 0;
+}
+
 int
 vti_link_msg_build(void *buf, size_t cap, const struct vti_link *cfg,
     uint32_t link_ifindex, const char **why)
 {
-	struct ifinfomsg *ifi;
 	struct nlattr *info, *data;
 	struct nl_msg m;
 	int rc;
@@ -135,14 +163,8 @@ vti_link_msg_build(void *buf, size_t cap, const struct vti_link *cfg,
 		return xfrmi_link_msg_build(buf, cap, cfg, link_ifindex, why);
 	if ((rc = vti_link_check(cfg, why)) < 0)
 		return rc;
-	nl_msg_init(&m, buf, cap, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-	ifi = nl_msg_put_header(&m, sizeof(*ifi));
-	if (ifi != NULL)
-		ifi->ifi_family = AF_UNSPEC;
-	nl_msg_put_str(&m, IFLA_IFNAME, cfg->name);
-	info = nl_msg_nest_start(&m, IFLA_LINKINFO);
-	nl_msg_put_str(&m, IFLA_INFO_KIND, vti_kind(cfg->family));
-	data = nl_msg_nest_start(&m, IFLA_INFO_DATA);
+	data = vti_newlink_start(&m, buf, cap, cfg->name, vti_kind(cfg->family),
+	    &info);
 	if (link_ifindex != 0)
 		nl_msg_put_u32(&m, IFLA_VTI_LINK, link_ifindex);
 	/* Keys are __be32 in the kernel (parms.i_key); it marks packets
@@ -153,13 +175,7 @@ vti_link_msg_build(void *buf, size_t cap, const struct vti_link *cfg,
 	    cfg->local.u.raw);
 	nl_msg_put(&m, IFLA_VTI_REMOTE, nl_addr_len(&cfg->remote),
 	    cfg->remote.u.raw);
-	nl_msg_nest_end(&m, data);
-	nl_msg_nest_end(&m, info);
-	if (!nl_msg_ok(&m)) {
-		*why = "message too large";
-		return -EMSGSIZE;
-	}
-	return 0;
+	return vti_newlink_end(&m, info, data, why);
 }
 
 static int

@@ -40,32 +40,18 @@ int
 xfrmi_link_msg_build(void *buf, size_t cap, const struct vti_link *cfg,
     uint32_t link_ifindex, const char **why)
 {
-	struct ifinfomsg *ifi;
 	struct nlattr *info, *data;
 	struct nl_msg m;
 	int rc;
 
 	if ((rc = xfrmi_link_check(cfg, why)) < 0)
 		return rc;
-	nl_msg_init(&m, buf, cap, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-	ifi = nl_msg_put_header(&m, sizeof(*ifi));
-	if (ifi != NULL)
-		ifi->ifi_family = AF_UNSPEC;
-	nl_msg_put_str(&m, IFLA_IFNAME, cfg->name);
-	info = nl_msg_nest_start(&m, IFLA_LINKINFO);
-	nl_msg_put_str(&m, IFLA_INFO_KIND, "xfrm");
-	data = nl_msg_nest_start(&m, IFLA_INFO_DATA);
+	data = vti_newlink_start(&m, buf, cap, cfg->name, "xfrm", &info);
 	/* Host order, unlike a VTI's keys: xfrmi_netlink_parms reads both
 	 * with nla_get_u32. */
 	nl_msg_put_u32(&m, IFLA_XFRM_LINK, link_ifindex);
 	nl_msg_put_u32(&m, IFLA_XFRM_IF_ID, cfg->if_id);
-	nl_msg_nest_end(&m, data);
-	nl_msg_nest_end(&m, info);
-	if (!nl_msg_ok(&m)) {
-		*why = "message too large";
-		return -EMSGSIZE;
-	}
-	return 0;
+	return vti_newlink_end(&m, info, data, why);
 }
 
 int

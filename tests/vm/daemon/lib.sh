@@ -108,6 +108,37 @@ xfrm_count() {
 	fi
 }
 
+# keyed NS PATTERN: "SAS POLICIES MATCHING OTHER" of NS: its SAs, its
+# policies with a direction, how many of them show PATTERN ("if_id 0x7",
+# "mark 0x7/0xffffffff") and how many show the other keying (a mark, an
+# if_id)
+keyed() {
+	local s pol other=mark
+	s=$(ip -n "$1" xfrm state)
+	pol=$(ip -n "$1" xfrm policy)
+	[ "${2%% *}" = mark ] && other=if_id
+	echo "$(grep -c '^src' <<<"$s") $(grep -cE '^\s+dir (in|out|fwd)' <<<"$pol")" \
+	    "$(cat <<<"$s$pol" | grep -c "$2")" \
+	    "$(cat <<<"$s$pol" | grep -c "$other ")"
+}
+
+# listen_tcp NS ADDRESS PORT: a TCP listener in the background (pid in
+# $W/listen.pid) that answers every connect with "ok" and closes it.
+listen_tcp() {
+	ip netns exec "$1" /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(16)
+while True:
+    c, _ = s.accept()
+    c.sendall(b"ok")
+    c.close()
+' "$2" "$3" > "$W/listen.log" 2>&1 &
+	echo $! > "$W/listen.pid"
+}
+
 # spis a|b: "IN OUT" from vtictl status
 spis() {
 	ctl "$1" status | sed -n 's/.*ESP SPIs: \([0-9a-f]*\)_i \([0-9a-f]*\)_o.*/\1 \2/p'

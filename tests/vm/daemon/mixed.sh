@@ -31,30 +31,7 @@ conf b "name = \"A\"; local = \"192.0.2.2\"; remote = \"192.0.2.1\";
     start = \"add\"; $p vti = { type = \"vti\";
     addresses = [ \"10.9.0.2/30\", \"fd00:9::2/64\" ]; };"
 
-# keyed NS PATTERN: "SAS POLICIES MATCHING OTHER": SAs, policies, how many
-# of them show PATTERN, and how many show the other keying
-keyed() {
-	local s pol other=mark
-	s=$(ip -n "$1" xfrm state)
-	pol=$(ip -n "$1" xfrm policy)
-	[ "${2%% *}" = mark ] && other=if_id
-	echo "$(grep -c '^src' <<<"$s") $(grep -cE '^\s+dir (in|out|fwd)' <<<"$pol")" \
-	    "$(cat <<<"$s$pol" | grep -c "$2")" \
-	    "$(cat <<<"$s$pol" | grep -c "$other ")"
-}
-
-ip netns exec vt-b "$PY" -c '
-import socket
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("10.9.0.2", 179))
-s.listen(16)
-while True:
-    c, _ = s.accept()
-    c.sendall(b"ok")
-    c.close()
-' > "$W/listen.log" 2>&1 &
-echo $! > "$W/listen.pid"
+listen_tcp vt-b 10.9.0.2 179
 start b
 start a
 wait_for 30 "both vtids started" sh -c "grep -q 'vtid started' '$W/a.log' && grep -q 'vtid started' '$W/b.log'"
