@@ -14,8 +14,9 @@
 # kernel's tables repaired after `ip xfrm state flush`, a stray SA with
 # if_id 7 removed and one with if_id 99 left alone; SIGKILL and restart
 # (leftovers purged, the device adopted, traffic again); a foreign xfrm7
-# with another if_id refused naming the difference; SIGTERM removes
-# everything.
+# with another if_id refused naming the difference; a reload to type vti
+# (vti7 in place of xfrm7, SAs and policies keyed by mark); SIGTERM
+# removes everything.
 . "$(dirname "$0")/lib.sh"
 
 PY=/usr/bin/python3
@@ -167,14 +168,30 @@ ok "foreign xfrm7 refused: $(grep -o 'xfrm7: exists with .*' "$W/a.log" | head -
 kill_pidfile "$W/a.pid"
 ip -n vt-a-priv link del xfrm7 2>/dev/null || true
 
-# SIGTERM: a clean run leaves nothing.
+# A reload to type vti: the peer's device, policies and SAs anew, keyed
+# by mark (b stays on its XFRM interface).
 start a
 wait_for 90 "tunnel up again" installed a
+sed -i 's/type = "xfrm"; name = "xfrm7";/type = "vti"; name = "vti7";/' "$W/a.conf"
+grep -q 'type = "vti"; name = "vti7";' "$W/a.conf" || fail "a.conf not rewritten"
+t0=$(now)
+ctl a reload > "$W/reload.out" || fail "reload: $(cat "$W/reload.out")"
+wait_for 60 "tunnel up on vti7" sh -c "ip netns exec vt-a-priv ping -6 -c 1 -W 1 2001:db8:ff::1 >/dev/null"
+ip -n vt-a-priv -d link show vti7 | grep -q 'vti6 ' || fail "no vti6 vti7 after the reload"
+ip -n vt-a-priv link show xfrm7 >/dev/null 2>&1 && fail "xfrm7 left after the reload"
+read -r ns np nk no < <(keyed vt-a 'mark 0x7/0xffffffff')
+[ "$np" = 6 ] && [ "$nk" = $((ns + np)) ] && [ "$no" = 0 ] ||
+	fail "after the reload: $ns SAs, $np policies, $nk with mark 7, $no with an if_id"
+ok "reload to type vti: vti7 (vti6) in place of xfrm7, $ns SAs and $np policies with mark 7, traffic after $(elapsed "$t0" 2) s"
+
+# SIGTERM: a clean run leaves nothing.
 stop a
-read -r ns np _ _ < <(keyed vt-a 'if_id 0x7')
+read -r ns np _ _ < <(keyed vt-a 'mark 0x7/0xffffffff')
 [ "$ns" = 0 ] && [ "$np" = 0 ] || fail "a left $ns SAs and $np policies"
-ip -n vt-a-priv link show xfrm7 >/dev/null 2>&1 && fail "a left xfrm7 behind"
-ip -n vt-a link show xfrm7 >/dev/null 2>&1 && fail "a left xfrm7 in vt-a"
-ok "a stopped: no SA, policy or xfrm device left"
+for d in xfrm7 vti7; do
+	ip -n vt-a-priv link show $d >/dev/null 2>&1 && fail "a left $d behind"
+	ip -n vt-a link show $d >/dev/null 2>&1 && fail "a left $d in vt-a"
+done
+ok "a stopped: no SA, policy or device left"
 stop b
 echo "PASS: XFRM interfaces between two vtids: if_id-keyed SAs and policies, traffic, repair, SIGKILL/restart adoption, refusal, cleanup"
