@@ -5,6 +5,7 @@
 
 #include "daemon/kernel.h"
 #include "daemon/net.h"
+#include "daemon/recon_diff.h"
 #include "ike/ikev2.h"
 #include "util/addr.h"
 #include "util/log.h"
@@ -54,12 +55,6 @@ static struct peer_key
 conf_key(const struct ike_peer_conf *pc)
 {
 	return peer_key(pc->mark, pc->xfrm_if);
-}
-
-uint32_t
-kernel_key_number(const struct xfrm_mark *mark, uint32_t if_id)
-{
-	return if_id != 0 ? if_id : mark->v;
 }
 
 static int
@@ -469,7 +464,7 @@ kernel_event(const struct xfrm_event *ev, void *arg)
 		if (ev->u.expire.proto == IPPROTO_ESP &&
 		    ev->u.expire.reqid >= k->reqid_min &&
 		    ev->u.expire.reqid <= k->reqid_max)
-			ike_kernel_expire(k->eng, kernel_key_number(
+			ike_kernel_expire(k->eng, recon_key(
 			    &ev->u.expire.mark, ev->u.expire.if_id),
 			    ev->u.expire.spi, ev->u.expire.hard);
 		return;

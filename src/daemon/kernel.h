@@ -49,8 +49,5 @@ void	 kernel_peer_down(struct kernel *, const struct config_peer *);
 int	 kernel_monitor(struct kernel *, struct ev_loop *, struct ike_engine *);
 /* An address as the xfrm module takes it (no port). */
 void	 kernel_nl_addr(const struct sockaddr_storage *, struct nl_addr *);
-/* The peer number (the config's mark) an object of ours carries: its
- * if_id when it has one (an XFRM interface's), else its mark's value. */
-uint32_t kernel_key_number(const struct xfrm_mark *, uint32_t if_id);
 
 #endif
