@@ -440,13 +440,14 @@ kernel_peer_up(struct kernel *k, const struct config_peer *p)
 void
 kernel_peer_down(struct kernel *k, const struct config_peer *p)
 {
+	struct vti_link v;
 	int rc;
 
 	policies_set(k, p->name, &p->local, &p->remote,
 	    peer_key(p->mark, p->vti.type == CONFIG_IFACE_XFRM), p->reqid,
 	    false, false);
-	rc = vti_link_delete(&k->rtnl, p->vti.netns[0] != '\0' ?
-	    p->vti.netns : NULL, p->vti.name);
+	vti_fill(p, &v);
+	rc = vti_link_remove(&k->rtnl, &v);
 	if (rc != 0 && rc != -ENODEV)
 		log_msg(LOG_WARNING, p->name, "%s", nl_sock_error(&k->rtnl));
 }

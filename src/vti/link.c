@@ -439,6 +439,43 @@ done:
 	return rc;
 }
 
+int
+vti_link_remove(struct nl_sock *s, const struct vti_link *cfg)
+{
+	char diff[NL_ERR_MAX - 48];
+	struct vti_link_state st, link;
+	struct vti_sock vs;
+	struct nl_sock *t;
+	uint32_t link_ifindex = 0;
+	int rc;
+
+	if (cfg->link[0] != '\0' && vti_link_lookup(s, cfg->link, &link) == 0)
+		link_ifindex = link.ifindex;
+	if ((rc = vti_sock_enter(&vs, s, cfg->netns)) < 0)
+		return rc;
+	t = vs.t;
+	rc = vti_link_lookup(t, cfg->name, &st);
+	if (rc == -ENODEV && vs.opened) {
+		t = s;
+		rc = vti_link_lookup(t, cfg->name, &st);
+	}
+	if (rc < 0) {
+		nl_sock_fail(s, rc, nl_sock_extack(t), "%s: delete", cfg->name);
+		goto done;
+	}
+	if (vti_link_diff(cfg, link_ifindex, &st, diff, sizeof(diff)) != 0) {
+		rc = nl_sock_fail(s, -EEXIST, "", "%s: not deleted, not the "
+		    "configured device: exists with %s", cfg->name, diff);
+		goto done;
+	}
+	rc = vti_link_del_index(t, st.ifindex);
+	if (rc < 0)
+		nl_sock_fail(s, rc, nl_sock_extack(t), "%s: delete", cfg->name);
+done:
+	vti_sock_leave(&vs);
+	return rc;
+}
+
 /* May an existing device be adopted for cfg? moved: it was found in the
  * target namespace, so its tunnel must have been moved there. */
 static int

@@ -95,6 +95,11 @@ int	 vti_link_setup(struct nl_sock *, const struct vti_link *,
  * xfrm device is deleted: another kind is -EINVAL. Absent: -ENODEV. */
 int	 vti_link_delete(struct nl_sock *, const char *netns,
 	    const char *name);
+/* Delete cfg's device only if it is the one cfg describes (what
+ * vti_link_setup would adopt), in cfg->netns or, not moved yet, in the
+ * socket's namespace: another device of that name is left alone, -EEXIST
+ * naming the difference. Absent: -ENODEV. */
+int	 vti_link_remove(struct nl_sock *, const struct vti_link *cfg);
 /* Read a device (any kind) by name. Absent: -ENODEV. */
 int	 vti_link_get(struct nl_sock *, const char *netns, const char *name,
 	    struct vti_link_state *);

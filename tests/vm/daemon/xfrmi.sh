@@ -14,7 +14,8 @@
 # kernel's tables repaired after `ip xfrm state flush`, a stray SA with
 # if_id 7 removed and one with if_id 99 left alone; SIGKILL and restart
 # (leftovers purged, the device adopted, traffic again); a foreign xfrm7
-# with another if_id refused naming the difference; a reload to type vti
+# with another if_id refused naming the difference, and left alone at
+# exit; a reload to type vti
 # (vti7 in place of xfrm7, SAs and policies keyed by mark); SIGTERM
 # removes everything.
 . "$(dirname "$0")/lib.sh"
@@ -165,8 +166,15 @@ grep -q 'xfrm7: exists with if_id 8, config says 7' "$W/a.log" ||
 ip -n vt-a-priv -d link show xfrm7 | grep -q 'if_id 0x8' ||
 	fail "the foreign xfrm7 was changed"
 ok "foreign xfrm7 refused: $(grep -o 'xfrm7: exists with .*' "$W/a.log" | head -1)"
-kill_pidfile "$W/a.pid"
-ip -n vt-a-priv link del xfrm7 2>/dev/null || true
+stop a
+ip -n vt-a-priv -d link show xfrm7 | grep -q 'if_id 0x8' ||
+	fail "SIGTERM deleted the foreign xfrm7"
+grep -q 'xfrm7: not deleted, not the configured device: exists with if_id 8, config says 7' "$W/a.log" ||
+	fail "no log line for the foreign xfrm7 left alone: $(grep -i xfrm7 "$W/a.log" | tail -2)"
+ok "SIGTERM left the foreign xfrm7 (if_id 8) alone"
+ip -n vt-a-priv link del xfrm7
+read -r ns np _ _ < <(keyed vt-a 'if_id 0x7')
+[ "$ns" = 0 ] && [ "$np" = 0 ] || fail "a left $ns SAs and $np policies"
 
 # A reload to type vti: the peer's device, policies and SAs anew, keyed
 # by mark (b stays on its XFRM interface).
