@@ -116,4 +116,4 @@ done
 ip -n vt-a link show xfrm9 >/dev/null 2>&1 && fail "a left xfrm9"
 ip -n vt-b link show vti9 >/dev/null 2>&1 && fail "b left vti9"
 ok "both stopped: no SA, policy, xfrm9 or vti9 left"
-echo "PASS: an XFRM interface against a VTI: ACQUIRE and hold queue with if_id, traffic both ways, rekey, cleanup"
+echo "PASS: an XFRM interface against a VTI: ACQUIRE with if_id, traffic both ways, rekey, cleanup"
