@@ -197,12 +197,18 @@ list_peer(const struct ike_snapshot *s, const struct ike_peer_snap *p,
 		    '\0' ? " (" : "", info->iface, info->iface[0] != '\0' ?
 		    ")" : "", info->netns[0] != '\0' ? " in netns " : "",
 		    info->netns);
+	if (p->link != IKE_LINK_FIXED)
+		fprintf(out, ", link %s", ike_link_name(p->link));
 	fputc('\n', out);
 	report_id_str(&p->local_id, lid, sizeof(lid));
 	report_id_str(&p->remote_id, rid, sizeof(rid));
 	fprintf(out, "  %s [%s] ... %s [%s]\n",
 	    addr_str(&p->local, l, sizeof(l)), lid,
 	    addr_str(&p->remote, r, sizeof(r)), rid);
+	if (info != NULL && info->mtu_auto[0] != '\0')
+		fprintf(out, "  mtu %u auto: %s\n", info->mtu, info->mtu_auto);
+	else if (info != NULL && info->mtu > 0)
+		fprintf(out, "  mtu %u\n", info->mtu);
 	if (info != NULL && info->dpd_delay > 0)
 		fprintf(out, "  dpd: delay %us, timeout %us, action %s\n",
 		    info->dpd_delay, info->dpd_timeout, info->dpd_action);
