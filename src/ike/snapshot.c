@@ -208,6 +208,7 @@ snap_peer(struct ike_engine *eng, struct ike_peer *p,
 	ps->link = snap_link(p);
 	ps->start = c->start;
 	ps->mark = c->mark;
+	ps->xfrm_if = c->xfrm_if;
 	ps->reqid = c->reqid;
 	ps->local = c->local;
 	ps->remote = c->remote;

@@ -171,6 +171,7 @@ list_info(const struct report_info *info, FILE *out)
 	json_member(out, "start", info->start);
 	json_member(out, "vti", info->vti);
 	json_member(out, "netns", info->netns);
+	json_member(out, "interface", info->iface);
 	fprintf(out, ",\"mtu\":%u", info->mtu);
 	json_member(out, "mtu_auto", info->mtu_auto);
 	json_life(out, "ike_lifetime", info->ike_rekey, info->ike_jitter,
