@@ -261,6 +261,7 @@ conn lyon
 	right=198.51.100.8
 	mark=8
 	mobike=yes
+	forceencaps=yes
 	auto=route
 
 conn v1
@@ -388,6 +389,8 @@ def unconvertible(tmp):
                  'rekey_time = 3300; jitter = 300; margin = 300;',
                  'proposals = "aes128gcm16-prfsha256-x25519!";',
                  'name = "lyon";', 'start = "route";',
+                 # forceencaps=yes
+                 'nat = { encap = true; };',
                  'psk = "lyon-0123456789abcdefghijk";', "# TODO: the "
                  "addresses of its VTI"):
         if frag not in text:
