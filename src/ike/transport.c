@@ -48,12 +48,17 @@ ike_out_response(struct ike_sa *sa, struct ike_out *o, uint8_t exchange)
 	out_begin(sa, o, exchange, true, sa->msgid_peer);
 }
 
+/* On 4500 (behind the non-ESP marker) once IKE moved there: a responder
+ * that found a NAT in IKE_SA_INIT still answers it from 500, where the
+ * request came; the initiator's IKE_AUTH brings it to 4500 (transport's
+ * input_follow). */
 static int
 transmit(struct ike_sa *sa, const uint8_t *buf, size_t len)
 {
 	struct ike_engine *eng = sa->eng;
+	bool natt = sa->natt && addr_port(&sa->local) == IKE_NATT_PORT;
 
-	return eng->ops.send(eng->ops.ctx, &sa->local, &sa->remote, sa->natt,
+	return eng->ops.send(eng->ops.ctx, &sa->local, &sa->remote, natt,
 	    buf, len);
 }
 

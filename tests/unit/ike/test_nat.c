@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "ike/ike.h"
+#include "ike/ikev2.h"
 #include "engine_pair.h"
 
 #define NAT_ADDR	"2001:db8::99"
@@ -40,6 +41,10 @@ port_of(const struct sockaddr_storage *ss)
 static enum ep_verdict
 nat_hook(struct engine_pair *ep, struct ep_pkt *p, void *arg)
 {
+	/* IKE_SA_INIT, both ways, stays on 500 whatever NAT it finds: the
+	 * answer goes where the request came (RFC 7296 2.23). */
+	if (ep_pkt_exchange(p) == IKE_SA_INIT)
+		assert_false(p->natt);
 	if (p->from == 0)
 		ep_addr6(&p->remote, NAT_ADDR, port_of(&p->remote) == 4500 ?
 		    nat_port : NAT_PORT_IKE);
