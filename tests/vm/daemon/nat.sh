@@ -58,6 +58,7 @@ conf a "name = \"B\"; local = \"10.0.0.1\"; remote = \"198.51.100.2\";
     start = \"start\"; $p nat = { keepalive = 3; };
     vti = { name = \"vti7\"; netns = \"nt-a-priv\"; addresses = [ \"10.9.0.1/30\" ]; };"
 conf b "name = \"A\"; local = \"198.51.100.2\"; remote = \"198.51.100.254\";
+    remote_id = \"10.0.0.1\";
     start = \"add\"; $p
     vti = { name = \"vti7\"; netns = \"nt-b-priv\"; addresses = [ \"10.9.0.2/30\" ]; };"
 startn() {	# startn a|b: as start, in nt-a / nt-b

@@ -80,7 +80,7 @@ rekeys_under_load() {
 vtid_behind_nat_initiates() {
 	setup_nat
 	charon_side charon_vti
-	charon_side charon_conf auto=add
+	charon_side charon_conf auto=add rightid=$V_PRIV
 	charon_start
 	vtid_side vtid_conf start=start
 	local t0
@@ -99,7 +99,7 @@ charon_initiates_through_nat() {
 	charon_side charon_vti
 	vtid_side vtid_conf start=add
 	vtid_side vtid_start
-	charon_side charon_conf auto=start
+	charon_side charon_conf auto=start rightid=$V_PRIV
 	local t0
 	t0=$(now)
 	charon_start
