@@ -48,6 +48,9 @@ setup_nat() {
 charon_side() { local V_ADDR=$NAT_PUB; "$@"; }
 vtid_side() { local V_ADDR=$V_PRIV; "$@"; }
 
+# charon finds the PSK by vtid's identity, its own address behind the NAT.
+nat_secret() { echo "$V_PRIV : PSK \"$PSK\"" >> "$W/ipsec.secrets"; }
+
 check_natt() {
 	ctl list | grep -q "ESP in UDP $V_PRIV:4500 -> $C_ADDR:4500, NAT in front of us" ||
 		fail "vtid's list: $(ctl list | grep -A1 'IKE SA \[')"
@@ -81,6 +84,7 @@ vtid_behind_nat_initiates() {
 	setup_nat
 	charon_side charon_vti
 	charon_side charon_conf auto=add rightid=$V_PRIV
+	nat_secret
 	charon_start
 	vtid_side vtid_conf start=start
 	local t0
@@ -100,6 +104,7 @@ charon_initiates_through_nat() {
 	vtid_side vtid_conf start=add
 	vtid_side vtid_start
 	charon_side charon_conf auto=start rightid=$V_PRIV
+	nat_secret
 	local t0
 	t0=$(now)
 	charon_start
