@@ -207,6 +207,11 @@ struct ike_sa {
 	struct ike_sa	*rekey_sibling;
 	uint8_t		 nonce_min[IKE_NONCE_MAX];	/* of its exchange */
 	size_t		 nonce_min_len;
+	/* The crossing rule of vtid's Vendor ID (vendor.h), 0 for another
+	 * implementation: as the peer's IKE_SA_INIT claims it (init_vtid,
+	 * unauthenticated), and as trusted once IKE_AUTH succeeded (vtid,
+	 * which is all the crossing code reads). */
+	uint16_t	 init_vtid, vtid;
 };
 
 struct ike_peer {
@@ -237,6 +242,7 @@ struct ike_peer {
 	uint64_t	 failures_total;
 	double		 dpd_rtt;		/* last liveness round trip, s */
 	double		 up_since;		/* 0 when down */
+	uint16_t	 vtid;	/* of its last authenticated IKE SA (ike_sa) */
 };
 
 struct ike_peer_addr;			/* table.c */
@@ -254,6 +260,7 @@ struct ike_engine {
 	struct log_ratelimit rl;
 	struct ike_dos_conf dos;
 	struct ike_cookies cookies;	/* the secret, rotating */
+	bool		 no_vendor_id;	/* ike_engine_set_vendor_id(false) */
 	uint8_t		 rxbuf[IKE_MSG_MAX];
 };
 

@@ -175,6 +175,11 @@ struct ike_engine *ike_engine_new(struct ev_loop *, const struct ike_ops *);
 /* Replaces the DoS settings (the engine starts with the IKE_DOS_*
  * defaults); they apply to the next request. */
 void	 ike_engine_set_dos(struct ike_engine *, const struct ike_dos_conf *);
+/* vtid's Vendor ID (src/ike/vendor.h) is sent in every IKE_SA_INIT and
+ * a vtid peer's heeded: crossing initiations with it are resolved at
+ * once. false: neither, the engine behaves as an implementation without
+ * it (tests: a peer that waits for settle). */
+void	 ike_engine_set_vendor_id(struct ike_engine *, bool send);
 /* Runs each DH group and PRF the peers offer once, at startup. */
 void	 ike_engine_warm(struct ike_engine *);
 /* Sends DELETE for every IKE SA, removes every CHILD SA from the kernel,
@@ -307,6 +312,9 @@ struct ike_sa_snap {
 	struct ike_suite suite;		/* ESTABLISHED, DELETING only */
 	double		 created, established;
 	double		 rekey_in;	/* -1: none scheduled */
+	/* The crossing rule of a vtid peer (its Vendor ID), once IKE_AUTH
+	 * authenticated it; 0: another implementation, or not yet known. */
+	uint16_t	 peer_vtid;
 	size_t		 n_children;	/* the installed ones, by role */
 	struct ike_child_snap children[IKE_CHILD_ROLES];
 };
@@ -329,6 +337,7 @@ struct ike_peer_snap {
 	struct ike_traffic gone;	/* of its CHILD SAs no longer in */
 	uint64_t	 child_rekeys, ike_rekeys, failures;
 	double		 dpd_rtt;	/* last liveness round trip; 0: none */
+	uint16_t	 peer_vtid;	/* as its last authenticated IKE SA's */
 	size_t		 n_sas;
 	struct ike_sa_snap *sas;	/* into ike_snapshot.sas */
 };

@@ -37,9 +37,11 @@
  *		then an IKE rekey, a CHILD rekey, a liveness check; a rekey
  *		waits while an earlier one settles (BUSY).
  *   crossing	both ends initiated (route peers, traffic from both sides):
- *		two SAs from IKE_SA_INIT, both kept until conf.settle; then
- *		the lowest nonce goes, deleted by its initiator, and after a
- *		second wait by the responder too.
+ *		two SAs from IKE_SA_INIT; the lowest nonce goes, deleted by
+ *		its initiator. With a vtid peer (its Vendor ID, authenticated
+ *		by IKE_AUTH) at once, its outbound SA first; with any other
+ *		both are kept until conf.settle, and after a second wait the
+ *		responder deletes it too.
  *   collision	both ends rekeyed the IKE SA (2.8.1): the new SA with the
  *		lowest nonce goes, deleted by its initiator; the other takes
  *		the CHILD SAs. (Colliding CHILD SA rekeys: rekey.c.)
@@ -58,6 +60,7 @@
 #include "ike/sa.h"
 #include "ike/table.h"
 #include "ike/timers.h"
+#include "ike/vendor.h"
 #include "ike/wire.h"
 #include "util/addr.h"
 #include "util/clock.h"
@@ -132,6 +135,7 @@ sa_alloc_rekeyed(struct ike_sa *old, enum sa_role role, uint64_t ispi,
 		return NULL;
 	sa->natt = old->natt;
 	sa->origin = SA_FROM_REKEY;
+	sa->vtid = old->vtid;
 	return sa;
 }
 
@@ -266,6 +270,10 @@ sa_established(struct ike_sa *sa)
 	ike_peer_timer_cancel(peer);
 	ike_nonce_min(sa->ni, sa->ni_len, sa->nr, sa->nr_len, sa->nonce_min,
 	    &sa->nonce_min_len);
+	/* AUTH signed the IKE_SA_INIT messages: the Vendor ID is the
+	 * peer's own now. */
+	sa->vtid = sa->init_vtid;
+	peer->vtid = sa->vtid;
 	peer->sa = sa;
 	log_msg(LOG_NOTICE, sa->logp, "IKE SA established %s...%s, %s",
 	    addr_str(&sa->local, l, sizeof(l)),
@@ -347,23 +355,66 @@ crossing_loser(struct ike_sa *a, struct ike_sa *b)
 	    b->nonce_min_len) < 0 ? a : b;
 }
 
+/* Both SAs authenticated a vtid that follows our rule (vendor.h): it
+ * reaches the same verdict as we do, with nothing to wait for. */
+static bool
+crossing_with_vtid(const struct ike_sa *a, const struct ike_sa *b)
+{
+	return a->vtid == IKE_VTID_CROSSING_RULE &&
+	    b->vtid == IKE_VTID_CROSSING_RULE;
+}
+
+/* We initiated the loser: it goes, make-before-break. Both SAs' CHILD
+ * SAs are in here (the winner's before we answered its IKE_AUTH, or with
+ * its answer), so the loser's outbound SA goes first and the kernel sends
+ * on the winner's at once; the loser's inbound SA still takes what the
+ * peer sent on it until the peer answers our DELETE, having removed its
+ * side of the loser on receiving it. The peer has the winner's CHILD SA
+ * before our DELETE arrives: it answered the winner's IKE_AUTH before we
+ * could establish both, or we answered it before sending this. */
+static void
+crossing_delete(struct ike_sa *loser, struct ike_sa *winner)
+{
+	log_msg(LOG_INFO, loser->logp, "duplicate IKE SA (both ends "
+	    "initiated, peer is vtid): lowest nonce, deleting it; %s carries "
+	    "on", winner->logp);
+	if (winner->child.out_on && loser->child.out_on)
+		ike_child_drop_out(loser, &loser->child);
+	ike_sa_delete(loser);
+}
+
 /* Both ends initiated at once: two IKE SAs, each with its CHILD SA, both
- * carrying traffic. Nothing is deleted yet: a peer with a rule of its own
- * (charon's uniqueids keeps the newest) deletes one within a round trip
- * and we keep the other. If both are still up after conf.settle, the
- * lowest nonce goes, as for colliding rekeys (RFC 7296 2.8.1), deleted by
- * its initiator, so two vtids reach the same verdict. */
+ * carrying traffic. The lowest nonce goes, as for colliding rekeys (RFC
+ * 7296 2.8.1), deleted by its initiator, so two vtids reach the same
+ * verdict. With a vtid peer that happens now. With any other nothing is
+ * deleted yet: a peer with a rule of its own (charon's uniqueids keeps
+ * the newest) deletes one within a round trip and we keep the other; if
+ * both are still up after conf.settle, the rule applies. */
 static void
 sa_resolve_crossing(struct ike_sa *sa)
 {
-	struct ike_sa *o;
+	struct ike_sa *o, *loser, *winner;
 
 	if ((o = crossing_other(sa)) == NULL)
 		return;
-	sa->peer->sa = crossing_loser(sa, o) == sa ? o : sa;
-	log_msg(LOG_INFO, sa->logp, "duplicate IKE SA (both ends initiated) "
-	    "beside #%u, deciding in %.0f s", o->serial, sa->peer->conf.settle);
+	loser = crossing_loser(sa, o);
+	winner = loser == sa ? o : sa;
+	sa->peer->sa = winner;
 	ike_timer_cancel(sa, IKE_TIMER_SETTLE_LAST);
+	if (crossing_with_vtid(sa, o) && loser->initiator) {
+		crossing_delete(loser, winner);
+		return;
+	}
+	if (crossing_with_vtid(sa, o))
+		/* The peer initiated the loser and deletes it; the settle
+		 * timer only covers a peer that fails to. */
+		log_msg(LOG_INFO, sa->logp, "duplicate IKE SA (both ends "
+		    "initiated) beside #%u: the peer (vtid) deletes %s",
+		    o->serial, loser->logp);
+	else
+		log_msg(LOG_INFO, sa->logp, "duplicate IKE SA (both ends "
+		    "initiated) beside #%u, deciding in %.0f s", o->serial,
+		    sa->peer->conf.settle);
 	ike_timer_arm(sa, IKE_TIMER_SETTLE, sa->peer->conf.settle);
 }
 
@@ -386,6 +437,49 @@ ike_sa_settle(struct ike_sa *sa, bool last)
 	    "initiated), deleting it%s", loser->initiator ? "" :
 	    ": the peer kept both");
 	ike_sa_delete(loser);
+}
+
+/* What carries on when the peer deletes sa, one of a crossing: the other
+ * SA from IKE_SA_INIT, established, or ours still waiting for its
+ * IKE_AUTH answer. */
+static struct ike_sa *
+crossing_heir(struct ike_sa *sa)
+{
+	struct ike_sa *o;
+
+	if (sa->state != SA_ESTABLISHED || sa->origin != SA_FROM_INIT)
+		return NULL;
+	for (o = sa->peer->sas; o != NULL; o = o->next)
+		if (o != sa && o->origin == SA_FROM_INIT &&
+		    (o->state == SA_ESTABLISHED ||
+		    (o->initiator && o->state == SA_AUTH_SENT)))
+			return o;
+	return NULL;
+}
+
+/* The peer deleted one SA of a crossing (its rule, or charon's
+ * uniqueids): not a closed tunnel. The other is the peer's SA from now
+ * on, even before its IKE_AUTH is answered, so that neither traffic (an
+ * ACQUIRE) nor the retry logic starts a third one. False when sa was not
+ * one of a crossing. */
+static bool
+crossing_deleted(struct ike_sa *sa)
+{
+	struct ike_sa *heir = crossing_heir(sa);
+
+	if (heir == NULL)
+		return false;
+	log_msg(LOG_INFO, sa->logp, "duplicate IKE SA (both ends initiated) "
+	    "deleted by peer; %s carries on", heir->logp);
+	sa->peer->sa = heir;
+	ike_sa_destroy(sa, NULL);
+	if (heir->state == SA_AUTH_SENT && heir->req.what == IKE_REQ_AUTH)
+		/* The peer keeps the other SA, so it has answered our
+		 * IKE_AUTH: that answer is lost or late. Ask again now,
+		 * not at the next retransmission: until it comes we have
+		 * no CHILD SA. */
+		ike_xmit_resend(heir);
+	return true;
 }
 
 /* ---- rekeyed ---- */
@@ -694,6 +788,8 @@ sa_info_request(struct ike_sa *sa, const struct ike_msg *m)
 			ike_sa_destroy(sa, NULL);
 			return;
 		}
+		if (crossing_deleted(sa))
+			return;
 		ike_sa_destroy(sa, "IKE SA deleted by peer");
 		ike_peer_closed(peer, IKE_CLOSED_BY_PEER);
 		return;

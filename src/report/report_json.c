@@ -41,6 +41,7 @@ status_sa(const struct ike_snapshot *s, const struct ike_sa_snap *sa,
 	    report_phase_name(sa->phase), s->now - sa->created,
 	    addr_str(&sa->local, l, sizeof(l)),
 	    addr_str(&sa->remote, r, sizeof(r)), json_bool(sa->initiator));
+	fprintf(out, ",\"peer_vtid\":%u", sa->peer_vtid);
 	if (c != NULL)
 		fprintf(out, ",\"child\":{\"state\":\"INSTALLED\","
 		    "\"spi_in\":\"%08x\",\"spi_out\":\"%08x\","
@@ -149,6 +150,7 @@ list_sa(const struct ike_snapshot *s, const struct ike_sa_snap *sa,
 	fprintf(out, ",\"spi_r\":\"%016" PRIx64 "\"", sa->rspi);
 	json_member(out, "local", addr_str(&sa->local, a, sizeof(a)));
 	json_member(out, "remote", addr_str(&sa->remote, a, sizeof(a)));
+	fprintf(out, ",\"peer_vtid\":%u", sa->peer_vtid);
 	if (sa->phase != IKE_SA_CONNECTING)
 		json_member(out, "proposal", proposal_suite_str(&sa->suite,
 		    IKE_PROTO_IKE, suite, sizeof(suite)));
@@ -196,6 +198,7 @@ list_peer(const struct ike_snapshot *s, const struct ike_peer_snap *p,
 	json_member(out, "local_id", id);
 	report_id_str(&p->remote_id, id, sizeof(id));
 	json_member(out, "remote_id", id);
+	fprintf(out, ",\"peer_vtid\":%u", p->peer_vtid);
 	if (info != NULL)
 		list_info(info, out);
 	if (p->up_since > 0)

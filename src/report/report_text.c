@@ -60,9 +60,10 @@ status_peer(const struct ike_snapshot *s, const struct ike_peer_snap *p,
 		report_age(sa_age(s, sa), age, sizeof(age));
 		addr_str(&sa->local, l, sizeof(l));
 		addr_str(&sa->remote, r, sizeof(r));
-		fprintf(out, "%12s[%u]: %s %s, %s[%s]...%s[%s]%s\n",
+		fprintf(out, "%12s[%u]: %s %s, %s[%s]...%s[%s]%s%s\n",
 		    p->name, sa->serial, report_phase_name(sa->phase),
-		    age, l, l, r, r, sa->initiator ? "" : " (responder)");
+		    age, l, l, r, r, sa->initiator ? "" : " (responder)",
+		    sa->peer_vtid != 0 ? ", peer vtid" : "");
 		if ((c = report_current(sa)) != NULL)
 			status_child(p, sa, c, out);
 	}
@@ -196,9 +197,13 @@ list_peer(const struct ike_snapshot *s, const struct ike_peer_snap *p,
 	fputc('\n', out);
 	report_id_str(&p->local_id, lid, sizeof(lid));
 	report_id_str(&p->remote_id, rid, sizeof(rid));
-	fprintf(out, "  %s [%s] ... %s [%s]\n",
+	fprintf(out, "  %s [%s] ... %s [%s]",
 	    addr_str(&p->local, l, sizeof(l)), lid,
 	    addr_str(&p->remote, r, sizeof(r)), rid);
+	/* Its Vendor ID, authenticated (src/ike/vendor.h). */
+	if (p->peer_vtid != 0)
+		fprintf(out, ", vtid (crossing rule %u)", p->peer_vtid);
+	fputc('\n', out);
 	if (info != NULL && info->dpd_delay > 0)
 		fprintf(out, "  dpd: delay %us, timeout %us, action %s\n",
 		    info->dpd_delay, info->dpd_timeout, info->dpd_action);

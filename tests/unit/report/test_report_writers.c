@@ -110,6 +110,7 @@ setup(void **state)
 	p->ike_rekeys = 1;
 	p->failures = 2;
 	p->dpd_rtt = 0.0123;
+	p->peer_vtid = 1;
 	p->n_sas = 1;
 	p->sas = &sas[0];
 	sa = &sas[0];
@@ -125,6 +126,7 @@ setup(void **state)
 	sa->created = NOW - 7400.4;
 	sa->established = NOW - 7399.6;
 	sa->rekey_in = 6000.5;
+	sa->peer_vtid = 1;
 	sa->n_children = 3;
 	child(&sa->children[0], IKE_CHILD_CURRENT, 0xc1a55e01, true, true,
 	    12, 3130.25);
