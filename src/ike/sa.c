@@ -333,17 +333,19 @@ sa_timers_start(struct ike_sa *sa)
 /* ---- crossing ---- */
 
 /* Another established IKE SA of sa's peer made by a separate initiation
- * (not a rekey): the two crossed. */
+ * (not a rekey): the two crossed. With pending, one of ours still waiting
+ * for its IKE_AUTH answer counts too. */
 static struct ike_sa *
-crossing_other(struct ike_sa *sa)
+crossing_other(struct ike_sa *sa, bool pending)
 {
 	struct ike_sa *o;
 
 	if (sa->state != SA_ESTABLISHED || sa->origin != SA_FROM_INIT)
 		return NULL;
 	for (o = sa->peer->sas; o != NULL; o = o->next)
-		if (o != sa && o->state == SA_ESTABLISHED &&
-		    o->origin == SA_FROM_INIT)
+		if (o != sa && o->origin == SA_FROM_INIT &&
+		    (o->state == SA_ESTABLISHED || (pending && o->initiator &&
+		    o->state == SA_AUTH_SENT)))
 			return o;
 	return NULL;
 }
@@ -395,7 +397,7 @@ sa_resolve_crossing(struct ike_sa *sa)
 {
 	struct ike_sa *o, *loser, *winner;
 
-	if ((o = crossing_other(sa)) == NULL)
+	if ((o = crossing_other(sa, false)) == NULL)
 		return;
 	loser = crossing_loser(sa, o);
 	winner = loser == sa ? o : sa;
@@ -423,7 +425,7 @@ ike_sa_settle(struct ike_sa *sa, bool last)
 {
 	struct ike_sa *o, *loser;
 
-	if ((o = crossing_other(sa)) == NULL)
+	if ((o = crossing_other(sa, false)) == NULL)
 		return;		/* the peer deleted one */
 	loser = crossing_loser(sa, o);
 	if (!loser->initiator && !last) {
@@ -439,24 +441,6 @@ ike_sa_settle(struct ike_sa *sa, bool last)
 	ike_sa_delete(loser);
 }
 
-/* What carries on when the peer deletes sa, one of a crossing: the other
- * SA from IKE_SA_INIT, established, or ours still waiting for its
- * IKE_AUTH answer. */
-static struct ike_sa *
-crossing_heir(struct ike_sa *sa)
-{
-	struct ike_sa *o;
-
-	if (sa->state != SA_ESTABLISHED || sa->origin != SA_FROM_INIT)
-		return NULL;
-	for (o = sa->peer->sas; o != NULL; o = o->next)
-		if (o != sa && o->origin == SA_FROM_INIT &&
-		    (o->state == SA_ESTABLISHED ||
-		    (o->initiator && o->state == SA_AUTH_SENT)))
-			return o;
-	return NULL;
-}
-
 /* The peer deleted one SA of a crossing (its rule, or charon's
  * uniqueids): not a closed tunnel. The other is the peer's SA from now
  * on, even before its IKE_AUTH is answered, so that neither traffic (an
@@ -465,7 +449,7 @@ crossing_heir(struct ike_sa *sa)
 static bool
 crossing_deleted(struct ike_sa *sa)
 {
-	struct ike_sa *heir = crossing_heir(sa);
+	struct ike_sa *heir = crossing_other(sa, true);
 
 	if (heir == NULL)
 		return false;
