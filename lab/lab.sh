@@ -3,11 +3,13 @@
 # and a failover; see lab/README.md. Run by lab/run (directly, or inside the
 # test VM when this kernel lacks ESP or VTI) and by tests/vm/lab/lab.sh.
 #
-#   lab/lab.sh [--mixed] [--keep] [--no-failover]
+#   lab/lab.sh [--mixed] [--xfrm] [--keep] [--no-failover]
 #   lab/lab.sh --stop          # tear down a lab left by --keep
 #
 #   --mixed        V3-2 (the seed's Junos slot) runs strongSwan's charon,
 #                  with the seed's ipsec.conf, instead of vtid
+#   --xfrm         vtid's devices are XFRM interfaces (interface = { type =
+#                  "xfrm"; }, if_id = mark) under the VTIs' names
 #   --keep         leave the lab running at the end (V1-1 and V2-2 are
 #                  started again after the failover)
 #   --no-failover  skip the failover and restart steps
@@ -31,14 +33,15 @@ CONVERGE=${VTID_LAB_CONVERGE:-240}
 HOSTS=(V1-1 V1-2 V2-1 V2-2 V3-1 V3-2)
 SITES=(1 2 3)
 
-mixed=0 keep=0 failover=1 stop_only=0
+mixed=0 keep=0 failover=1 stop_only=0 xfrm=0
 for a in "$@"; do
 	case $a in
 	--mixed) mixed=1 ;;
+	--xfrm) xfrm=1 ;;
 	--keep) keep=1 ;;
 	--no-failover) failover=0 ;;
 	--stop) stop_only=1 ;;
-	*) echo "usage: lab/lab.sh [--mixed] [--keep] [--no-failover] | --stop" >&2
+	*) echo "usage: lab/lab.sh [--mixed] [--xfrm] [--keep] [--no-failover] | --stop" >&2
 	   exit 2 ;;
 	esac
 done
@@ -180,6 +183,7 @@ trap 'exit 143' TERM
 section "configurations (lab/gen, conf/lab/render)"
 gen_args=("$W" --prefix "$P")
 [ "$mixed" = 0 ] || gen_args+=(--mixed)
+[ "$xfrm" = 0 ] || gen_args+=(--xfrm)
 python3 -B "$SRC/lab/gen" "${gen_args[@]}" || { echo "lab: lab/gen failed"; exit 1; }
 say "written in $W: $(find "$W" -name '*.conf' | wc -l) files"
 

@@ -39,7 +39,8 @@ enum change {
 	CH_SAME,
 	CH_VTI,		/* only the device's mtu or addresses */
 	CH_IKE,		/* negotiate again, same kernel objects */
-	CH_KERNEL,	/* negotiate again, VTI and policies anew */
+	CH_KERNEL,	/* negotiate again, device and policies anew (a
+			 * changed device type too: keyed otherwise) */
 };
 
 static enum change
@@ -49,7 +50,8 @@ peer_change(const struct config_peer *a, const struct config_peer *b)
 
 	if (config_peer_equal(a, b))
 		return CH_SAME;
-	if (strcmp(a->vti.name, b->vti.name) != 0 ||
+	if (a->vti.type != b->vti.type ||
+	    strcmp(a->vti.name, b->vti.name) != 0 ||
 	    strcmp(a->vti.netns, b->vti.netns) != 0 ||
 	    !addr_equal(&a->local, &b->local) ||
 	    !addr_equal(&a->remote, &b->remote) || a->mark != b->mark ||

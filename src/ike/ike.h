@@ -55,6 +55,10 @@ struct ike_peer_conf {
 	uint8_t		 psk[IKE_PSK_MAX];
 	size_t		 psk_len;
 	uint32_t	 mark;		/* VTI i_key/o_key, policy and SA mark */
+	/* An XFRM interface's peer: mark is the interface's if_id, which
+	 * its SAs and policies carry instead of a mark (the daemon's
+	 * business; the engine keys peers by mark either way). */
+	bool		 xfrm_if;
 	uint32_t	 reqid;
 	enum ike_start	 start;
 	struct proposal_conf ike;
@@ -207,6 +211,7 @@ void	 ike_kernel_expire(struct ike_engine *, uint32_t mark, uint32_t spi,
 struct ike_kernel_sa {
 	const char	*peer;
 	uint32_t	 mark, reqid, spi;
+	bool		 xfrm_if;	/* mark is an if_id (ike_peer_conf) */
 	struct sockaddr_storage dst;
 	bool		 inbound;
 };
@@ -216,6 +221,7 @@ struct ike_kernel_sa {
 struct ike_kernel_policies {
 	const char	*peer;
 	uint32_t	 mark, reqid;
+	bool		 xfrm_if;
 	const struct sockaddr_storage *local, *remote;	/* as ops->policies */
 	bool		 v4, v6;
 };
@@ -330,6 +336,7 @@ struct ike_peer_snap {
 	enum ike_peer_state state;
 	enum ike_start	 start;
 	uint32_t	 mark, reqid;
+	bool		 xfrm_if;	/* mark is an XFRM interface's if_id */
 	struct sockaddr_storage local, remote;
 	struct ike_id_snap local_id, remote_id;
 	char		 last_error[IKE_ERROR_MAX];

@@ -176,6 +176,7 @@ snap_peer(struct ike_engine *eng, struct ike_peer *p,
 	ps->state = snap_peer_state(p);
 	ps->start = c->start;
 	ps->mark = c->mark;
+	ps->xfrm_if = c->xfrm_if;
 	ps->reqid = c->reqid;
 	ps->local = c->local;
 	ps->remote = c->remote;

@@ -18,6 +18,7 @@
 struct report_info {
 	const char	*origin;	/* "vtid.conf:42" */
 	const char	*vti;		/* interface name */
+	const char	*iface;		/* its kind: "vti", "vti6", "xfrm" */
 	const char	*netns;		/* "": vtid's own */
 	const char	*start;		/* "route", "start", "add" */
 	const char	*dpd_action;

@@ -170,6 +170,7 @@ list_info(const struct report_info *info, FILE *out)
 	json_member(out, "start", info->start);
 	json_member(out, "vti", info->vti);
 	json_member(out, "netns", info->netns);
+	json_member(out, "interface", info->iface);
 	json_life(out, "ike_lifetime", info->ike_rekey, info->ike_jitter,
 	    info->ike_margin);
 	json_life(out, "esp_lifetime", info->esp_rekey, info->esp_jitter,

@@ -33,8 +33,9 @@ status_child(const struct ike_peer_snap *p, const struct ike_sa_snap *sa,
 
 	ts_str(c, ts, sizeof(ts));
 	fprintf(out, "%12s{%u}:  INSTALLED, TUNNEL, reqid %u, "
-	    "mark %u, ESP SPIs: %08x_i %08x_o\n", p->name, sa->serial,
-	    p->reqid, p->mark, c->spi_in, c->spi_out);
+	    "%s %u, ESP SPIs: %08x_i %08x_o\n", p->name, sa->serial,
+	    p->reqid, p->xfrm_if ? "if_id" : "mark", p->mark, c->spi_in,
+	    c->spi_out);
 	fprintf(out, "%12s{%u}:   %s === %s, in %llu bytes "
 	    "%llu packets, out %llu bytes %llu packets\n",
 	    p->name, sa->serial, ts, ts,
@@ -190,10 +191,13 @@ list_peer(const struct ike_snapshot *s, const struct ike_peer_snap *p,
 	}
 	if (info != NULL)
 		fprintf(out, ", start %s", info->start);
-	fprintf(out, ", mark %u, reqid %u", p->mark, p->reqid);
+	fprintf(out, ", %s %u, reqid %u", p->xfrm_if ? "if_id" : "mark",
+	    p->mark, p->reqid);
 	if (info != NULL && info->vti[0] != '\0')
-		fprintf(out, ", %s%s%s", info->vti, info->netns[0] != '\0' ?
-		    " in netns " : "", info->netns);
+		fprintf(out, ", %s%s%s%s%s%s", info->vti, info->iface[0] !=
+		    '\0' ? " (" : "", info->iface, info->iface[0] != '\0' ?
+		    ")" : "", info->netns[0] != '\0' ? " in netns " : "",
+		    info->netns);
 	fputc('\n', out);
 	report_id_str(&p->local_id, lid, sizeof(lid));
 	report_id_str(&p->remote_id, rid, sizeof(rid));

@@ -50,7 +50,7 @@ xfrm_selector_put(struct xfrm_selector *sel, const struct xfrm_policy *pol)
 /* DELPOLICY by index (purge) or by selector (index 0). */
 static int
 xfrm_policy_id_msg_build(void *buf, size_t cap, const struct xfrm_policy *pol,
-    uint32_t index, uint32_t if_id, const char **why)
+    uint32_t index, const char **why)
 {
 	struct xfrm_userpolicy_id pid;
 	struct nl_msg m;
@@ -61,10 +61,10 @@ xfrm_policy_id_msg_build(void *buf, size_t cap, const struct xfrm_policy *pol,
 	pid.index = index;
 	pid.dir = pol->dir;
 	xfrm_msg_start(&m, buf, cap, XFRM_MSG_DELPOLICY, &pid, sizeof(pid));
-	/* Lookups by index or selector also compare the mark exactly. */
+	/* Lookups by index or selector also compare the mark and the
+	 * if_id exactly. */
 	xfrm_mark_put(&m, &pol->mark);
-	if (if_id != 0)
-		nl_msg_put_u32(&m, XFRMA_IF_ID, if_id);
+	xfrm_if_id_put(&m, pol->if_id);
 	return xfrm_msg_end(&m, why);
 }
 
@@ -87,7 +87,7 @@ xfrm_policy_msg_build(void *buf, size_t cap, uint16_t type,
 	if (rc < 0)
 		return rc;
 	if (type == XFRM_MSG_DELPOLICY)
-		return xfrm_policy_id_msg_build(buf, cap, pol, 0, 0, why);
+		return xfrm_policy_id_msg_build(buf, cap, pol, 0, why);
 
 	memset(&info, 0, sizeof(info));
 	xfrm_selector_put(&info.sel, pol);
@@ -115,6 +115,7 @@ xfrm_policy_msg_build(void *buf, size_t cap, uint16_t type,
 	xfrm_msg_start(&m, buf, cap, type, &info, sizeof(info));
 	nl_msg_put(&m, XFRMA_TMPL, sizeof(tmpl), &tmpl);
 	xfrm_mark_put(&m, &pol->mark);
+	xfrm_if_id_put(&m, pol->if_id);
 	return xfrm_msg_end(&m, why);
 }
 
@@ -139,8 +140,7 @@ xfrm_policy_fill(struct xfrm_policy_info *out,
 	out->index = info->index;
 	out->action = info->action;
 	xfrm_mark_get(&out->pol.mark, tb[XFRMA_MARK]);
-	if (tb[XFRMA_IF_ID] != NULL)
-		out->if_id = nl_attr_get_u32(tb[XFRMA_IF_ID]);
+	out->pol.if_id = xfrm_if_id_get(tb[XFRMA_IF_ID]);
 	out->ptype = XFRM_POLICY_TYPE_MAIN;
 	if (tb[XFRMA_POLICY_TYPE] != NULL) {
 		memcpy(&ptype, nl_attr_data(tb[XFRMA_POLICY_TYPE]),
@@ -221,12 +221,12 @@ xfrm_policy_send(struct nl_sock *s, uint16_t type,
 		    NULL);
 	if (rc < 0)
 		return nl_sock_fail(s, rc, why,
-		    "xfrm: %s policy %s %s/%u -> %s/%u mark 0x%x/0x%x", verb,
-		    xfrm_dir_name(pol->dir),
+		    "xfrm: %s policy %s %s/%u -> %s/%u mark 0x%x/0x%x if_id %u",
+		    verb, xfrm_dir_name(pol->dir),
 		    nl_addr_str(&pol->sel_src.addr, src, sizeof(src)),
 		    pol->sel_src.len,
 		    nl_addr_str(&pol->sel_dst.addr, dst, sizeof(dst)),
-		    pol->sel_dst.len, pol->mark.v, pol->mark.m);
+		    pol->sel_dst.len, pol->mark.v, pol->mark.m, pol->if_id);
 	return 0;
 }
 
@@ -256,7 +256,7 @@ xfrm_policy_delete_index(struct nl_sock *s, const struct xfrm_policy_info *pi)
 	int rc;
 
 	rc = xfrm_policy_id_msg_build(buf, sizeof(buf), &pi->pol, pi->index,
-	    pi->if_id, &why);
+	    &why);
 	if (rc == 0)
 		rc = nl_sock_request(s, (struct nlmsghdr *)(void *)buf, NULL,
 		    NULL);

@@ -99,6 +99,7 @@ setup(void **state)
 	p->state = IKE_PEER_UP;
 	p->start = IKE_START_START;
 	p->mark = 3;
+	p->xfrm_if = true;	/* an XFRM interface: "if_id 3" */
 	p->reqid = 1073741827;
 	addr(&p->local, "192.0.2.1", 0);
 	addr(&p->remote, "198.51.100.7", 500);
@@ -201,6 +202,7 @@ info_fn(const char *peer, struct report_info *info, void *arg)
 		return false;
 	info->origin = "vtid.conf:12";
 	info->vti = strcmp(peer, "V2-2") == 0 ? "" : "vti3";
+	info->iface = strcmp(peer, "V2-1") == 0 ? "xfrm" : "vti";
 	info->netns = strcmp(peer, "V2-1") == 0 ? "red" : "";
 	info->start = "start";
 	info->dpd_action = "restart";

@@ -33,17 +33,7 @@ larval() { ip netns exec vt-a sysctl -n net.core.xfrm_larval_drop; }
 [ "$(larval)" = 1 ] || fail "net.core.xfrm_larval_drop in vt-a is $(larval) before vtid, not the kernel's 1"
 
 # A TCP listener on B's VTI address, answering every connect.
-ip netns exec vt-b "$PY" -c '
-import socket
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("10.6.0.2", 179))
-s.listen(16)
-while True:
-    c, _ = s.accept()
-    c.close()
-' > "$W/listen.log" 2>&1 &
-echo $! > "$W/listen.pid"
+listen_tcp vt-b 10.6.0.2 179
 start b
 start a
 wait_for 30 "both vtids started" sh -c "grep -q 'vtid started' '$W/a.log' && grep -q 'vtid started' '$W/b.log'"
