@@ -212,6 +212,9 @@ struct ike_sa {
 	 * unauthenticated), and as trusted once IKE_AUTH succeeded (vtid,
 	 * which is all the crossing code reads). */
 	uint16_t	 init_vtid, vtid;
+	/* Responder of a crossing with a vtid peer: the first CHILD SA's
+	 * outbound SA waits (sa.c, crossing_hold). */
+	bool		 hold_out;
 };
 
 struct ike_peer {

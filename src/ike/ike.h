@@ -80,7 +80,8 @@ struct ike_peer_conf {
 	 * sent before the peer switched (make-before-break). */
 	double		 drain;
 	/* How long two IKE SAs from crossing initiations may both live
-	 * before the nonce rule picks one (see ike_sa_resolve_crossing). */
+	 * before the nonce rule picks one, with a peer that is not vtid
+	 * (sa.c, sa_resolve_crossing). */
 	double		 settle;
 	uint32_t	 replay_window;
 };

@@ -37,11 +37,13 @@
  *		then an IKE rekey, a CHILD rekey, a liveness check; a rekey
  *		waits while an earlier one settles (BUSY).
  *   crossing	both ends initiated (route peers, traffic from both sides):
- *		two SAs from IKE_SA_INIT; the lowest nonce goes, deleted by
- *		its initiator. With a vtid peer (its Vendor ID, authenticated
- *		by IKE_AUTH) at once, its outbound SA first; with any other
- *		both are kept until conf.settle, and after a second wait the
- *		responder deletes it too.
+ *		two SAs from IKE_SA_INIT; the lowest nonce goes. With a vtid
+ *		peer (its Vendor ID, authenticated by IKE_AUTH) at once,
+ *		deleted by its responder, its outbound SA first, while the
+ *		responder of the other holds that one's outbound SA until
+ *		then; with any other both are kept until conf.settle, then
+ *		deleted by its initiator, after a second wait by its
+ *		responder too.
  *   collision	both ends rekeyed the IKE SA (2.8.1): the new SA with the
  *		lowest nonce goes, deleted by its initiator; the other takes
  *		the CHILD SAs. (Colliding CHILD SA rekeys: rekey.c.)
@@ -366,32 +368,59 @@ crossing_with_vtid(const struct ike_sa *a, const struct ike_sa *b)
 	    b->vtid == IKE_VTID_CROSSING_RULE;
 }
 
-/* We initiated the loser: it goes, make-before-break. Both SAs' CHILD
- * SAs are in here (the winner's before we answered its IKE_AUTH, or with
- * its answer), so the loser's outbound SA goes first and the kernel sends
- * on the winner's at once; the loser's inbound SA still takes what the
- * peer sent on it until the peer answers our DELETE, having removed its
- * side of the loser on receiving it. The peer has the winner's CHILD SA
- * before our DELETE arrives: it answered the winner's IKE_AUTH before we
- * could establish both, or we answered it before sending this. */
+/* Before the IKE_AUTH answer of a vtid peer's SA: if another SA of a
+ * crossing already carries traffic, the new one's outbound SA waits
+ * (ike_child.held_out). Sending on it at once would lose what arrives
+ * before the peer, the initiator, has handled our answer; the peer sends
+ * on it from then on, and we do when the crossing is decided. */
+static void
+crossing_hold(struct ike_sa *sa)
+{
+	struct ike_sa *o = crossing_other(sa, false);
+
+	sa->hold_out = o != NULL && crossing_with_vtid(sa, o) &&
+	    o->child.out_on;
+}
+
+/* The one that stays: its outbound SA in, if it was held. */
+static void
+crossing_keep(struct ike_sa *winner)
+{
+	if (winner->child.held_out != NULL &&
+	    ike_child_release_out(winner, &winner->child) == -1)
+		log_msg(LOG_WARNING, winner->logp, "cannot install the "
+		    "held outbound SA %08x", winner->child.spi_out);
+}
+
+/* We answered the loser's IKE_AUTH and have both (vtid rule 1): the
+ * loser goes, make-before-break. We initiated the winner, so both ends
+ * have its CHILD SA (the peer installed it before answering us): our
+ * loser's outbound SA goes first and the kernel sends on the winner's;
+ * the loser's inbound SA takes what the peer still sends on it until it
+ * answers our DELETE, having switched to the winner on receiving it.
+ * Were the loser's initiator to delete it instead, it could have both
+ * before the peer handled its answer for the winner, and there would be
+ * no SA to switch to that both ends have. */
 static void
 crossing_delete(struct ike_sa *loser, struct ike_sa *winner)
 {
 	log_msg(LOG_INFO, loser->logp, "duplicate IKE SA (both ends "
 	    "initiated, peer is vtid): lowest nonce, deleting it; %s carries "
 	    "on", winner->logp);
-	if (winner->child.out_on && loser->child.out_on)
+	crossing_keep(winner);
+	if (winner->child.out_on)
 		ike_child_drop_out(loser, &loser->child);
 	ike_sa_delete(loser);
 }
 
-/* Both ends initiated at once: two IKE SAs, each with its CHILD SA, both
- * carrying traffic. The lowest nonce goes, as for colliding rekeys (RFC
- * 7296 2.8.1), deleted by its initiator, so two vtids reach the same
- * verdict. With a vtid peer that happens now. With any other nothing is
- * deleted yet: a peer with a rule of its own (charon's uniqueids keeps
- * the newest) deletes one within a round trip and we keep the other; if
- * both are still up after conf.settle, the rule applies. */
+/* Both ends initiated at once: two IKE SAs, each with its CHILD SA. The
+ * lowest nonce goes, as for colliding rekeys (RFC 7296 2.8.1), so both
+ * ends reach the same verdict. With a vtid peer that happens now,
+ * deleted by its responder (crossing_delete says why). With any other
+ * nothing is deleted yet: a peer with a rule of its own (charon's
+ * uniqueids keeps the newest) deletes one within a round trip and we
+ * keep the other; if both are still up after conf.settle, the loser's
+ * initiator deletes it, and after a second wait its responder. */
 static void
 sa_resolve_crossing(struct ike_sa *sa)
 {
@@ -403,12 +432,12 @@ sa_resolve_crossing(struct ike_sa *sa)
 	winner = loser == sa ? o : sa;
 	sa->peer->sa = winner;
 	ike_timer_cancel(sa, IKE_TIMER_SETTLE_LAST);
-	if (crossing_with_vtid(sa, o) && loser->initiator) {
+	if (crossing_with_vtid(sa, o) && !loser->initiator) {
 		crossing_delete(loser, winner);
 		return;
 	}
 	if (crossing_with_vtid(sa, o))
-		/* The peer initiated the loser and deletes it; the settle
+		/* The peer answered the loser and deletes it; the settle
 		 * timer only covers a peer that fails to. */
 		log_msg(LOG_INFO, sa->logp, "duplicate IKE SA (both ends "
 		    "initiated) beside #%u: the peer (vtid) deletes %s",
@@ -438,6 +467,7 @@ ike_sa_settle(struct ike_sa *sa, bool last)
 	log_msg(LOG_INFO, loser->logp, "duplicate IKE SA (both ends "
 	    "initiated), deleting it%s", loser->initiator ? "" :
 	    ": the peer kept both");
+	crossing_keep(loser == sa ? o : sa);
 	ike_sa_delete(loser);
 }
 
@@ -456,6 +486,7 @@ crossing_deleted(struct ike_sa *sa)
 	log_msg(LOG_INFO, sa->logp, "duplicate IKE SA (both ends initiated) "
 	    "deleted by peer; %s carries on", heir->logp);
 	sa->peer->sa = heir;
+	crossing_keep(heir);
 	ike_sa_destroy(sa, NULL);
 	if (heir->state == SA_AUTH_SENT && heir->req.what == IKE_REQ_AUTH)
 		/* The peer keeps the other SA, so it has answered our
@@ -731,6 +762,7 @@ sa_auth_request(struct ike_sa *sa, const struct ike_msg *m)
 	if (ike_msg_notify(m, INITIAL_CONTACT) != NULL)
 		ike_peer_restarted(sa->peer, sa);
 	sa_established(sa);
+	crossing_hold(sa);
 	ike_auth_answer(sa, m, &auth);
 	sa_timers_start(sa);
 	sa_resolve_crossing(sa);

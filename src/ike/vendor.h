@@ -6,8 +6,10 @@
  * ASCII string "vtid", then the version of the crossing rule, 16 bits
  * big-endian. Version 1: of two IKE SAs made by crossing IKE_SA_INITs,
  * the one whose exchange has the lowest nonce goes, deleted at once by
- * its initiator, its outbound SA first. A vtid with another rule sends
- * another version and is then treated as any other implementation.
+ * its responder (who initiated the other) with its outbound SA first;
+ * the responder of the other holds that one's outbound SA until then. A
+ * vtid with another rule sends another version and is then treated as
+ * any other implementation.
  *
  * What a peer claims in IKE_SA_INIT is unauthenticated; AUTH signs the
  * IKE_SA_INIT messages (RFC 7296 2.15), so the claim is trusted, and acted

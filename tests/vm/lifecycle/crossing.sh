@@ -5,10 +5,11 @@
 # running through it all (20 a second each way, until 2 s after it
 # settled) lose nothing between the first answer and the last.
 # Two vtids know each other by vtid's Vendor ID (IKE_SA_INIT): when both
-# initiated, the IKE SA with the lowest nonce is deleted by its initiator
-# as soon as it has both (its outbound SA first), so the crossing resolves
-# within a round trip of both tunnels being up, where it took the settle
-# time (10 s) before. For each crossed round the script prints that time,
+# initiated, the IKE SA with the lowest nonce is deleted by its responder
+# as soon as it has both (its outbound SA first; the other end holds back
+# the outbound SA of the one it answered until then), so the crossing
+# resolves within a round trip of both tunnels being up, where it took the
+# settle time (10 s) before. For each crossed round the script prints that time,
 # from the daemons' log lines stamped as they are written: both up is the
 # later of the two first "CHILD SA installed", resolved the later of the
 # loser's end on each side (its DELETE answered; deleted by the peer).
