@@ -392,8 +392,9 @@ crossing_keep(struct ike_sa *winner)
 		    "held outbound SA %08x", winner->child.spi_out);
 }
 
-/* We answered the loser's IKE_AUTH and have both (vtid rule 1): the
- * loser goes, make-before-break. We initiated the winner, so both ends
+/* The loser goes. With a vtid peer (rule 1: we answered the loser's
+ * IKE_AUTH and have both, or the peer failed to delete it within settle)
+ * make-before-break. We initiated the winner, so both ends
  * have its CHILD SA (the peer installed it before answering us): our
  * loser's outbound SA goes first and the kernel sends on the winner's;
  * the loser's inbound SA takes what the peer still sends on it until it
@@ -404,11 +405,10 @@ crossing_keep(struct ike_sa *winner)
 static void
 crossing_delete(struct ike_sa *loser, struct ike_sa *winner)
 {
-	log_msg(LOG_INFO, loser->logp, "duplicate IKE SA (both ends "
-	    "initiated, peer is vtid): lowest nonce, deleting it; %s carries "
-	    "on", winner->logp);
 	crossing_keep(winner);
-	if (winner->child.out_on)
+	/* With another implementation as before vtid knew its peers: the
+	 * loser's outbound SA goes with its DELETE's answer. */
+	if (winner->child.out_on && crossing_with_vtid(loser, winner))
 		ike_child_drop_out(loser, &loser->child);
 	ike_sa_delete(loser);
 }
@@ -433,6 +433,9 @@ sa_resolve_crossing(struct ike_sa *sa)
 	sa->peer->sa = winner;
 	ike_timer_cancel(sa, IKE_TIMER_SETTLE_LAST);
 	if (crossing_with_vtid(sa, o) && !loser->initiator) {
+		log_msg(LOG_INFO, loser->logp, "duplicate IKE SA (both ends "
+		    "initiated, peer is vtid): lowest nonce, deleting it; %s "
+		    "carries on", winner->logp);
 		crossing_delete(loser, winner);
 		return;
 	}
@@ -454,8 +457,13 @@ ike_sa_settle(struct ike_sa *sa, bool last)
 {
 	struct ike_sa *o, *loser;
 
-	if ((o = crossing_other(sa, false)) == NULL)
-		return;		/* the peer deleted one */
+	if ((o = crossing_other(sa, false)) == NULL) {
+		/* One is gone (deleted by the peer, or otherwise): if it was
+		 * not by a path that released sa's held outbound SA, this
+		 * does. */
+		crossing_keep(sa);
+		return;
+	}
 	loser = crossing_loser(sa, o);
 	if (!loser->initiator && !last) {
 		/* Its initiator should have deleted it: wait once more, then
@@ -467,8 +475,7 @@ ike_sa_settle(struct ike_sa *sa, bool last)
 	log_msg(LOG_INFO, loser->logp, "duplicate IKE SA (both ends "
 	    "initiated), deleting it%s", loser->initiator ? "" :
 	    ": the peer kept both");
-	crossing_keep(loser == sa ? o : sa);
-	ike_sa_delete(loser);
+	crossing_delete(loser, loser == sa ? o : sa);
 }
 
 /* The peer deleted one SA of a crossing (its rule, or charon's

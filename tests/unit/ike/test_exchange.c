@@ -1042,6 +1042,53 @@ test_crossing_vtid_orders(void **state)
 	    "with nothing lost\n", runs, worst * 1000);
 }
 
+/* The deleter's DELETE never arrives (every INFORMATIONAL request it
+ * sends is lost): the other end falls back on the settle rule and
+ * deletes the loser itself after settle (0.5 s), releasing the outbound
+ * SA it held for the winner; still nothing lost. */
+static enum ep_verdict
+drop_deleter_info(struct engine_pair *ep, struct ep_pkt *p, void *arg)
+{
+	unsigned *dropped = arg;
+
+	if (ep_pkt_exchange(p) != INFORMATIONAL || ep_pkt_response(p) ||
+	    p->from != 1 - nonce_loser_side())
+		return EP_PASS;
+	(*dropped)++;
+	return EP_DROP;
+}
+
+static void
+test_crossing_vtid_delete_lost(void **state)
+{
+	struct ike_peer_conf pa, pb;
+	unsigned dropped = 0;
+	double t0, took;
+	int x;
+
+	conf(&pa, 0, IKE_START_START);
+	conf(&pb, 1, IKE_START_START);
+	pa.settle = pb.settle = 0.5;
+	ep_set_hook(&pair, drop_deleter_info, &dropped);
+	t0 = ev_time();
+	add(&pa, &pb);
+	assert_true(ep_run_until(&pair, 3, one_each, NULL));
+	took = ev_time() - t0;
+	assert_tunnel();
+	x = nonce_loser_side();
+	assert_true(dropped >= 1);
+	/* The loser's initiator deleted it after the settle time. */
+	assert_int_equal(count_sent(&pair.side[x], INFORMATIONAL, false), 1);
+	assert_true(took >= 0.5);
+	assert_int_equal(mbb.gaps[0] + mbb.gaps[1], 0);
+	assert_true(mbb.armed);
+	assert_int_equal(mbb.breaks[0] + mbb.breaks[1], 0);
+	printf("vtid<->vtid crossing, the deleter's DELETE lost (%u sent, "
+	    "none arrived): %s deleted the loser itself after settle 0.5 s, "
+	    "one IKE SA each side after %.2f s, nothing lost\n", dropped,
+	    pname(1 - x), took);
+}
+
 /* A peer of another kind (B, no Vendor ID, as charon) deletes the SA A
  * answered while the answer to A's own IKE_AUTH is lost: A carries on
  * with its pending SA (no third IKE SA) and asks again at once, not
@@ -1322,6 +1369,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_crossing_vtid,
 		    setup_mbb, teardown_mbb),
 		cmocka_unit_test_setup_teardown(test_crossing_vtid_orders,
+		    setup_mbb, teardown_mbb),
+		cmocka_unit_test_setup_teardown(test_crossing_vtid_delete_lost,
 		    setup_mbb, teardown_mbb),
 		T(test_crossing_deleted_pending),
 		T(test_crossing_not_vtid),
