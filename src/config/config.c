@@ -74,7 +74,8 @@ static const struct key_def vti_global_keys[] = {
 	{ "type", T_STR },
 	{ "name", T_STR },
 	{ "netns", T_STR },
-	{ "mtu", T_INT },
+	{ "mtu", T_INT | T_STR },
+	{ "link", T_STR },
 	{ NULL, 0 },
 };
 
@@ -362,6 +363,7 @@ defaults(struct vtid_config *c)
 	c->dpd = (struct config_dpd){ 30, 150, CONFIG_DPD_RESTART };
 	c->vti.type = CONFIG_IFACE_VTI;	/* pattern "": by type */
 	c->vti.mtu = 1500;
+	c->vti.link_follows = true;
 }
 
 /* libconfig keeps inline PSKs in its own heap strings: wipe them before
@@ -515,7 +517,8 @@ vti_eq(const struct config_vti *a, const struct config_vti *b)
 
 	if (a->type != b->type || strcmp(a->name, b->name) != 0 ||
 	    strcmp(a->netns, b->netns) != 0 ||
-	    a->mtu != b->mtu || a->n_addrs != b->n_addrs)
+	    a->mtu != b->mtu || a->mtu_auto != b->mtu_auto ||
+	    a->link_follows != b->link_follows || a->n_addrs != b->n_addrs)
 		return false;
 	for (i = 0; i < a->n_addrs; i++)
 		if (!addr_equal(&a->addrs[i].addr, &b->addrs[i].addr) ||

@@ -158,6 +158,13 @@ struct config_vti {
 	char		 name[CONFIG_IFNAME_MAX];
 	char		 netns[CONFIG_NETNS_MAX];	/* "": vtid's own */
 	uint32_t	 mtu;
+	/* mtu = "auto": from the path and the negotiated suite (mtu then
+	 * unused). */
+	bool		 mtu_auto;
+	/* link = "tunnel": the interface is down while the tunnel is (a
+	 * route peer's stays up while it waits for traffic); "up": always
+	 * up. */
+	bool		 link_follows;
 	size_t		 n_addrs;			/* peers only */
 	struct config_prefix addrs[CONFIG_VTI_ADDRS_MAX];
 };

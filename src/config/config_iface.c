@@ -73,6 +73,26 @@ cfg_parse_vti_common(struct loader *ld, const config_setting_t *g,
 			return cfg_fail(ld, s, "%s: '%s' is not a namespace "
 			    "name (letters, digits, '_', '-', '.')", key, v);
 	}
+	snprintf(key, sizeof(key), "%s.link", sect);
+	if ((v = cfg_get_str(g, "link", &s)) != NULL) {
+		if (strcmp(v, "tunnel") == 0)
+			vti->link_follows = true;
+		else if (strcmp(v, "up") == 0)
+			vti->link_follows = false;
+		else
+			return cfg_fail(ld, s, "%s: '%s' is not \"tunnel\" "
+			    "(down while the tunnel is) or \"up\" (always)",
+			    key, v);
+	}
 	snprintf(key, sizeof(key), "%s.mtu", sect);
+	if ((v = cfg_get_str(g, "mtu", &s)) != NULL) {
+		if (strcmp(v, "auto") != 0)
+			return cfg_fail(ld, s, "%s: '%s' is neither a number "
+			    "nor \"auto\"", key, v);
+		vti->mtu_auto = true;
+		return 0;
+	}
+	if (config_setting_get_member(g, "mtu") != NULL)
+		vti->mtu_auto = false;
 	return cfg_get_uint(ld, g, "mtu", key, 68, 65535, &vti->mtu);
 }

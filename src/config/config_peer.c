@@ -39,7 +39,8 @@ static const struct key_def vti_peer_keys[] = {
 	{ "type", T_STR },
 	{ "name", T_STR },
 	{ "netns", T_STR },
-	{ "mtu", T_INT },
+	{ "mtu", T_INT | T_STR },
+	{ "link", T_STR },
 	{ "addresses", T_LIST },
 	{ NULL, 0 },
 };
@@ -233,7 +234,7 @@ parse_vti_peer(struct loader *ld, const config_setting_t *pg,
 	for (i = 0; i < p->vti.n_addrs; i++)
 		if (p->vti.addrs[i].addr.ss_family == AF_INET6)
 			v6 = true;
-	if (v6 && p->vti.mtu < 1280)
+	if (v6 && !p->vti.mtu_auto && p->vti.mtu < 1280)
 		return cfg_fail(ld, g != NULL ? cfg_member_or(g, "mtu") : pg,
 		    "%s.mtu: %u is below 1280, the IPv6 minimum, and the "
 		    "device has IPv6 addresses", sect, p->vti.mtu);

@@ -111,6 +111,11 @@ report_info(const char *name, struct report_info *info, void *arg)
 	info->esp_rekey = p->esp.life.rekey_time;
 	info->esp_jitter = p->esp.life.jitter;
 	info->esp_margin = p->esp.life.margin;
+	info->mtu = p->vti.mtu;
+	info->mtu_auto[0] = '\0';
+	if (p->vti.mtu_auto && !mtu_auto_get(&v->kernel.mtus, p->mark,
+	    &info->mtu, info->mtu_auto, sizeof(info->mtu_auto)))
+		info->mtu = 0;
 	return true;
 }
 

@@ -230,6 +230,7 @@ kernel_sa_add(void *ctx, const struct ike_peer_conf *pc,
     const struct ike_sa_kernel *c)
 {
 	struct kernel *k = ctx;
+	const struct config_peer *p;
 	struct xfrm_sa sa;
 	int rc = -EINVAL;
 
@@ -248,6 +249,9 @@ kernel_sa_add(void *ctx, const struct ike_peer_conf *pc,
 	xfrm_sa_wipe(&sa);
 	if (rc == 0)
 		release_held(k, pc, c);
+	if (rc == 0 && c->outbound && (p = config_peer_find(k->conf,
+	    pc->name)) != NULL && p->vti.mtu_auto)
+		mtu_auto_sa(&k->mtus, &k->rtnl, p, c);
 	return rc;
 }
 
@@ -298,6 +302,65 @@ kernel_child_counters(void *ctx, const struct ike_peer_conf *pc,
 	return 0;
 }
 
+static void
+vti_fill(struct kernel *k, const struct config_peer *p, struct vti_link *v)
+{
+	size_t i;
+
+	memset(v, 0, sizeof(*v));
+	snprintf(v->name, sizeof(v->name), "%s", p->vti.name);
+	if (p->vti.type == CONFIG_IFACE_XFRM) {
+		v->type = VTI_TYPE_XFRM;
+		v->if_id = p->mark;
+	}
+	v->family = p->remote.ss_family;
+	addr_to_nl(&p->local, &v->local);
+	addr_to_nl(&p->remote, &v->remote);
+	v->ikey = v->okey = p->mark;
+	v->netns = p->vti.netns[0] != '\0' ? p->vti.netns : NULL;
+	v->mtu = p->vti.mtu_auto ? mtu_auto_initial(&k->mtus, &k->rtnl, p) :
+	    p->vti.mtu;
+	for (i = 0; i < p->vti.n_addrs && i < VTI_ADDRS_MAX; i++) {
+		addr_to_nl(&p->vti.addrs[i].addr, &v->addrs[i].addr);
+		v->addrs[i].len = p->vti.addrs[i].len;
+	}
+	v->n_addrs = i;
+	v->disable_policy = true;
+	/* Its link follows the tunnel: down until the first CHILD SA,
+	 * except a route peer's, whose traps need the traffic. One whose
+	 * tunnel is up (set up again by a reload) stays up. */
+	v->down = p->vti.link_follows && p->start != CONFIG_START_ROUTE &&
+	    (k->eng == NULL || ike_peer_state(k->eng, p->name) != IKE_PEER_UP);
+}
+
+/* The link follows the tunnel, so that routing reacts to its loss at
+ * once. Up is the whole configuration again: a link going down loses its
+ * IPv6 addresses (net.ipv6.conf.*.keep_addr_on_down = 0, the default).
+ * A failure costs only that: logged, the tunnel carries on. */
+static void
+kernel_link(void *ctx, const struct ike_peer_conf *pc, bool up)
+{
+	struct kernel *k = ctx;
+	const struct config_peer *p = config_peer_find(k->conf, pc->name);
+	struct vti_link v;
+	int rc;
+
+	if (p == NULL)
+		return;
+	vti_fill(k, p, &v);
+	v.down = !up;
+	if (up)
+		rc = vti_link_configure(&k->rtnl, &v);
+	else
+		rc = vti_link_set_up(&k->rtnl, v.netns, v.name, false);
+	if (rc != 0) {
+		log_msg(LOG_WARNING, pc->name, "%s", nl_sock_error(&k->rtnl));
+		return;
+	}
+	log_msg(LOG_INFO, pc->name, "%s %s", v.name, up ? "up" :
+	    "down: no tunnel");
+}
+
 void
 kernel_ops(struct kernel *k, struct ike_ops *ops)
 {
@@ -308,6 +371,7 @@ kernel_ops(struct kernel *k, struct ike_ops *ops)
 	ops->sa_del = kernel_sa_del;
 	ops->policies = kernel_policies;
 	ops->child_counters = kernel_child_counters;
+	ops->link = kernel_link;
 	ops->ctx = k;
 }
 
@@ -363,6 +427,7 @@ void
 kernel_close(struct kernel *k)
 {
 	recon_stop(&k->recon);
+	mtu_auto_free(&k->mtus);
 	xfrm_larval_restore(&k->larval);
 	if (k->mon_on)
 		xfrm_monitor_stop(&k->mon);
@@ -389,31 +454,6 @@ kernel_purge(struct kernel *k)
 		    k->reqid_max);
 }
 
-static void
-vti_fill(const struct config_peer *p, struct vti_link *v)
-{
-	size_t i;
-
-	memset(v, 0, sizeof(*v));
-	snprintf(v->name, sizeof(v->name), "%s", p->vti.name);
-	if (p->vti.type == CONFIG_IFACE_XFRM) {
-		v->type = VTI_TYPE_XFRM;
-		v->if_id = p->mark;
-	}
-	v->family = p->remote.ss_family;
-	addr_to_nl(&p->local, &v->local);
-	addr_to_nl(&p->remote, &v->remote);
-	v->ikey = v->okey = p->mark;
-	v->netns = p->vti.netns[0] != '\0' ? p->vti.netns : NULL;
-	v->mtu = p->vti.mtu;
-	for (i = 0; i < p->vti.n_addrs && i < VTI_ADDRS_MAX; i++) {
-		addr_to_nl(&p->vti.addrs[i].addr, &v->addrs[i].addr);
-		v->addrs[i].len = p->vti.addrs[i].len;
-	}
-	v->n_addrs = i;
-	v->disable_policy = true;
-}
-
 int
 kernel_peer_up(struct kernel *k, const struct config_peer *p)
 {
@@ -421,7 +461,7 @@ kernel_peer_up(struct kernel *k, const struct config_peer *p)
 	bool created;
 	int rc;
 
-	vti_fill(p, &v);
+	vti_fill(k, p, &v);
 	if ((rc = vti_link_setup(&k->rtnl, &v, &created)) != 0) {
 		log_msg(LOG_ERR, p->name, "%s", nl_sock_error(&k->rtnl));
 		return rc;
@@ -446,7 +486,8 @@ kernel_peer_down(struct kernel *k, const struct config_peer *p)
 	policies_set(k, p->name, &p->local, &p->remote,
 	    peer_key(p->mark, p->vti.type == CONFIG_IFACE_XFRM), p->reqid,
 	    false, false);
-	vti_fill(p, &v);
+	vti_fill(k, p, &v);
+	mtu_auto_forget(&k->mtus, p->mark);
 	rc = vti_link_remove(&k->rtnl, &v);
 	if (rc != 0 && rc != -ENODEV)
 		log_msg(LOG_WARNING, p->name, "%s", nl_sock_error(&k->rtnl));

@@ -285,8 +285,11 @@ plan_apply(struct vtid *v, struct vtid_config *old, struct vtid_config *new,
 			    "policies could not be set up (see the log); it "
 			    "negotiates all the same", b->name);
 		}
-		if (pl->ch_new[i] == CH_VTI)
+		if (pl->ch_new[i] == CH_VTI) {
+			ike_peer_link_reset(v->eng, b->name,
+			    b->vti.link_follows);
 			continue;
+		}
 		if (ike_peer_add(v->eng, &pl->pcs[i]) != 0) {
 			reload_say(out, LOG_ERR, "peer '%s': the IKE engine "
 			    "did not take it", b->name);

@@ -25,6 +25,8 @@ struct report_info {
 	uint32_t	 dpd_delay, dpd_timeout;
 	uint32_t	 ike_rekey, ike_jitter, ike_margin;	/* seconds */
 	uint32_t	 esp_rekey, esp_jitter, esp_margin;
+	uint32_t	 mtu;		/* the VTI's, as vtid set it; 0: unknown */
+	char		 mtu_auto[128];	/* mtu = "auto": its parts, else "" */
 };
 
 /* Fills info for the named peer; false if it has nothing to add. */

@@ -198,6 +198,8 @@ list_peer(const struct ike_snapshot *s, const struct ike_peer_snap *p,
 		    '\0' ? " (" : "", info->iface, info->iface[0] != '\0' ?
 		    ")" : "", info->netns[0] != '\0' ? " in netns " : "",
 		    info->netns);
+	if (p->link != IKE_LINK_FIXED)
+		fprintf(out, ", link %s", ike_link_name(p->link));
 	fputc('\n', out);
 	report_id_str(&p->local_id, lid, sizeof(lid));
 	report_id_str(&p->remote_id, rid, sizeof(rid));
@@ -208,6 +210,10 @@ list_peer(const struct ike_snapshot *s, const struct ike_peer_snap *p,
 	if (p->peer_vtid != 0)
 		fprintf(out, ", vtid (crossing rule %u)", p->peer_vtid);
 	fputc('\n', out);
+	if (info != NULL && info->mtu_auto[0] != '\0')
+		fprintf(out, "  mtu %u auto: %s\n", info->mtu, info->mtu_auto);
+	else if (info != NULL && info->mtu > 0)
+		fprintf(out, "  mtu %u\n", info->mtu);
 	if (info != NULL && info->dpd_delay > 0)
 		fprintf(out, "  dpd: delay %us, timeout %us, action %s\n",
 		    info->dpd_delay, info->dpd_timeout, info->dpd_action);

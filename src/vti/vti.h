@@ -53,6 +53,9 @@ struct vti_link {
 						 * device, "" none */
 	const char	*netns;		/* NULL or "": stay in the socket's */
 	uint32_t	 mtu;		/* 0: leave the kernel's */
+	/* Left down (its tunnel is not up yet: vti_link_set_up brings it
+	 * up); else brought up. */
+	bool		 down;
 	size_t		 n_addrs;
 	struct nl_prefix addrs[VTI_ADDRS_MAX];	/* IPv6 ones get nodad */
 	/* net.ipv4.conf.DEV.disable_policy=1, as the seed lab sets on its
@@ -110,6 +113,40 @@ int	 vti_link_configure(struct nl_sock *, const struct vti_link *);
 
 /* "vti", "vti6" or "xfrm": the kind cfg's device has. */
 const char *vti_link_kind(const struct vti_link *);
+/* Bring device name in netns (NULL: the socket's) up or down, whatever
+ * its kind: the link follows the tunnel. Absent: -ENODEV. */
+int	 vti_link_set_up(struct nl_sock *, const char *netns,
+	    const char *name, bool up);
+
+/* ---- mtu = "auto" (mtu.c) ----
+ *
+ * The largest inner packet the ESP SA carries without fragmenting or a
+ * PMTU round trip, from the outer path MTU and the SA's overheads. */
+#define VTI_ESP_TRAILER	2	/* pad length, next header */
+#define VTI_MTU_MIN	68
+
+struct vti_mtu_parts {
+	uint32_t	 path;		/* outer path MTU */
+	uint8_t		 outer;		/* IPv4 20, IPv6 40 */
+	uint8_t		 udp;		/* 8 with NAT-T, else 0 */
+	uint8_t		 esp;		/* SPI, sequence number: 8 */
+	uint8_t		 iv, icv;
+	uint8_t		 block;		/* padding alignment: 4, or 16 */
+	uint32_t	 align;		/* lost to the alignment (result) */
+	uint32_t	 mtu;		/* the result; 0: too small a path */
+};
+
+/* Fills m->align and m->mtu; returns m->mtu. */
+uint32_t vti_mtu_compute(struct vti_mtu_parts *);
+/* "path 1500 - IPv6 40 - ESP 8 - IV 8 - ICV 16 - trailer 2". */
+int	 vti_mtu_str(const struct vti_mtu_parts *, char *buf, size_t len);
+/* The MTU toward dst in the socket's namespace: the route's (or a
+ * learnt PMTU exception's) if it has one, else its device's. */
+int	 vti_path_mtu(struct nl_sock *, const struct nl_addr *dst,
+	    uint32_t *mtu);
+/* Set device name's MTU in netns (NULL: the socket's), if different. */
+int	 vti_link_set_mtu(struct nl_sock *, const char *netns,
+	    const char *name, uint32_t mtu);
 
 /* Pure helpers, exposed for the unit tests. */
 int	 vti_link_check(const struct vti_link *, const char **why);
@@ -131,6 +168,9 @@ int	 xfrmi_link_msg_build(void *buf, size_t cap, const struct vti_link *,
  * disable_policy, up (false: unchanged), netns_fd (-1: none). */
 int	 vti_setlink_msg_build(void *buf, size_t cap, uint32_t ifindex,
 	    uint32_t mtu, bool disable_policy, bool up, int netns_fd);
+/* RTM_NEWLINK setting device ifindex up or down, nothing else. */
+int	 vti_updown_msg_build(void *buf, size_t cap, uint32_t ifindex,
+	    bool up);
 /* RTM_NEWADDR (IPv6: nodad) or RTM_DELADDR of an address on ifindex. */
 int	 vti_addr_msg_build(void *buf, size_t cap, uint16_t type,
 	    uint32_t ifindex, const struct nl_prefix *);

@@ -1,5 +1,6 @@
 /* Policies with one ESP tunnel template: NEWPOLICY/UPDPOLICY/DELPOLICY. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -211,22 +212,24 @@ xfrm_policy_send(struct nl_sock *s, uint16_t type,
     const struct xfrm_policy *pol, const char *verb)
 {
 	_Alignas(8) uint8_t buf[XFRM_REQ_SIZE];
-	char src[NL_ADDRSTRLEN], dst[NL_ADDRSTRLEN];
+	char src[NL_ADDRSTRLEN], dst[NL_ADDRSTRLEN], if_id[24] = "";
 	const char *why = NULL;
 	int rc;
 
+	if (pol->if_id != 0)
+		snprintf(if_id, sizeof(if_id), " if_id %u", pol->if_id);
 	rc = xfrm_policy_msg_build(buf, sizeof(buf), type, pol, &why);
 	if (rc == 0)
 		rc = nl_sock_request(s, (struct nlmsghdr *)(void *)buf, NULL,
 		    NULL);
 	if (rc < 0)
 		return nl_sock_fail(s, rc, why,
-		    "xfrm: %s policy %s %s/%u -> %s/%u mark 0x%x/0x%x if_id %u",
-		    verb, xfrm_dir_name(pol->dir),
+		    "xfrm: %s policy %s %s/%u -> %s/%u mark 0x%x/0x%x%s", verb,
+		    xfrm_dir_name(pol->dir),
 		    nl_addr_str(&pol->sel_src.addr, src, sizeof(src)),
 		    pol->sel_src.len,
 		    nl_addr_str(&pol->sel_dst.addr, dst, sizeof(dst)),
-		    pol->sel_dst.len, pol->mark.v, pol->mark.m, pol->if_id);
+		    pol->sel_dst.len, pol->mark.v, pol->mark.m, if_id);
 	return 0;
 }
 

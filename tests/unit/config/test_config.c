@@ -393,6 +393,7 @@ test_defaults(void **state)
 	assert_string_equal(p->vti.name, "vti7");
 	assert_string_equal(p->vti.netns, "");
 	assert_int_equal(p->vti.mtu, 1500);
+	assert_true(p->vti.link_follows);
 	assert_int_equal(p->vti.n_addrs, 0);
 	assert_int_equal(p->local_id.type, CONFIG_ID_IPV4);
 	assert_id(&p->local_id, "ip:192.0.2.1");
@@ -416,7 +417,8 @@ test_defaults(void **state)
 	    "jitter = \"5m\"; margin = \"10m\"; };\n"
 	    "esp = { rekey_time = 1200; jitter = 0; margin = 60; };\n"
 	    "dpd = { delay = \"1m\"; timeout = 90; action = \"trap\"; };\n"
-	    "vti = { name = \"ipsec-%peer%\"; netns = \"vpn\"; mtu = 1400; };\n"
+	    "vti = { name = \"ipsec-%peer%\"; netns = \"vpn\"; mtu = 1400; "
+	    "link = \"up\"; };\n"
 	    "dos = { cookie_threshold = 0; cookie_threshold_peer = 0; "
 	    "half_open_max = 50; half_open_max_peer = 5; cookie_rotate = \"2m\"; "
 	    "init_max_size = 2000; };\n"
@@ -426,7 +428,7 @@ test_defaults(void **state)
 	    "    ike = { rekey_time = 7200; jitter = 1; };\n"
 	    "    esp = { proposals = \"aes256gcm16-x25519\"; };\n"
 	    "    dpd = { delay = 0; };\n"
-	    "    vti = { mtu = 1280; };\n"
+	    "    vti = { mtu = \"auto\"; link = \"tunnel\"; };\n"
 	    "  },\n"
 	    "  { name = \"b\"; remote = \"198.51.100.1\"; psk = \"" GOOD_PSK "\";\n"
 	    "    mark = 2L; local_id = \"@b.example\"; remote_id = \"x@y\"; }\n"
@@ -462,7 +464,8 @@ test_defaults(void **state)
 	assert_int_equal(p->dpd.action, CONFIG_DPD_TRAP);
 	assert_string_equal(p->vti.name, "ipsec-a");
 	assert_string_equal(p->vti.netns, "vpn");
-	assert_int_equal(p->vti.mtu, 1280);
+	assert_true(p->vti.mtu_auto);
+	assert_true(p->vti.link_follows);
 	p = &c->peers[1];
 	assert_addr(&p->local, "192.0.2.1");
 	assert_int_equal(p->mark, 2);
@@ -472,6 +475,7 @@ test_defaults(void **state)
 	assert_int_equal(p->ike.life.jitter, 300);
 	assert_int_equal(p->dpd.delay, 60);
 	assert_int_equal(p->vti.mtu, 1400);
+	assert_false(p->vti.link_follows);	/* inherited */
 	assert_id(&p->local_id, "fqdn:b.example");
 	assert_id(&p->remote_id, "email:x@y");
 	config_free(c);
@@ -583,6 +587,10 @@ static const struct {
 	{ "vti = { netns = \"../x\"; };\n", "1: vti.netns: '../x' is not a "
 	    "namespace name (letters, digits, '_', '-', '.')" },
 	{ "vti = { mtu = 10; };\n", "1: vti.mtu: must be 68 to 65535" },
+	{ "vti = { mtu = \"1400\"; };\n", "1: vti.mtu: '1400' is neither a "
+	    "number nor \"auto\"" },
+	{ "vti = { link = \"down\"; };\n", "1: vti.link: 'down' is not "
+	    "\"tunnel\" (down while the tunnel is) or \"up\" (always)" },
 	{ "vti = { addresses = [ \"10.0.0.1/31\" ]; };\n",
 	    "1: vti: unknown setting 'addresses'" },
 	/* a peer */

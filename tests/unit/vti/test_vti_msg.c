@@ -169,6 +169,23 @@ test_setlink(void **state)
 	    false, -1), -EINVAL);
 	printf("  move: IFLA_NET_NS_FD 9 alone, flags untouched; ifindex 0 "
 	    "refused\n");
+	/* The link following the tunnel: IFF_UP changed, to down or up. */
+	assert_int_equal(vti_updown_msg_build(buf, sizeof(buf), 7, false), 0);
+	assert_int_equal(nl_msg_parse(buf, nlh->nlmsg_len, &ifi, sizeof(ifi),
+	    any, IFLA_MAX, tb), 0);
+	assert_int_equal(ifi.ifi_index, 7);
+	assert_int_equal(ifi.ifi_change, IFF_UP);
+	assert_int_equal(ifi.ifi_flags, 0);
+	assert_null(tb[IFLA_MTU]);
+	assert_int_equal(vti_updown_msg_build(buf, sizeof(buf), 7, true), 0);
+	assert_int_equal(nl_msg_parse(buf, nlh->nlmsg_len, &ifi, sizeof(ifi),
+	    any, IFLA_MAX, tb), 0);
+	assert_int_equal(ifi.ifi_change, IFF_UP);
+	assert_int_equal(ifi.ifi_flags, IFF_UP);
+	assert_int_equal(vti_updown_msg_build(buf, sizeof(buf), 0, true),
+	    -EINVAL);
+	printf("  link down/up: IFF_UP in change, flags 0 / IFF_UP, nothing "
+	    "else\n");
 }
 
 static void
