@@ -10,27 +10,6 @@
 #include "ike/transport.h"
 #include "util/clock.h"
 
-/* One message being reassembled: the decrypted part of each fragment
- * whose ICV passed, by Fragment Number. */
-struct frag_set {
-	bool		 active;
-	uint32_t	 msgid;
-	uint8_t		 exchange;
-	uint8_t		 first;		/* from fragment 1 */
-	uint16_t	 total;
-	uint16_t	 have;
-	size_t		 bytes;
-	double		 started;
-	uint8_t		*part[IKE_FRAG_MAX];
-	size_t		 part_len[IKE_FRAG_MAX];
-};
-
-/* The peer's request [0] and the answer to ours [1]: a window of one
- * each way (RFC 7296 2.3). */
-struct ike_frag_rx {
-	struct frag_set	 set[2];
-};
-
 void
 ike_frag_init_encode(struct ike_sa *sa, struct ike_out *o)
 {
@@ -151,7 +130,7 @@ fail:
 /* ---- receiving ---- */
 
 static void
-set_clear(struct frag_set *s)
+set_clear(struct ike_frag_set *s)
 {
 	unsigned int i;
 
@@ -189,7 +168,7 @@ frag_drop(struct ike_sa *sa, const struct ike_msg *m, const char *why)
 
 /* The set is complete: its parts, in order, into one buffer. */
 static enum ike_frag_verdict
-frag_join(struct ike_sa *sa, struct frag_set *s, uint8_t **plain,
+frag_join(struct ike_sa *sa, struct ike_frag_set *s, uint8_t **plain,
     size_t *plain_len, uint8_t *first)
 {
 	uint8_t *p;
@@ -227,7 +206,7 @@ ike_frag_input(struct ike_sa *sa, const struct ike_msg *m, uint8_t *buf,
 	const uint8_t *pt;
 	size_t pt_len;
 	enum ike_sk_err why;
-	struct frag_set *s;
+	struct ike_frag_set *s;
 	double now = clock_mono();
 
 	/* RFC 7383 2.3: fragments only once both sides said so. */

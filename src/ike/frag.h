@@ -24,6 +24,27 @@ struct ike_out;
 #define IKE_FRAG_SIZE_V6	1280	/* RFC 7383 2.5.1: IP datagram sizes */
 #define IKE_FRAG_SIZE_V4	576
 
+/* One message being reassembled: the decrypted part of each fragment
+ * whose ICV passed, by Fragment Number. */
+struct ike_frag_set {
+	bool		 active;
+	uint32_t	 msgid;
+	uint8_t		 exchange;
+	uint8_t		 first;		/* from fragment 1 */
+	uint16_t	 total;
+	uint16_t	 have;
+	size_t		 bytes;
+	double		 started;	/* clock_mono() */
+	uint8_t		*part[IKE_FRAG_MAX];
+	size_t		 part_len[IKE_FRAG_MAX];
+};
+
+/* The peer's request [0] and the answer to ours [1]: a window of one
+ * each way (RFC 7296 2.3). */
+struct ike_frag_rx {
+	struct ike_frag_set set[2];
+};
+
 /* Both sides announced support: our big messages go as fragments, the
  * peer's fragments are accepted. */
 static inline bool
