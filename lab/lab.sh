@@ -3,11 +3,13 @@
 # and a failover; see lab/README.md. Run by lab/run (directly, or inside the
 # test VM when this kernel lacks ESP or VTI) and by tests/vm/lab/lab.sh.
 #
-#   lab/lab.sh [--mixed] [--keep] [--no-failover]
+#   lab/lab.sh [--mixed] [--xfrm] [--keep] [--no-failover]
 #   lab/lab.sh --stop          # tear down a lab left by --keep
 #
 #   --mixed        V3-2 (the seed's Junos slot) runs strongSwan's charon,
 #                  with the seed's ipsec.conf, instead of vtid
+#   --xfrm         vtid's devices are XFRM interfaces (interface = { type =
+#                  "xfrm"; }, if_id = mark) under the VTIs' names
 #   --keep         leave the lab running at the end (V1-1 and V2-2 are
 #                  started again after the failover)
 #   --no-failover  skip the failover and restart steps
@@ -31,14 +33,15 @@ CONVERGE=${VTID_LAB_CONVERGE:-240}
 HOSTS=(V1-1 V1-2 V2-1 V2-2 V3-1 V3-2)
 SITES=(1 2 3)
 
-mixed=0 keep=0 failover=1 stop_only=0
+mixed=0 keep=0 failover=1 stop_only=0 xfrm=0
 for a in "$@"; do
 	case $a in
 	--mixed) mixed=1 ;;
+	--xfrm) xfrm=1 ;;
 	--keep) keep=1 ;;
 	--no-failover) failover=0 ;;
 	--stop) stop_only=1 ;;
-	*) echo "usage: lab/lab.sh [--mixed] [--keep] [--no-failover] | --stop" >&2
+	*) echo "usage: lab/lab.sh [--mixed] [--xfrm] [--keep] [--no-failover] | --stop" >&2
 	   exit 2 ;;
 	esac
 done
@@ -123,6 +126,13 @@ stop_pid() {	# stop_pid NAME: SIGTERM, 5 s, then SIGKILL
 	fi
 	rm -f "$f"
 }
+kill_pid() {	# kill_pid NAME: SIGKILL, as a crash would
+	local f=$W/pids/$1.pid pid st
+	[ -f "$f" ] || return 0
+	read -r pid st <"$f"
+	[ -n "$st" ] && [ "$(starttime "$pid")" = "$st" ] && kill -KILL "$pid" 2>/dev/null
+	rm -f "$f"
+}
 teardown() {
 	local f n
 	[ -d "$W/pids" ] && for f in "$W"/pids/*.pid; do
@@ -180,6 +190,7 @@ trap 'exit 143' TERM
 section "configurations (lab/gen, conf/lab/render)"
 gen_args=("$W" --prefix "$P")
 [ "$mixed" = 0 ] || gen_args+=(--mixed)
+[ "$xfrm" = 0 ] || gen_args+=(--xfrm)
 python3 -B "$SRC/lab/gen" "${gen_args[@]}" || { echo "lab: lab/gen failed"; exit 1; }
 say "written in $W: $(find "$W" -name '*.conf' | wc -l) files"
 
@@ -318,6 +329,16 @@ stop_host() {	# stop_host HOST: vtid (SIGTERM: DELETE to peers), then BIRD
 	stop_pid "$1-bird-public"
 }
 
+crash_host() {	# crash_host HOST: every daemon SIGKILLed, the kernel's SAs
+	# and policies gone as after a power cycle (links stay, so that the
+	# host can come back)
+	if is_charon "$1"; then kill_pid "$1-charon"; else kill_pid "$1-vtid"; fi
+	kill_pid "$1-bird-private"
+	kill_pid "$1-bird-public"
+	ip -n "$(pub "$1")" xfrm state flush
+	ip -n "$(pub "$1")" xfrm policy flush
+}
+
 # Per host: public routes to the other VPN hosts, tunnels up, BGP sessions.
 pub_routes() {	# the other VPN hosts' addresses this host has a route to
 	ip -6 -n "$(pub "$1")" route show proto bird 2>/dev/null |
@@ -337,6 +358,16 @@ bgp_up() {	# BGP sessions Established
 }
 r1_reach() { ip netns exec "${P}R1" ping -6 -c1 -W1 2001:db8:a3::1 >/dev/null 2>&1; }
 
+# The most IKE SAs any host held at one time, sampled while converging:
+# crossing initiations between two vtids are resolved at once, so never
+# more than one per peer (4).
+IKE_MAX=0 IKE_MAX_HOST=-
+ike_max() {	# ike_max HOST
+	local k
+	k=$(ike_sas "$1")
+	[ "$k" -le "$IKE_MAX" ] || { IKE_MAX=$k; IKE_MAX_HOST=$1; }
+}
+
 declare -A CONV=()
 # converge SECONDS FROM_US CHECK...: poll until every host passes each CHECK
 # (pub, tun, bgp) and, with r1, R1 reaches 2001:db8:a3::1; CONV[CHECK-HOST]
@@ -354,6 +385,7 @@ converge() {
 				continue
 			fi
 			for h in "${HOSTS[@]}"; do
+				[ "$c" != tun ] || ike_max "$h"
 				[ -z "${CONV[$c-$h]:-}" ] || continue
 				case $c in
 				pub) n=$(pub_routes "$h") want=5 ;;
@@ -426,6 +458,7 @@ while :; do
 		n=$(tunnels_up "$h") k=$(ike_sas "$h")
 		tot=$((tot + n)) sas=$((sas + k))
 		detail+=" $h:$n"
+		[ "$k" -le "$IKE_MAX" ] || { IKE_MAX=$k; IKE_MAX_HOST=$h; }
 		[ "$k" -le 4 ] || dups+=" $h:$k"
 	done
 	[ "$tot" = 24 ] && [ -z "$dups" ] && { settled=$(secs "$t_settle"); break; }
@@ -442,7 +475,7 @@ fig="$tot/24 tunnels up ($detail ), ${T_TUN} s after vtid started"
 [ "$tot" = 24 ] && result pass "tunnels" "$fig" || result fail "tunnels" "$fig"
 # Collisions vtid resolved: the side that deletes its duplicate logs it.
 coll=$(cat "$W"/*/vtid.log 2>/dev/null | grep -c 'duplicate IKE SA (both ends initiated), deleting it')
-[ -n "$settled" ] && result pass "one IKE SA per peer" "24 IKE SAs for 24 tunnel ends ($coll collisions resolved by vtid; settled ${settled} s after convergence)" ||
+[ -n "$settled" ] && result pass "one IKE SA per peer" "24 IKE SAs for 24 tunnel ends ($coll collisions resolved by vtid; settled ${settled} s after convergence; at most $IKE_MAX on one host at any time, $IKE_MAX_HOST)" ||
 	result fail "one IKE SA per peer" "$sas IKE SAs for 24 tunnel ends 40 s after convergence (per host:$dups; $coll collisions resolved by vtid)"
 
 section "interco addresses through the tunnels"
@@ -470,7 +503,7 @@ for h in "${HOSTS[@]}"; do
 	n=$(bgp_up "$h")
 	tot=$((tot + n)) detail+=" $h:$n"
 done
-fig="$tot/48 Established ($detail ), hold time 6, all up in ${T_BGP} s"
+fig="$tot/48 Established ($detail ), hold time 6, all up in ${T_BGP} s, $(awk -v b="$T_BGP" -v t="$T_TUN" 'BEGIN { printf "%.1f", b - t }') s after the last tunnel"
 [ "$tot" = 48 ] && result pass "BGP" "$fig" || result fail "BGP" "$fig"
 
 section "prefixes learnt over BGP"
@@ -550,15 +583,18 @@ done
 
 # ---- failover ----
 
-if [ "$failover" = 1 ]; then
-	section "failover: V1-1 and V2-2 stopped (vtid SIGTERM, then BIRD)"
-	plog=$W/failover-ping.log
+# outage HOW: R1 pings 2001:db8:a2::1 every 0.2 s while V1-1 and V2-2 go
+# down (HOW: stop_host, SIGTERM; crash_host, SIGKILL and state lost);
+# OUT_LOST and OUT_END get the pings lost after the last reply before it
+# and when the first reply after the last of them came (s after it).
+outage() {
+	local plog=$W/outage-$1.log tf fdead last h
 	ip netns exec "${P}R1" ping -6 -D -O -i 0.2 -W 1 2001:db8:a2::1 >"$plog" 2>&1 &
-	echo "$! $(starttime $!)" >"$W/pids/failover-ping.pid"
+	echo "$! $(starttime $!)" >"$W/pids/outage-ping.pid"
 	sleep 2
 	tf=$(now_us)
-	for h in V1-1 V2-2; do stop_host "$h"; done
-	say "V1-1 and V2-2 stopped in $(secs "$tf") s"
+	for h in V1-1 V2-2; do "$1" "$h"; done
+	say "V1-1 and V2-2 down ($1) in $(secs "$tf") s"
 	# Until 5 s of uninterrupted replies, or 90 s.
 	fdead=$((tf + 90000000))
 	while [ "$(now_us)" -lt "$fdead" ]; do
@@ -566,10 +602,8 @@ if [ "$failover" = 1 ]; then
 		last=$(tail -n 25 "$plog" | grep -c 'bytes from')
 		[ "$(now_us)" -gt $((tf + 5000000)) ] && [ "$last" -ge 25 ] && break
 	done
-	stop_pid failover-ping
-	# The outage: the pings lost after the last reply before the stop,
-	# and when the first reply after the last of them came.
-	read -r lost gap_end < <(awk -v t0="$((tf / 1000000)).$(printf %06d $((tf % 1000000)))" '
+	stop_pid outage-ping
+	read -r OUT_LOST OUT_END < <(awk -v t0="$((tf / 1000000)).$(printf %06d $((tf % 1000000)))" '
 		match($0, /icmp_seq=[0-9]+/) {
 			seq = substr($0, RSTART + 9, RLENGTH - 9) + 0
 			if (seq > maxs) maxs = seq
@@ -587,31 +621,54 @@ if [ "$failover" = 1 ]; then
 			printf "%d %.1f\n", lost, end
 		}' "$plog")
 	tail -n 3 "$plog"
-	run_show ip -n "${P}R1" -6 route show 2001:db8:a2::/64
-	echo "\$ birdc -s $W/V1-2/bird-private.ctl show protocols | grep IBGP"
-	birdc_ V1-2/bird-private show protocols | grep IBGP
-	out=$(run_show ip netns exec "${P}R1" ping -c3 -i 0.5 2001:db8:a2::1)
-	echo "$out"
-	if grep -q ' 0% packet loss' <<<"$out" && [ "${gap_end:--1}" != -1 ]; then
-		result pass "failover" "R1 reaches 2001:db8:a2::1 again ${gap_end} s after the stop ($lost pings of 0.2 s lost)"
-	else
-		result fail "failover" "R1 does not reach 2001:db8:a2::1 (last loss: ${gap_end:-?} s, $lost lost)"
-	fi
+}
 
-	# Both hosts back: the peers' vtid (or charon) meet them again.
-	section "restart: V1-1 and V2-2 back"
+# back_up WHAT: V1-1 and V2-2 started again; the peers meet them again.
+back_up() {
+	local tr0 h n k tun=0 bgp=0 detail=
+	section "restart after the $1: V1-1 and V2-2 back"
 	tr0=$(now_us)
 	for h in V1-1 V2-2; do start_host "$h"; done
 	for h in "${HOSTS[@]}"; do unset "CONV[tun-$h]" "CONV[bgp-$h]"; done
 	converge 120 "$tr0" tun bgp
-	tun=0 bgp=0 detail=
 	for h in "${HOSTS[@]}"; do
 		n=$(tunnels_up "$h") k=$(bgp_up "$h")
 		tun=$((tun + n)) bgp=$((bgp + k)) detail+=" $h:$n/$k"
 	done
 	[ "$tun" = 24 ] && [ "$bgp" = 48 ] &&
-		result pass "restart" "24/24 tunnels in $(maxof tun) s, 48/48 BGP sessions in $(maxof bgp) s" ||
-		result fail "restart" "after $(secs "$tr0") s: $tun/24 tunnels, $bgp/48 BGP sessions (tunnels/sessions:$detail )"
+		result pass "restart after the $1" "24/24 tunnels in $(maxof tun) s, 48/48 BGP sessions in $(maxof bgp) s" ||
+		result fail "restart after the $1" "after $(secs "$tr0") s: $tun/24 tunnels, $bgp/48 BGP sessions (tunnels/sessions:$detail )"
+}
+
+if [ "$failover" = 1 ]; then
+	# The peers' VTIs go down with the tunnels (vti.link "tunnel"), so
+	# BIRD drops the BGP sessions at once rather than at the hold timer.
+	section "failover: V1-1 and V2-2 stopped (vtid SIGTERM: DELETE to the peers, then BIRD)"
+	outage stop_host
+	run_show ip -n "${P}R1" -6 route show 2001:db8:a2::/64
+	echo "\$ birdc -s $W/V1-2/bird-private.ctl show protocols | grep IBGP"
+	birdc_ V1-2/bird-private show protocols | grep IBGP
+	out=$(run_show ip netns exec "${P}R1" ping -c3 -i 0.5 2001:db8:a2::1)
+	echo "$out"
+	if grep -q ' 0% packet loss' <<<"$out" && [ "${OUT_END:--1}" != -1 ]; then
+		result pass "failover, graceful" "R1's loss window ${OUT_END} s ($OUT_LOST pings of 0.2 s lost; aim 1 s)"
+	else
+		result fail "failover, graceful" "R1 does not reach 2001:db8:a2::1 (last loss: ${OUT_END:-?} s, $OUT_LOST lost)"
+	fi
+	back_up "graceful stop"
+
+	# A crash: no DELETE; the peers learn it from DPD (delay 30 s, the
+	# seed's) or BGP's hold timer (6 s), R1 from OSPF (dead after 5 s).
+	section "failover: V1-1 and V2-2 crash (every daemon SIGKILLed, their SAs gone)"
+	outage crash_host
+	out=$(run_show ip netns exec "${P}R1" ping -c3 -i 0.5 2001:db8:a2::1)
+	echo "$out"
+	if grep -q ' 0% packet loss' <<<"$out" && [ "${OUT_END:--1}" != -1 ]; then
+		result pass "failover, crash" "R1's loss window ${OUT_END} s ($OUT_LOST pings of 0.2 s lost; OSPF dead 5 s, BGP hold 6 s)"
+	else
+		result fail "failover, crash" "R1 does not reach 2001:db8:a2::1 (last loss: ${OUT_END:-?} s, $OUT_LOST lost)"
+	fi
+	back_up "crash"
 fi
 
 # ---- summary ----

@@ -33,7 +33,8 @@ static const struct key_def top_keys[] = {
 	{ "dpd", T_GROUP },
 	{ "fragmentation", T_BOOL },
 	{ "fragment_size", T_INT },
-	{ "vti", T_GROUP },
+	{ "vti", T_GROUP },		/* the older name of "interface" */
+	{ "interface", T_GROUP },
 	{ "peers", T_LIST },
 	{ NULL, 0 },
 };
@@ -72,9 +73,11 @@ static const struct key_def dpd_keys[] = {
 };
 
 static const struct key_def vti_global_keys[] = {
+	{ "type", T_STR },
 	{ "name", T_STR },
 	{ "netns", T_STR },
-	{ "mtu", T_INT },
+	{ "mtu", T_INT | T_STR },
+	{ "link", T_STR },
 	{ NULL, 0 },
 };
 
@@ -204,29 +207,6 @@ cfg_netns_ok(const char *s)
 	return true;
 }
 
-/* name, netns, mtu: shared by the global and the peer "vti" groups. */
-int
-cfg_parse_vti_common(struct loader *ld, const config_setting_t *g,
-    struct config_vti *vti)
-{
-	const config_setting_t *s;
-	const char *v;
-
-	if ((v = cfg_get_str(g, "name", &s)) != NULL &&
-	    cfg_copy_str(ld, s, "vti.name", v, vti->pattern,
-	    sizeof(vti->pattern)) == -1)
-		return -1;
-	if ((v = cfg_get_str(g, "netns", &s)) != NULL) {
-		if (cfg_copy_str(ld, s, "vti.netns", v, vti->netns,
-		    sizeof(vti->netns)) == -1)
-			return -1;
-		if (!cfg_netns_ok(v))
-			return cfg_fail(ld, s, "vti.netns: '%s' is not a namespace "
-			    "name (letters, digits, '_', '-', '.')", v);
-	}
-	return cfg_get_uint(ld, g, "mtu", "vti.mtu", 68, 65535, &vti->mtu);
-}
-
 /* local_addresses: unicast literals, none twice. */
 static int
 parse_local_addrs(struct loader *ld, const config_setting_t *g)
@@ -260,8 +240,9 @@ parse_globals(struct loader *ld, const config_setting_t *root)
 {
 	struct vtid_config *c = ld->conf;
 	const config_setting_t *s, *g;
-	const char *v;
+	const char *v, *sect;
 	char why[CONFIG_MSG_MAX], name[CONFIG_IFNAME_MAX];
+	bool failed = false;
 
 	if (cfg_check_keys(ld, root, top_keys, "") == -1)
 		return -1;
@@ -340,17 +321,17 @@ parse_globals(struct loader *ld, const config_setting_t *root)
 	    &c->fragment_size) == -1)
 		return -1;
 
-	if ((g = config_setting_get_member(root, "vti")) != NULL) {
-		if (cfg_check_keys(ld, g, vti_global_keys, "vti") == -1 ||
-		    cfg_parse_vti_common(ld, g, &c->vti) == -1)
+	if ((g = cfg_iface_group(ld, root, &sect, &failed)) != NULL) {
+		if (cfg_check_keys(ld, g, vti_global_keys, sect) == -1 ||
+		    cfg_parse_vti_common(ld, g, sect, &c->vti) == -1)
 			return -1;
 		/* The pattern's own errors, here rather than at each peer. */
-		if (config_vti_name(c->vti.pattern, "p", 1, name, sizeof(name),
-		    why, sizeof(why)) == -1)
-			return cfg_fail(ld, cfg_member_or(g, "name"), "vti.name: %s",
-			    why);
+		if (c->vti.pattern[0] != '\0' && config_vti_name(c->vti.pattern,
+		    "p", 1, name, sizeof(name), why, sizeof(why)) == -1)
+			return cfg_fail(ld, cfg_member_or(g, "name"), "%s.name: %s",
+			    sect, why);
 	}
-	return 0;
+	return failed ? -1 : 0;
 }
 
 static void
@@ -386,8 +367,9 @@ defaults(struct vtid_config *c)
 	c->dpd = (struct config_dpd){ 30, 150, CONFIG_DPD_RESTART };
 	c->fragmentation = true;
 	c->fragment_size = 0;
-	snprintf(c->vti.pattern, sizeof(c->vti.pattern), "vti%%mark%%");
+	c->vti.type = CONFIG_IFACE_VTI;	/* pattern "": by type */
 	c->vti.mtu = 1500;
+	c->vti.link_follows = true;
 }
 
 /* libconfig keeps inline PSKs in its own heap strings: wipe them before
@@ -539,8 +521,10 @@ vti_eq(const struct config_vti *a, const struct config_vti *b)
 {
 	size_t i;
 
-	if (strcmp(a->name, b->name) != 0 || strcmp(a->netns, b->netns) != 0 ||
-	    a->mtu != b->mtu || a->n_addrs != b->n_addrs)
+	if (a->type != b->type || strcmp(a->name, b->name) != 0 ||
+	    strcmp(a->netns, b->netns) != 0 ||
+	    a->mtu != b->mtu || a->mtu_auto != b->mtu_auto ||
+	    a->link_follows != b->link_follows || a->n_addrs != b->n_addrs)
 		return false;
 	for (i = 0; i < a->n_addrs; i++)
 		if (!addr_equal(&a->addrs[i].addr, &b->addrs[i].addr) ||

@@ -145,13 +145,31 @@ struct config_kernel {
 #define CONFIG_EVENT_BUFFER_MIN		4096u
 #define CONFIG_EVENT_BUFFER_MAX		(256u << 20)
 
+/* The tunnel device of a peer: a VTI ("vti" or "vti6", by the outer
+ * family) keyed with the peer's mark, or an XFRM interface whose if_id
+ * is the peer's mark (the SAs and policies then carry that if_id and no
+ * mark). Written "interface = { ... }", or "vti = { ... }" as before. */
+enum config_iface_type {
+	CONFIG_IFACE_VTI,
+	CONFIG_IFACE_XFRM,
+};
+
 struct config_vti {
+	enum config_iface_type type;
 	/* "name" as written, with %mark% and %peer% (global and peers), and
-	 * its expansion, the interface name (peers only). */
+	 * its expansion, the interface name (peers only). "" (not written):
+	 * "vti%mark%" or "xfrm%mark%" by type. */
 	char		 pattern[CONFIG_VTI_PATTERN_MAX];
 	char		 name[CONFIG_IFNAME_MAX];
 	char		 netns[CONFIG_NETNS_MAX];	/* "": vtid's own */
 	uint32_t	 mtu;
+	/* mtu = "auto": from the path and the negotiated suite (mtu then
+	 * unused). */
+	bool		 mtu_auto;
+	/* link = "tunnel": the interface is down while the tunnel is (a
+	 * route peer's stays up while it waits for traffic); "up": always
+	 * up. */
+	bool		 link_follows;
 	size_t		 n_addrs;			/* peers only */
 	struct config_prefix addrs[CONFIG_VTI_ADDRS_MAX];
 };
@@ -165,7 +183,8 @@ struct config_peer {
 	struct config_id remote_id;
 	uint8_t		*psk;				/* wiped on free */
 	size_t		 psk_len;
-	uint32_t	 mark;		/* VTI i_key/o_key, XFRM mark */
+	uint32_t	 mark;		/* VTI i_key/o_key and XFRM mark, or
+					 * the XFRM interface's if_id */
 	uint32_t	 reqid;		/* reqid_base + mark */
 	enum config_start start;
 	uint32_t	 keying_tries;	/* CONFIG_FOREVER */
@@ -239,6 +258,7 @@ bool	 config_peer_equal(const struct config_peer *,
 /* Value syntax, also for the daemon and the control socket. */
 const char *config_start_name(enum config_start);
 const char *config_dpd_action_name(enum config_dpd_action);
+const char *config_iface_type_name(enum config_iface_type);	/* "vti" */
 /* "2001:db8:ff::/127"; 0 or -1 with a reason. */
 int	 config_prefix_parse(const char *, struct config_prefix *, char *why,
 	    size_t);

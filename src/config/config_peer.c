@@ -32,14 +32,17 @@ static const struct key_def peer_keys[] = {
 	{ "dpd", T_GROUP },
 	{ "fragmentation", T_BOOL },
 	{ "fragment_size", T_INT },
-	{ "vti", T_GROUP },
+	{ "vti", T_GROUP },		/* the older name of "interface" */
+	{ "interface", T_GROUP },
 	{ NULL, 0 },
 };
 
 static const struct key_def vti_peer_keys[] = {
+	{ "type", T_STR },
 	{ "name", T_STR },
 	{ "netns", T_STR },
-	{ "mtu", T_INT },
+	{ "mtu", T_INT | T_STR },
+	{ "link", T_STR },
 	{ "addresses", T_LIST },
 	{ NULL, 0 },
 };
@@ -188,10 +191,10 @@ parse_psk(struct loader *ld, const config_setting_t *g, struct config_peer *p)
 	return 0;
 }
 
-/* vti.addresses: "address/prefix-length" strings, no address twice. */
+/* addresses: "address/prefix-length" strings, no address twice. */
 static int
 parse_vti_addrs(struct loader *ld, const config_setting_t *a,
-    struct config_vti *vti)
+    const char *sect, struct config_vti *vti)
 {
 	const config_setting_t *e;
 	struct config_prefix *pr;
@@ -200,55 +203,61 @@ parse_vti_addrs(struct loader *ld, const config_setting_t *a,
 	int i, j, n = config_setting_length(a);
 
 	if (n > CONFIG_VTI_ADDRS_MAX)
-		return cfg_fail(ld, a, "vti.addresses: more than %d",
+		return cfg_fail(ld, a, "%s.addresses: more than %d", sect,
 		    CONFIG_VTI_ADDRS_MAX);
 	for (i = 0; i < n; i++) {
 		e = config_setting_get_elem(a, (unsigned)i);
 		if (config_setting_type(e) != CONFIG_TYPE_STRING)
-			return cfg_fail(ld, e, "vti.addresses: expected strings");
+			return cfg_fail(ld, e, "%s.addresses: expected strings",
+			    sect);
 		v = config_setting_get_string(e);
 		pr = &vti->addrs[i];
 		if (config_prefix_parse(v, pr, why, sizeof(why)) == -1)
-			return cfg_fail(ld, e, "vti.addresses: %s", why);
+			return cfg_fail(ld, e, "%s.addresses: %s", sect, why);
 		for (j = 0; j < i; j++)
 			if (addr_equal(&vti->addrs[j].addr, &pr->addr))
-				return cfg_fail(ld, e, "vti.addresses: '%s' given "
-				    "twice", v);
+				return cfg_fail(ld, e, "%s.addresses: '%s' given "
+				    "twice", sect, v);
 	}
 	vti->n_addrs = (size_t)n;
 	return 0;
 }
 
-/* The peer's "vti" group g (maybe NULL) of the peer group pg. */
+/* The peer's "interface" (or "vti") group of the peer group pg. */
 static int
 parse_vti_peer(struct loader *ld, const config_setting_t *pg,
-    const config_setting_t *g, struct config_peer *p)
+    struct config_peer *p)
 {
-	const config_setting_t *a;
+	const config_setting_t *a, *g;
+	const char *sect, *pattern;
 	char why[CONFIG_MSG_MAX];
-	bool v6 = false;
+	bool v6 = false, failed;
 	size_t i;
 
 	p->vti.n_addrs = 0;
+	if ((g = cfg_iface_group(ld, pg, &sect, &failed)) == NULL && failed)
+		return -1;
 	if (g != NULL) {
-		if (cfg_check_keys(ld, g, vti_peer_keys, "vti") == -1 ||
-		    cfg_parse_vti_common(ld, g, &p->vti) == -1)
+		if (cfg_check_keys(ld, g, vti_peer_keys, sect) == -1 ||
+		    cfg_parse_vti_common(ld, g, sect, &p->vti) == -1)
 			return -1;
 		a = config_setting_get_member(g, "addresses");
-		if (a != NULL && parse_vti_addrs(ld, a, &p->vti) == -1)
+		if (a != NULL && parse_vti_addrs(ld, a, sect, &p->vti) == -1)
 			return -1;
 	}
-	if (config_vti_name(p->vti.pattern, p->name, p->mark, p->vti.name,
+	pattern = p->vti.pattern[0] != '\0' ? p->vti.pattern :
+	    p->vti.type == CONFIG_IFACE_XFRM ? "xfrm%mark%" : "vti%mark%";
+	if (config_vti_name(pattern, p->name, p->mark, p->vti.name,
 	    sizeof(p->vti.name), why, sizeof(why)) == -1)
 		return cfg_fail(ld, g != NULL ? cfg_member_or(g, "name") : pg,
-		    "vti.name: %s", why);
+		    "%s.name: %s", sect, why);
 	for (i = 0; i < p->vti.n_addrs; i++)
 		if (p->vti.addrs[i].addr.ss_family == AF_INET6)
 			v6 = true;
-	if (v6 && p->vti.mtu < 1280)
+	if (v6 && !p->vti.mtu_auto && p->vti.mtu < 1280)
 		return cfg_fail(ld, g != NULL ? cfg_member_or(g, "mtu") : pg,
-		    "vti.mtu: %u is below 1280, the IPv6 minimum, and the VTI "
-		    "has IPv6 addresses", p->vti.mtu);
+		    "%s.mtu: %u is below 1280, the IPv6 minimum, and the "
+		    "device has IPv6 addresses", sect, p->vti.mtu);
 	return 0;
 }
 
@@ -370,8 +379,7 @@ parse_peer(struct loader *ld, const config_setting_t *g, size_t idx,
 	    -1 ||
 	    cfg_parse_fragmentation(ld, g, &p->fragmentation,
 	    &p->fragment_size) == -1 ||
-	    parse_vti_peer(ld, g, config_setting_get_member(g, "vti"), p) ==
-	    -1)
+	    parse_vti_peer(ld, g, p) == -1)
 		return -1;
 	return 0;
 }
@@ -382,8 +390,10 @@ check_pair(struct loader *ld, const config_setting_t *gb,
     const struct config_peer *a, const struct config_peer *b)
 {
 	const config_setting_t *s;
+	const char *sect;
 	char x[INET6_ADDRSTRLEN];
 	size_t i, j;
+	bool failed;
 
 	if (strcmp(a->name, b->name) == 0)
 		return cfg_fail(ld, config_setting_get_member(gb, "name"),
@@ -396,11 +406,11 @@ check_pair(struct loader *ld, const config_setting_t *gb,
 		    "remote: %s with this local address already used by "
 		    "peer '%s'", addr_str(&b->remote, x, sizeof(x)),
 		    a->name);
-	s = config_setting_get_member(gb, "vti");
+	s = cfg_iface_group(ld, gb, &sect, &failed);
 	if (strcmp(a->vti.name, b->vti.name) == 0)
 		return cfg_fail(ld, s != NULL ? cfg_member_or(s, "name") : gb,
-		    "vti.name: '%s' already used by peer '%s'", b->vti.name,
-		    a->name);
+		    "%s.name: '%s' already used by peer '%s'", sect,
+		    b->vti.name, a->name);
 	if (s == NULL || strcmp(a->vti.netns, b->vti.netns) != 0)
 		return 0;
 	for (i = 0; i < b->vti.n_addrs; i++)
@@ -408,8 +418,8 @@ check_pair(struct loader *ld, const config_setting_t *gb,
 			if (addr_equal(&b->vti.addrs[i].addr,
 			    &a->vti.addrs[j].addr))
 				return cfg_fail(ld, config_setting_get_member(s,
-				    "addresses"), "vti.addresses: %s already "
-				    "on the VTI of peer '%s'",
+				    "addresses"), "%s.addresses: %s already "
+				    "on the device of peer '%s'", sect,
 				    addr_str(&b->vti.addrs[i].addr, x,
 				    sizeof(x)), a->name);
 	return 0;

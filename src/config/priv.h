@@ -85,7 +85,15 @@ int		 cfg_parse_sa(struct loader *, const config_setting_t *g,
 int		 cfg_parse_dpd(struct loader *, const config_setting_t *g,
 		    struct config_dpd *);
 bool		 cfg_netns_ok(const char *);
+/* config_iface.c: the "interface" group of parent, or its older name
+ * "vti" (both: an error); *sect is the name found. NULL when neither
+ * (or on error, then with *failed set). */
+const config_setting_t *cfg_iface_group(struct loader *,
+		    const config_setting_t *parent, const char **sect,
+		    bool *failed);
+/* type, name, netns, mtu: the global and the peer groups share them. */
 int		 cfg_parse_vti_common(struct loader *, const config_setting_t *g,
+		    const char *sect,
 		    struct config_vti *);
 
 /* config_kernel.c */

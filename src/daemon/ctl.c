@@ -98,6 +98,8 @@ report_info(const char *name, struct report_info *info, void *arg)
 		return false;
 	info->origin = p->origin;
 	info->vti = p->vti.name;
+	info->iface = p->vti.type == CONFIG_IFACE_XFRM ? "xfrm" :
+	    p->remote.ss_family == AF_INET ? "vti" : "vti6";
 	info->netns = p->vti.netns;
 	info->start = config_start_name(p->start);
 	info->dpd_action = config_dpd_action_name(p->dpd.action);
@@ -109,6 +111,11 @@ report_info(const char *name, struct report_info *info, void *arg)
 	info->esp_rekey = p->esp.life.rekey_time;
 	info->esp_jitter = p->esp.life.jitter;
 	info->esp_margin = p->esp.life.margin;
+	info->mtu = p->vti.mtu;
+	info->mtu_auto[0] = '\0';
+	if (p->vti.mtu_auto && !mtu_auto_get(&v->kernel.mtus, p->mark,
+	    &info->mtu, info->mtu_auto, sizeof(info->mtu_auto)))
+		info->mtu = 0;
 	return true;
 }
 
@@ -496,9 +503,10 @@ vtid_config_dump(const struct vtid_config *c, FILE *out)
 		fprintf(out, "\t\tdpd = { delay = %u; timeout = %u; action = "
 		    "\"%s\"; };\n", p->dpd.delay, p->dpd.timeout,
 		    config_dpd_action_name(p->dpd.action));
-		fprintf(out, "\t\tvti = { name = \"%s\"; netns = \"%s\"; "
-		    "mtu = %u; addresses = [", p->vti.name, p->vti.netns,
-		    p->vti.mtu);
+		fprintf(out, "\t\tinterface = { type = \"%s\"; name = \"%s\"; "
+		    "netns = \"%s\"; mtu = %u; addresses = [",
+		    config_iface_type_name(p->vti.type), p->vti.name,
+		    p->vti.netns, p->vti.mtu);
 		for (j = 0; j < p->vti.n_addrs; j++)
 			fprintf(out, "%s \"%s/%u\"", j > 0 ? "," : "",
 			    addr_str(&p->vti.addrs[j].addr, a,

@@ -321,6 +321,15 @@ w_counters(void *ctx, const struct ike_peer_conf *pc,
 	    packets);
 }
 
+static void
+w_link(void *ctx, const struct ike_peer_conf *pc, bool up)
+{
+	struct impair *imp = ctx;
+
+	if (imp->inner.link != NULL)
+		imp->inner.link(imp->inner.ctx, pc, up);
+}
+
 void
 impair_wrap(struct impair *imp, const struct ike_ops *inner,
     struct ike_ops *out)
@@ -333,6 +342,7 @@ impair_wrap(struct impair *imp, const struct ike_ops *inner,
 	out->sa_del = w_sa_del;
 	out->policies = w_policies;
 	out->child_counters = w_counters;
+	out->link = w_link;
 	out->ctx = imp;
 }
 

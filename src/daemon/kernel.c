@@ -5,6 +5,7 @@
 
 #include "daemon/kernel.h"
 #include "daemon/net.h"
+#include "daemon/recon_diff.h"
 #include "ike/ikev2.h"
 #include "util/addr.h"
 #include "util/log.h"
@@ -28,12 +29,32 @@ kernel_nl_addr(const struct sockaddr_storage *ss, struct nl_addr *a)
 	addr_to_nl(ss, a);
 }
 
-static struct xfrm_mark
-peer_mark(uint32_t mark)
-{
-	struct xfrm_mark m = { .v = mark, .m = 0xffffffffu };
+/* How a peer's SAs and policies are told from others': a VTI's carry
+ * its mark (the device's keys), an XFRM interface's the if_id (the same
+ * number) and no mark. */
+struct peer_key {
+	struct xfrm_mark mark;
+	uint32_t	 if_id;
+};
 
-	return m;
+static struct peer_key
+peer_key(uint32_t mark, bool xfrm_if)
+{
+	struct peer_key k = { { 0, 0 }, 0 };
+
+	if (xfrm_if)
+		k.if_id = mark;
+	else {
+		k.mark.v = mark;
+		k.mark.m = 0xffffffffu;
+	}
+	return k;
+}
+
+static struct peer_key
+conf_key(const struct ike_peer_conf *pc)
+{
+	return peer_key(pc->mark, pc->xfrm_if);
 }
 
 static int
@@ -48,6 +69,7 @@ static int
 kernel_spi_alloc(void *ctx, const struct ike_peer_conf *pc, uint32_t *spi)
 {
 	struct kernel *k = ctx;
+	struct peer_key key = conf_key(pc);
 	struct xfrm_spi_req r;
 	int rc;
 
@@ -55,7 +77,8 @@ kernel_spi_alloc(void *ctx, const struct ike_peer_conf *pc, uint32_t *spi)
 	addr_to_nl(&pc->remote, &r.src);
 	addr_to_nl(&pc->local, &r.dst);
 	r.reqid = pc->reqid;
-	r.mark = peer_mark(pc->mark);
+	r.mark = key.mark;
+	r.if_id = key.if_id;
 	if ((rc = xfrm_spi_alloc(&k->xfrm, &r, spi)) != 0)
 		log_msg(LOG_ERR, pc->name, "%s", nl_sock_error(&k->xfrm));
 	return rc;
@@ -98,14 +121,17 @@ xfrm_integ_of(uint16_t integ, enum xfrm_integ *out)
 /* AF_UNSPEC inner family: a VTI carries IPv4 and IPv6 over one pair of
  * SAs. */
 static int
-sa_fill(struct xfrm_sa *sa, const struct ike_sa_kernel *c)
+sa_fill(struct xfrm_sa *sa, const struct ike_sa_kernel *c, bool xfrm_if)
 {
+	struct peer_key key = peer_key(c->mark, xfrm_if);
+
 	memset(sa, 0, sizeof(*sa));
 	addr_to_nl(&c->src, &sa->src);
 	addr_to_nl(&c->dst, &sa->dst);
 	sa->spi = c->spi;
 	sa->reqid = c->reqid;
-	sa->mark = peer_mark(c->mark);
+	sa->mark = key.mark;
+	sa->if_id = key.if_id;
 	sa->inner_family = AF_UNSPEC;
 	if (xfrm_encr_of(c->encr, &sa->encr) == -1 ||
 	    xfrm_integ_of(c->integ, &sa->integ) == -1 ||
@@ -127,7 +153,7 @@ sa_fill(struct xfrm_sa *sa, const struct ike_sa_kernel *c)
 static void
 policy_fill(struct xfrm_policy *p, uint8_t dir, uint16_t family,
     const struct sockaddr_storage *local, const struct sockaddr_storage *remote,
-    uint32_t mark, uint32_t reqid)
+    struct peer_key key, uint32_t reqid)
 {
 	bool out = dir == XFRM_POLICY_OUT;
 
@@ -135,7 +161,8 @@ policy_fill(struct xfrm_policy *p, uint8_t dir, uint16_t family,
 	p->dir = dir;
 	nl_prefix_any(&p->sel_src, family);
 	nl_prefix_any(&p->sel_dst, family);
-	p->mark = peer_mark(mark);
+	p->mark = key.mark;
+	p->if_id = key.if_id;
 	addr_to_nl(out ? local : remote, &p->tmpl_src);
 	addr_to_nl(out ? remote : local, &p->tmpl_dst);
 	p->reqid = reqid;
@@ -145,13 +172,13 @@ static const uint8_t policy_dirs[] = {
 	XFRM_POLICY_OUT, XFRM_POLICY_IN, XFRM_POLICY_FWD
 };
 
-/* out/in/fwd for ::/0 (v6) and 0.0.0.0/0 (v4) with the peer's mark, and
- * none for a family not wanted; the template's reqid equals the SAs' (a
- * template with another reqid matches no SA). */
+/* out/in/fwd for ::/0 (v6) and 0.0.0.0/0 (v4) with the peer's mark (or
+ * if_id), and none for a family not wanted; the template's reqid equals
+ * the SAs' (a template with another reqid matches no SA). */
 static int
 policies_set(struct kernel *k, const char *name,
     const struct sockaddr_storage *local, const struct sockaddr_storage *remote,
-    uint32_t mark, uint32_t reqid, bool v4, bool v6)
+    struct peer_key key, uint32_t reqid, bool v4, bool v6)
 {
 	static const uint16_t families[] = { AF_INET6, AF_INET };
 	const bool want[] = { v6, v4 };
@@ -162,7 +189,7 @@ policies_set(struct kernel *k, const char *name,
 	for (f = 0; f < 2; f++)
 		for (d = 0; d < 3; d++) {
 			policy_fill(&p, policy_dirs[d], families[f], local,
-			    remote, mark, reqid);
+			    remote, key, reqid);
 			rc = want[f] ? xfrm_policy_update(&k->xfrm, &p) :
 			    xfrm_policy_delete(&k->xfrm, &p);
 			if (rc != 0 && !(rc == -ENOENT && !want[f])) {
@@ -191,7 +218,7 @@ release_held(struct kernel *k, const struct ike_peer_conf *pc,
 		if (!want[f])
 			continue;
 		policy_fill(&p, XFRM_POLICY_OUT, families[f], &pc->local,
-		    &pc->remote, pc->mark, pc->reqid);
+		    &pc->remote, conf_key(pc), pc->reqid);
 		if (xfrm_policy_update(&k->xfrm, &p) != 0)
 			log_msg(LOG_WARNING, pc->name, "held packets not "
 			    "released at once: %s", nl_sock_error(&k->xfrm));
@@ -203,6 +230,7 @@ kernel_sa_add(void *ctx, const struct ike_peer_conf *pc,
     const struct ike_sa_kernel *c)
 {
 	struct kernel *k = ctx;
+	const struct config_peer *p;
 	struct xfrm_sa sa;
 	int rc = -EINVAL;
 
@@ -211,7 +239,7 @@ kernel_sa_add(void *ctx, const struct ike_peer_conf *pc,
 		    "supported");
 		return -EOPNOTSUPP;
 	}
-	if (sa_fill(&sa, c) == 0) {
+	if (sa_fill(&sa, c, pc->xfrm_if) == 0) {
 		rc = c->update ? xfrm_sa_update(&k->xfrm, &sa) :
 		    xfrm_sa_add(&k->xfrm, &sa);
 		if (rc != 0)
@@ -221,6 +249,9 @@ kernel_sa_add(void *ctx, const struct ike_peer_conf *pc,
 	xfrm_sa_wipe(&sa);
 	if (rc == 0)
 		release_held(k, pc, c);
+	if (rc == 0 && c->outbound && (p = config_peer_find(k->conf,
+	    pc->name)) != NULL && p->vti.mtu_auto)
+		mtu_auto_sa(&k->mtus, &k->rtnl, p, c);
 	return rc;
 }
 
@@ -237,7 +268,7 @@ kernel_sa_del(void *ctx, const struct ike_peer_conf *pc,
 	memset(&id, 0, sizeof(id));
 	addr_to_nl(dst, &id.dst);
 	id.spi = spi;
-	id.mark = peer_mark(pc->mark);
+	id.mark = conf_key(pc).mark;
 	rc = xfrm_sa_delete(&k->xfrm, &id);
 	if (rc != 0 && rc != -ESRCH)
 		log_msg(LOG_WARNING, pc->name, "%s", nl_sock_error(&k->xfrm));
@@ -246,8 +277,8 @@ kernel_sa_del(void *ctx, const struct ike_peer_conf *pc,
 static int
 kernel_policies(void *ctx, const struct ike_peer_conf *pc, bool v4, bool v6)
 {
-	return policies_set(ctx, pc->name, &pc->local, &pc->remote, pc->mark,
-	    pc->reqid, v4, v6);
+	return policies_set(ctx, pc->name, &pc->local, &pc->remote,
+	    conf_key(pc), pc->reqid, v4, v6);
 }
 
 static int
@@ -263,12 +294,71 @@ kernel_child_counters(void *ctx, const struct ike_peer_conf *pc,
 	memset(&id, 0, sizeof(id));
 	addr_to_nl(dst, &id.dst);
 	id.spi = spi;
-	id.mark = peer_mark(pc->mark);
+	id.mark = conf_key(pc).mark;
 	if ((rc = xfrm_sa_get(&k->xfrm, &id, &info)) != 0)
 		return rc;
 	*bytes = info.bytes;
 	*packets = info.packets;
 	return 0;
+}
+
+static void
+vti_fill(struct kernel *k, const struct config_peer *p, struct vti_link *v)
+{
+	size_t i;
+
+	memset(v, 0, sizeof(*v));
+	snprintf(v->name, sizeof(v->name), "%s", p->vti.name);
+	if (p->vti.type == CONFIG_IFACE_XFRM) {
+		v->type = VTI_TYPE_XFRM;
+		v->if_id = p->mark;
+	}
+	v->family = p->remote.ss_family;
+	addr_to_nl(&p->local, &v->local);
+	addr_to_nl(&p->remote, &v->remote);
+	v->ikey = v->okey = p->mark;
+	v->netns = p->vti.netns[0] != '\0' ? p->vti.netns : NULL;
+	v->mtu = p->vti.mtu_auto ? mtu_auto_initial(&k->mtus, &k->rtnl, p) :
+	    p->vti.mtu;
+	for (i = 0; i < p->vti.n_addrs && i < VTI_ADDRS_MAX; i++) {
+		addr_to_nl(&p->vti.addrs[i].addr, &v->addrs[i].addr);
+		v->addrs[i].len = p->vti.addrs[i].len;
+	}
+	v->n_addrs = i;
+	v->disable_policy = true;
+	/* Its link follows the tunnel: down until the first CHILD SA,
+	 * except a route peer's, whose traps need the traffic. One whose
+	 * tunnel is up (set up again by a reload) stays up. */
+	v->down = p->vti.link_follows && p->start != CONFIG_START_ROUTE &&
+	    (k->eng == NULL || ike_peer_state(k->eng, p->name) != IKE_PEER_UP);
+}
+
+/* The link follows the tunnel, so that routing reacts to its loss at
+ * once. Up is the whole configuration again: a link going down loses its
+ * IPv6 addresses (net.ipv6.conf.*.keep_addr_on_down = 0, the default).
+ * A failure costs only that: logged, the tunnel carries on. */
+static void
+kernel_link(void *ctx, const struct ike_peer_conf *pc, bool up)
+{
+	struct kernel *k = ctx;
+	const struct config_peer *p = config_peer_find(k->conf, pc->name);
+	struct vti_link v;
+	int rc;
+
+	if (p == NULL)
+		return;
+	vti_fill(k, p, &v);
+	v.down = !up;
+	if (up)
+		rc = vti_link_configure(&k->rtnl, &v);
+	else
+		rc = vti_link_set_up(&k->rtnl, v.netns, v.name, false);
+	if (rc != 0) {
+		log_msg(LOG_WARNING, pc->name, "%s", nl_sock_error(&k->rtnl));
+		return;
+	}
+	log_msg(LOG_INFO, pc->name, "%s %s", v.name, up ? "up" :
+	    "down: no tunnel");
 }
 
 void
@@ -281,6 +371,7 @@ kernel_ops(struct kernel *k, struct ike_ops *ops)
 	ops->sa_del = kernel_sa_del;
 	ops->policies = kernel_policies;
 	ops->child_counters = kernel_child_counters;
+	ops->link = kernel_link;
 	ops->ctx = k;
 }
 
@@ -336,6 +427,7 @@ void
 kernel_close(struct kernel *k)
 {
 	recon_stop(&k->recon);
+	mtu_auto_free(&k->mtus);
 	xfrm_larval_restore(&k->larval);
 	if (k->mon_on)
 		xfrm_monitor_stop(&k->mon);
@@ -362,27 +454,6 @@ kernel_purge(struct kernel *k)
 		    k->reqid_max);
 }
 
-static void
-vti_fill(const struct config_peer *p, struct vti_link *v)
-{
-	size_t i;
-
-	memset(v, 0, sizeof(*v));
-	snprintf(v->name, sizeof(v->name), "%s", p->vti.name);
-	v->family = p->remote.ss_family;
-	addr_to_nl(&p->local, &v->local);
-	addr_to_nl(&p->remote, &v->remote);
-	v->ikey = v->okey = p->mark;
-	v->netns = p->vti.netns[0] != '\0' ? p->vti.netns : NULL;
-	v->mtu = p->vti.mtu;
-	for (i = 0; i < p->vti.n_addrs && i < VTI_ADDRS_MAX; i++) {
-		addr_to_nl(&p->vti.addrs[i].addr, &v->addrs[i].addr);
-		v->addrs[i].len = p->vti.addrs[i].len;
-	}
-	v->n_addrs = i;
-	v->disable_policy = true;
-}
-
 int
 kernel_peer_up(struct kernel *k, const struct config_peer *p)
 {
@@ -390,29 +461,34 @@ kernel_peer_up(struct kernel *k, const struct config_peer *p)
 	bool created;
 	int rc;
 
-	vti_fill(p, &v);
+	vti_fill(k, p, &v);
 	if ((rc = vti_link_setup(&k->rtnl, &v, &created)) != 0) {
 		log_msg(LOG_ERR, p->name, "%s", nl_sock_error(&k->rtnl));
 		return rc;
 	}
-	log_msg(LOG_INFO, p->name, "%s %s%s%s, key %u", created ?
-	    "created" : "adopted", v.name, v.netns != NULL ? " in netns " : "",
-	    v.netns != NULL ? v.netns : "", p->mark);
+	log_msg(LOG_INFO, p->name, "%s %s %s%s%s, %s %u", created ?
+	    "created" : "adopted", vti_link_kind(&v), v.name, v.netns != NULL ?
+	    " in netns " : "", v.netns != NULL ? v.netns : "",
+	    v.type == VTI_TYPE_XFRM ? "if_id" : "key", p->mark);
 	if (p->start == CONFIG_START_ROUTE)
-		return policies_set(k, p->name, &p->local, &p->remote, p->mark,
-		    p->reqid, true, true);
+		return policies_set(k, p->name, &p->local, &p->remote,
+		    peer_key(p->mark, v.type == VTI_TYPE_XFRM), p->reqid, true,
+		    true);
 	return 0;
 }
 
 void
 kernel_peer_down(struct kernel *k, const struct config_peer *p)
 {
+	struct vti_link v;
 	int rc;
 
-	policies_set(k, p->name, &p->local, &p->remote, p->mark, p->reqid,
+	policies_set(k, p->name, &p->local, &p->remote,
+	    peer_key(p->mark, p->vti.type == CONFIG_IFACE_XFRM), p->reqid,
 	    false, false);
-	rc = vti_link_delete(&k->rtnl, p->vti.netns[0] != '\0' ?
-	    p->vti.netns : NULL, p->vti.name);
+	vti_fill(k, p, &v);
+	mtu_auto_forget(&k->mtus, p->mark);
+	rc = vti_link_remove(&k->rtnl, &v);
 	if (rc != 0 && rc != -ENODEV)
 		log_msg(LOG_WARNING, p->name, "%s", nl_sock_error(&k->rtnl));
 }
@@ -425,12 +501,13 @@ kernel_event(const struct xfrm_event *ev, void *arg)
 	size_t i;
 
 	if (ev->type == XFRM_EVENT_EXPIRE) {
-		/* Ours are marked with the peer's mark; the engine knows
+		/* Ours carry the peer's mark or if_id; the engine knows
 		 * which of its SAs the SPI is (reserved SPIs expire too). */
 		if (ev->u.expire.proto == IPPROTO_ESP &&
 		    ev->u.expire.reqid >= k->reqid_min &&
 		    ev->u.expire.reqid <= k->reqid_max)
-			ike_kernel_expire(k->eng, ev->u.expire.mark.v,
+			ike_kernel_expire(k->eng, recon_key(
+			    &ev->u.expire.mark, ev->u.expire.if_id),
 			    ev->u.expire.spi, ev->u.expire.hard);
 		return;
 	}
@@ -438,12 +515,18 @@ kernel_event(const struct xfrm_event *ev, void *arg)
 		recon_event(&k->recon, ev);
 		return;
 	}
-	/* Traffic hit a trap policy of a route peer: negotiate. */
+	/* Traffic hit a trap policy of a route peer: negotiate. The
+	 * policy's mark and if_id are the peer's exactly (a VTI peer's
+	 * policies have no if_id, an XFRM interface's no mark). */
 	for (i = 0; i < c->n_peers; i++) {
 		const struct config_peer *p = &c->peers[i];
+		struct peer_key key = peer_key(p->mark,
+		    p->vti.type == CONFIG_IFACE_XFRM);
 
 		if (p->start == CONFIG_START_ROUTE &&
-		    ev->u.acquire.mark.v == p->mark &&
+		    ev->u.acquire.mark.v == key.mark.v &&
+		    ev->u.acquire.mark.m == key.mark.m &&
+		    ev->u.acquire.if_id == key.if_id &&
 		    ev->u.acquire.reqid == p->reqid) {
 			log_msg(LOG_INFO, p->name, "traffic for the tunnel "
 			    "(kernel ACQUIRE)");

@@ -9,6 +9,7 @@
 #include <ev.h>
 
 #include "config/config.h"
+#include "daemon/mtu.h"
 #include "daemon/recon.h"
 #include "ike/ike.h"
 #include "netlink/netlink.h"
@@ -28,6 +29,7 @@ struct kernel {
 	struct ike_engine *eng;
 	struct xfrm_larval larval;	/* hold_packets */
 	struct recon	 recon;		/* recon.h */
+	struct mtu_table mtus;		/* vti.mtu = "auto" (mtu.h) */
 };
 
 int	 kernel_open(struct kernel *, const struct vtid_config *);

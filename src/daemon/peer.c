@@ -86,6 +86,7 @@ vtid_peer_conf(const struct vtid_config *c, const struct config_peer *p,
 	memcpy(pc->psk, p->psk, p->psk_len);
 	pc->psk_len = p->psk_len;
 	pc->mark = p->mark;
+	pc->xfrm_if = p->vti.type == CONFIG_IFACE_XFRM;
 	pc->reqid = p->reqid;
 	pc->start = start_of(p->start);
 	if (proposal_conf_parse(&pc->ike, IKE_PROTO_IKE, p->ike.proposals, err,
@@ -115,6 +116,7 @@ vtid_peer_conf(const struct vtid_config *c, const struct config_peer *p,
 	pc->replay_window = KERNEL_REPLAY_WINDOW;
 	pc->fragmentation = p->fragmentation;
 	pc->fragment_size = p->fragment_size;
+	pc->link_follows = p->vti.link_follows;
 	return 0;
 }
 

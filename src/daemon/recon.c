@@ -8,6 +8,7 @@
 
 #include "daemon/kernel.h"
 #include "daemon/recon.h"
+#include "daemon/recon_diff.h"
 #include "util/clock.h"
 
 /* A notification's pass waits this long, so that the rest of a burst
@@ -23,28 +24,61 @@ static const char *const trigger_names[RECON_TRIGGERS] = {
 };
 
 static void
+recon_owner_free(struct recon *r)
+{
+	free(r->marks);
+	free(r->if_ids);
+	r->marks = NULL;
+	r->if_ids = NULL;
+	r->owner.marks = NULL;
+	r->owner.n_marks = 0;
+	r->owner.if_ids = NULL;
+	r->owner.n_if_ids = 0;
+}
+
+/* VTI peers' marks, XFRM interface peers' if_ids. */
+static void
 recon_owner_build(struct recon *r)
 {
 	const struct vtid_config *c = r->k->conf;
 	struct xfrm_mark *m;
+	uint32_t *ids;
 	size_t i;
 
+	recon_owner_free(r);
 	memset(&r->owner, 0, sizeof(r->owner));
 	r->owner.reqid_min = r->k->reqid_min;
 	r->owner.reqid_max = r->k->reqid_max;
-	free(r->marks);
-	r->marks = NULL;
-	/* No peer, no mark: nothing is ours to touch (n_marks 0 would mean
-	 * "any mark"), and passes find nothing to do. */
-	if (c->n_peers == 0 || (m = calloc(c->n_peers, sizeof(*m))) == NULL)
+	/* No peer, no mark: nothing is ours to touch (no key condition
+	 * would mean "any mark"), and passes find nothing to do. */
+	if (c->n_peers == 0)
 		return;
-	for (i = 0; i < c->n_peers; i++) {
-		m[i].v = c->peers[i].mark;
-		m[i].m = 0xffffffffu;
+	m = calloc(c->n_peers, sizeof(*m));
+	ids = calloc(c->n_peers, sizeof(*ids));
+	if (m == NULL || ids == NULL) {
+		free(m);
+		free(ids);
+		return;
 	}
 	r->marks = m;
+	r->if_ids = ids;
 	r->owner.marks = m;
-	r->owner.n_marks = c->n_peers;
+	r->owner.if_ids = ids;
+	for (i = 0; i < c->n_peers; i++) {
+		if (c->peers[i].vti.type == CONFIG_IFACE_XFRM)
+			ids[r->owner.n_if_ids++] = c->peers[i].mark;
+		else {
+			m[r->owner.n_marks].v = c->peers[i].mark;
+			m[r->owner.n_marks++].m = 0xffffffffu;
+		}
+	}
+}
+
+/* Whether the owner has any peer: without, nothing is vtid's. */
+static bool
+recon_owns(const struct recon *r)
+{
+	return r->owner.n_marks > 0 || r->owner.n_if_ids > 0;
 }
 
 static void
@@ -159,10 +193,7 @@ recon_stop(struct recon *r)
 		ev_timer_stop(r->loop, &r->soon);
 	}
 	r->on = false;
-	free(r->marks);
-	r->marks = NULL;
-	r->owner.marks = NULL;
-	r->owner.n_marks = 0;
+	recon_owner_free(r);
 }
 
 const char *
@@ -174,7 +205,8 @@ recon_trigger_name(enum recon_trigger why)
 /* ---- notifications ---- */
 
 struct recon_find {
-	uint32_t	 mark, spi;
+	uint32_t	 mark, spi;	/* mark: the peer number (recon_key) */
+	bool		 xfrm_if;
 	uint8_t		 dir;
 	uint16_t	 family;
 	bool		 found;
@@ -185,7 +217,7 @@ find_sa_cb(const struct ike_kernel_sa *s, void *arg)
 {
 	struct recon_find *f = arg;
 
-	if (s->mark == f->mark && s->spi == f->spi)
+	if (s->mark == f->mark && s->xfrm_if == f->xfrm_if && s->spi == f->spi)
 		f->found = true;
 }
 
@@ -194,7 +226,8 @@ find_pol_cb(const struct ike_kernel_policies *p, void *arg)
 {
 	struct recon_find *f = arg;
 
-	if (p->mark == f->mark && (f->family == AF_INET ? p->v4 :
+	if (p->mark == f->mark && p->xfrm_if == f->xfrm_if &&
+	    (f->family == AF_INET ? p->v4 :
 	    f->family == AF_INET6 ? p->v6 : false))
 		f->found = true;
 }
@@ -203,9 +236,10 @@ find_pol_cb(const struct ike_kernel_policies *p, void *arg)
  * own adds and deletes notify too; by the time they are read, the engine
  * already agrees with them. */
 static bool
-recon_expects_sa(const struct recon *r, uint32_t mark, uint32_t spi)
+recon_expects_sa(const struct recon *r, const struct xfrm_sa_info *sa)
 {
-	struct recon_find f = { .mark = mark, .spi = spi };
+	struct recon_find f = { .mark = recon_key(&sa->mark, sa->if_id),
+	    .xfrm_if = sa->if_id != 0, .spi = sa->spi };
 
 	ike_kernel_expected(r->k->eng, find_sa_cb, NULL, &f);
 	return f.found;
@@ -214,7 +248,8 @@ recon_expects_sa(const struct recon *r, uint32_t mark, uint32_t spi)
 static bool
 recon_expects_policy(const struct recon *r, const struct xfrm_policy *p)
 {
-	struct recon_find f = { .mark = p->mark.v, .dir = p->dir,
+	struct recon_find f = { .mark = recon_key(&p->mark, p->if_id),
+	    .xfrm_if = p->if_id != 0, .dir = p->dir,
 	    .family = p->sel_src.addr.family };
 
 	ike_kernel_expected(r->k->eng, NULL, find_pol_cb, &f);
@@ -226,7 +261,7 @@ recon_event(struct recon *r, const struct xfrm_event *ev)
 {
 	const struct xfrm_sa_info *sa = &ev->u.sa;
 
-	if (!r->on || r->k->eng == NULL || r->owner.n_marks == 0)
+	if (!r->on || r->k->eng == NULL || !recon_owns(r))
 		return;
 	switch (ev->type) {
 	case XFRM_EVENT_SA_ADDED:
@@ -234,13 +269,13 @@ recon_event(struct recon *r, const struct xfrm_event *ev)
 		 * the kernel may pick for our traffic. */
 		if (sa->proto == IPPROTO_ESP && sa->keyed &&
 		    xfrm_owner_sa_match(&r->owner, sa) &&
-		    !recon_expects_sa(r, sa->mark.v, sa->spi))
+		    !recon_expects_sa(r, sa))
 			recon_schedule(r, RECON_EVENT);
 		break;
 	case XFRM_EVENT_SA_DELETED:
 		if (sa->proto == IPPROTO_ESP &&
 		    xfrm_owner_sa_match(&r->owner, sa) &&
-		    recon_expects_sa(r, sa->mark.v, sa->spi))
+		    recon_expects_sa(r, sa))
 			recon_schedule(r, RECON_EVENT);
 		break;
 	case XFRM_EVENT_SA_FLUSHED:

@@ -49,9 +49,11 @@ struct recon {
 	unsigned int	 pending;	/* 1 << enum recon_trigger, for soon */
 	bool		 on;
 	int		 buffer;	/* event socket, as the kernel granted */
-	/* Ownership: the reqid span and the configured peers' marks. */
+	/* Ownership: the reqid span and the configured peers' marks (of
+	 * VTI peers) and if_ids (of XFRM interface peers). */
 	struct xfrm_owner owner;
 	struct xfrm_mark *marks;
+	uint32_t	*if_ids;
 	struct recon_stats st;
 	struct log_ratelimit rl;
 };

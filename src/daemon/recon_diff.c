@@ -28,7 +28,8 @@ have_sa_cmp(const void *a, const void *b)
 	const struct xfrm_sa_info *x = &((const struct recon_have_sa *)a)->info;
 	const struct xfrm_sa_info *y = &((const struct recon_have_sa *)b)->info;
 
-	return sa_key_cmp(x->mark.v, x->spi, y->mark.v, y->spi);
+	return sa_key_cmp(recon_key(&x->mark, x->if_id), x->spi,
+	    recon_key(&y->mark, y->if_id), y->spi);
 }
 
 static int
@@ -48,8 +49,8 @@ have_sa_first(const struct recon_have_sa *have, size_t n, uint32_t mark,
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (sa_key_cmp(have[mid].info.mark.v, have[mid].info.spi, mark,
-		    spi) < 0)
+		if (sa_key_cmp(recon_key(&have[mid].info.mark,
+		    have[mid].info.if_id), have[mid].info.spi, mark, spi) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -73,9 +74,11 @@ recon_diff_sas(struct recon_want_sa *want, size_t n_want,
 	for (i = 0; i < n_want; i++) {
 		want[i].found = false;
 		for (j = have_sa_first(have, n_have, want[i].mark, want[i].spi);
-		    j < n_have && have[j].info.mark.v == want[i].mark &&
+		    j < n_have && recon_key(&have[j].info.mark,
+		    have[j].info.if_id) == want[i].mark &&
 		    have[j].info.spi == want[i].spi; j++) {
 			if (!have[j].info.keyed ||
+			    (have[j].info.if_id != 0) != want[i].xfrm_if ||
 			    !nl_addr_eq(&have[j].info.dst, &want[i].dst))
 				continue;
 			want[i].found = true;
@@ -104,8 +107,9 @@ have_pol_cmp(const void *a, const void *b)
 	const struct xfrm_policy *x = &((const struct recon_have_pol *)a)->info.pol;
 	const struct xfrm_policy *y = &((const struct recon_have_pol *)b)->info.pol;
 
-	return pol_key_cmp(x->mark.v, x->dir, x->sel_src.addr.family,
-	    y->mark.v, y->dir, y->sel_src.addr.family);
+	return pol_key_cmp(recon_key(&x->mark, x->if_id), x->dir,
+	    x->sel_src.addr.family, recon_key(&y->mark, y->if_id), y->dir,
+	    y->sel_src.addr.family);
 }
 
 static int
@@ -127,8 +131,8 @@ have_pol_first(const struct recon_have_pol *have, size_t n,
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		p = &have[mid].info.pol;
-		if (pol_key_cmp(p->mark.v, p->dir, p->sel_src.addr.family,
-		    w->mark, w->dir, w->family) < 0)
+		if (pol_key_cmp(recon_key(&p->mark, p->if_id), p->dir,
+		    p->sel_src.addr.family, w->mark, w->dir, w->family) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -136,11 +140,14 @@ have_pol_first(const struct recon_have_pol *have, size_t n,
 	return lo;
 }
 
-/* Our policies match any address of the family both ways. */
+/* Our policies match any address of the family both ways, keyed as
+ * the peer's device wants (a VTI's by mark, an XFRM interface's by
+ * if_id): one keyed the other way is not in the way of ours. */
 static bool
-pol_any(const struct xfrm_policy *p)
+pol_any(const struct xfrm_policy *p, const struct recon_want_pol *w)
 {
-	return p->sel_src.len == 0 && p->sel_dst.len == 0;
+	return p->sel_src.len == 0 && p->sel_dst.len == 0 &&
+	    (p->if_id != 0) == w->xfrm_if;
 }
 
 static bool
@@ -168,11 +175,12 @@ recon_diff_policies(struct recon_want_pol *want, size_t n_want,
 	for (i = 0; i < n_want; i++) {
 		want[i].found = false;
 		for (j = have_pol_first(have, n_have, &want[i]); j < n_have &&
-		    pol_key_cmp(have[j].info.pol.mark.v, have[j].info.pol.dir,
+		    pol_key_cmp(recon_key(&have[j].info.pol.mark,
+		    have[j].info.pol.if_id), have[j].info.pol.dir,
 		    have[j].info.pol.sel_src.addr.family, want[i].mark,
 		    want[i].dir, want[i].family) == 0; j++) {
 			pi = &have[j].info;
-			if (!pol_any(&pi->pol))
+			if (!pol_any(&pi->pol, &want[i]))
 				continue;
 			have[j].matched = true;
 			want[i].found = pol_same(pi, &want[i]);

@@ -65,6 +65,7 @@ want_sa_cb(const struct ike_kernel_sa *s, void *arg)
 	if (w == NULL)
 		return;
 	w->mark = s->mark;
+	w->xfrm_if = s->xfrm_if;
 	w->spi = s->spi;
 	kernel_nl_addr(&s->dst, &w->dst);
 }
@@ -86,6 +87,7 @@ want_pol_cb(const struct ike_kernel_policies *kp, void *arg)
 			if ((w = vec_push(&p->want_pol, p)) == NULL)
 				return;
 			w->mark = kp->mark;
+			w->xfrm_if = kp->xfrm_if;
 			w->reqid = kp->reqid;
 			w->dir = dirs[d];
 			w->family = f == 0 ? AF_INET6 : AF_INET;
@@ -216,6 +218,7 @@ remove_stray_sas(struct pass *p)
 	char src[NL_ADDRSTRLEN], dst[NL_ADDRSTRLEN];
 	struct xfrm_sa_id id;
 	unsigned n = 0;
+	uint32_t key;
 	size_t i;
 	int rc;
 
@@ -226,19 +229,21 @@ remove_stray_sas(struct pass *p)
 		id.dst = h[i].info.dst;
 		id.spi = h[i].info.spi;
 		id.mark = h[i].info.mark;
+		key = recon_key(&id.mark, h[i].info.if_id);
 		rc = xfrm_sa_delete(s, &id);
 		if (rc != 0 && rc != -ESRCH) {
-			log_msg_rl(&p->r->rl, LOG_ERR, peer_of(p->r,
-			    id.mark.v), "%s", nl_sock_error(s));
+			log_msg_rl(&p->r->rl, LOG_ERR, peer_of(p->r, key), "%s",
+			    nl_sock_error(s));
 			continue;
 		}
 		n++;
-		log_msg_rl(&p->r->rl, LOG_WARNING, peer_of(p->r, id.mark.v),
-		    "removed stray SA spi 0x%08x %s -> %s (mark %u, reqid %u): "
-		    "vtid's mark and reqid, but no CHILD SA of vtid's uses it",
+		log_msg_rl(&p->r->rl, LOG_WARNING, peer_of(p->r, key),
+		    "removed stray SA spi 0x%08x %s -> %s (%s %u, reqid %u): "
+		    "vtid's %s and reqid, but no CHILD SA of vtid's uses it",
 		    id.spi, nl_addr_str(&h[i].info.src, src, sizeof(src)),
-		    nl_addr_str(&id.dst, dst, sizeof(dst)), id.mark.v,
-		    h[i].info.reqid);
+		    nl_addr_str(&id.dst, dst, sizeof(dst)), h[i].info.if_id ?
+		    "if_id" : "mark", key, h[i].info.reqid, h[i].info.if_id ?
+		    "if_id" : "mark");
 	}
 	return n;
 }
@@ -252,6 +257,7 @@ remove_stray_policies(struct pass *p)
 	const struct xfrm_policy *pol;
 	char sel[NL_ADDRSTRLEN];
 	unsigned n = 0;
+	uint32_t key;
 	size_t i;
 	int rc;
 
@@ -259,19 +265,21 @@ remove_stray_policies(struct pass *p)
 		if (h[i].matched)
 			continue;
 		pol = &h[i].info.pol;
+		key = recon_key(&pol->mark, pol->if_id);
 		rc = xfrm_policy_delete_index(s, &h[i].info);
 		if (rc != 0 && rc != -ENOENT) {
-			log_msg_rl(&p->r->rl, LOG_ERR, peer_of(p->r,
-			    pol->mark.v), "%s", nl_sock_error(s));
+			log_msg_rl(&p->r->rl, LOG_ERR, peer_of(p->r, key), "%s",
+			    nl_sock_error(s));
 			continue;
 		}
 		n++;
-		log_msg_rl(&p->r->rl, LOG_WARNING, peer_of(p->r, pol->mark.v),
-		    "removed stray policy dir %s %s/%u (mark %u, reqid %u): "
-		    "vtid's mark and reqid, but not one vtid wants now",
+		log_msg_rl(&p->r->rl, LOG_WARNING, peer_of(p->r, key),
+		    "removed stray policy dir %s %s/%u (%s %u, reqid %u): "
+		    "vtid's %s and reqid, but not one vtid wants now",
 		    pol->dir < 3 ? dirs[pol->dir] : "?",
 		    nl_addr_str(&pol->sel_dst.addr, sel, sizeof(sel)),
-		    pol->sel_dst.len, pol->mark.v, pol->reqid);
+		    pol->sel_dst.len, pol->if_id ? "if_id" : "mark", key,
+		    pol->reqid, pol->if_id ? "if_id" : "mark");
 	}
 	return n;
 }
@@ -292,7 +300,8 @@ recon_run(struct recon *r, enum recon_trigger why)
 	unsigned sas, pols, ssa, spol;
 	int rc;
 
-	if (!r->on || r->k->eng == NULL || r->owner.n_marks == 0)
+	if (!r->on || r->k->eng == NULL || (r->owner.n_marks == 0 &&
+	    r->owner.n_if_ids == 0))
 		return 0;
 	memset(&p, 0, sizeof(p));
 	p.r = r;

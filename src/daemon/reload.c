@@ -39,7 +39,8 @@ enum change {
 	CH_SAME,
 	CH_VTI,		/* only the device's mtu or addresses */
 	CH_IKE,		/* negotiate again, same kernel objects */
-	CH_KERNEL,	/* negotiate again, VTI and policies anew */
+	CH_KERNEL,	/* negotiate again, device and policies anew (a
+			 * changed device type too: keyed otherwise) */
 };
 
 static enum change
@@ -49,7 +50,8 @@ peer_change(const struct config_peer *a, const struct config_peer *b)
 
 	if (config_peer_equal(a, b))
 		return CH_SAME;
-	if (strcmp(a->vti.name, b->vti.name) != 0 ||
+	if (a->vti.type != b->vti.type ||
+	    strcmp(a->vti.name, b->vti.name) != 0 ||
 	    strcmp(a->vti.netns, b->vti.netns) != 0 ||
 	    !addr_equal(&a->local, &b->local) ||
 	    !addr_equal(&a->remote, &b->remote) || a->mark != b->mark ||
@@ -283,8 +285,11 @@ plan_apply(struct vtid *v, struct vtid_config *old, struct vtid_config *new,
 			    "policies could not be set up (see the log); it "
 			    "negotiates all the same", b->name);
 		}
-		if (pl->ch_new[i] == CH_VTI)
+		if (pl->ch_new[i] == CH_VTI) {
+			ike_peer_link_reset(v->eng, b->name,
+			    b->vti.link_follows);
 			continue;
+		}
 		if (ike_peer_add(v->eng, &pl->pcs[i]) != 0) {
 			reload_say(out, LOG_ERR, "peer '%s': the IKE engine "
 			    "did not take it", b->name);

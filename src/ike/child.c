@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "ike/child.h"
+#include "ike/peer.h"
 #include "util/addr.h"
 #include "util/clock.h"
 
@@ -80,6 +81,7 @@ child_kernel_pair(const struct ike_sa *sa, const struct ike_child_spec *cs,
 		    conf->child_life.margin);
 	}
 	*out = *in;
+	out->outbound = true;
 	out->src = in->dst;
 	out->dst = in->src;
 	out->natt_sport = in->natt_dport;
@@ -302,12 +304,14 @@ ike_peer_policies_sync(struct ike_peer *peer)
 	 * the next packet. */
 	if (want == 0 && peer->conf.start == IKE_START_ROUTE)
 		want = IKE_POL_V4 | IKE_POL_V6;
-	if (want == peer->pol)
-		return 0;
-	if (eng->ops.policies(eng->ops.ctx, &peer->conf,
-	    (want & IKE_POL_V4) != 0, (want & IKE_POL_V6) != 0) != 0)
-		return -1;
-	peer->pol = want;
+	if (want != peer->pol) {
+		if (eng->ops.policies(eng->ops.ctx, &peer->conf,
+		    (want & IKE_POL_V4) != 0, (want & IKE_POL_V6) != 0) != 0)
+			return -1;
+		peer->pol = want;
+	}
+	/* The link after the policies: up once traffic has its way. */
+	ike_peer_link_sync(peer);
 	return 0;
 }
 

@@ -229,6 +229,13 @@ struct ike_peer {
 	bool		 hold_down;	/* next retry after retry_max: the
 					 * failure will not mend soon */
 	double		 held_until;	/* ACQUIREs ignored until then */
+	/* The link as last set through ops->link: -1 not yet, 0 down, 1 up.
+	 * recovering: a route peer lost its tunnel and re-initiates by
+	 * itself, link down (no traffic can reach its traps); admin_down:
+	 * vtictl down. Both end with the next CHILD SA. */
+	int8_t		 link;
+	bool		 recovering;
+	bool		 admin_down;
 	char		 last_error[IKE_ERROR_MAX];
 	struct log_ratelimit rl;
 	/* What anyone can trigger with the peer's address: IKE_SA_INIT

@@ -55,6 +55,10 @@ struct ike_peer_conf {
 	uint8_t		 psk[IKE_PSK_MAX];
 	size_t		 psk_len;
 	uint32_t	 mark;		/* VTI i_key/o_key, policy and SA mark */
+	/* An XFRM interface's peer: mark is the interface's if_id, which
+	 * its SAs and policies carry instead of a mark (the daemon's
+	 * business; the engine keys peers by mark either way). */
+	bool		 xfrm_if;
 	uint32_t	 reqid;
 	enum ike_start	 start;
 	struct proposal_conf ike;
@@ -84,6 +88,9 @@ struct ike_peer_conf {
 	 * 576 for IPv4) once the peer announced it too. */
 	bool		 fragmentation;
 	unsigned int	 fragment_size;
+	/* The peer's interface is up only while a CHILD SA is in (and, for
+	 * a route peer, while it waits for traffic), through ops->link. */
+	bool		 link_follows;
 };
 
 /* One SA of a CHILD SA, one direction, as the kernel gets it. The keys
@@ -105,6 +112,7 @@ struct ike_sa_kernel {
 	/* Kernel lifetimes, seconds (0: none): a soft EXPIRE asks for a
 	 * rekey, the hard one removes the SA. */
 	uint64_t	 soft_seconds, hard_seconds;
+	bool		 outbound;	/* from us to the peer */
 	bool		 update;	/* the SPI was reserved by spi_alloc */
 	/* Outbound: the peer's first SA since it was down, and its trap
 	 * policies of these families may hold the packets that asked for
@@ -135,6 +143,9 @@ struct ike_ops {
 	int	(*child_counters)(void *ctx, const struct ike_peer_conf *,
 		    const struct sockaddr_storage *dst, uint32_t spi,
 		    uint64_t *bytes, uint64_t *packets);
+	/* The peer's interface up or down (peers with link_follows only;
+	 * called on changes). May be NULL. */
+	void	(*link)(void *ctx, const struct ike_peer_conf *, bool up);
 	void	*ctx;
 };
 
@@ -195,6 +206,10 @@ void	 ike_engine_free(struct ike_engine *);
 /* The conf is copied (and the caller's copy may be wiped). start peers
  * initiate at once. */
 int	 ike_peer_add(struct ike_engine *, const struct ike_peer_conf *);
+/* The peer's interface was set up anew (a reload changed it): whether
+ * its link follows the tunnel, and its state applied again. */
+void	 ike_peer_link_reset(struct ike_engine *, const char *name,
+	    bool follows);
 /* Initiates now if the peer has no IKE SA (start, vtictl up). */
 int	 ike_peer_initiate(struct ike_engine *, const char *name);
 /* The kernel's ACQUIRE for a route peer: initiates unless held down. */
@@ -214,6 +229,7 @@ void	 ike_kernel_expire(struct ike_engine *, uint32_t mark, uint32_t spi,
 struct ike_kernel_sa {
 	const char	*peer;
 	uint32_t	 mark, reqid, spi;
+	bool		 xfrm_if;	/* mark is an if_id (ike_peer_conf) */
 	struct sockaddr_storage dst;
 	bool		 inbound;
 };
@@ -223,6 +239,7 @@ struct ike_kernel_sa {
 struct ike_kernel_policies {
 	const char	*peer;
 	uint32_t	 mark, reqid;
+	bool		 xfrm_if;
 	const struct sockaddr_storage *local, *remote;	/* as ops->policies */
 	bool		 v4, v6;
 };
@@ -270,10 +287,21 @@ enum ike_peer_state {
 	IKE_PEER_UP,		/* a CHILD SA is installed */
 };
 
+/* The peer's interface as the engine set it. */
+enum ike_link {
+	IKE_LINK_FIXED,		/* not managed: always up */
+	IKE_LINK_UP,
+	IKE_LINK_DOWN,
+	IKE_LINK_RECOVERING,	/* down: the tunnel was lost, we re-initiate */
+	IKE_LINK_ADMIN_DOWN,	/* down: vtictl down */
+};
+
 /* The state of the named peer (ike_peer_state_name: "up", ...). */
 enum ike_peer_state ike_peer_state(const struct ike_engine *,
 	    const char *name);
 const char *ike_peer_state_name(enum ike_peer_state);
+/* "up", "down", "down, re-initiating"...; "fixed" when not managed. */
+const char *ike_link_name(enum ike_link);
 
 /* An IKE SA's phase (the engine's half-open states are CONNECTING). */
 enum ike_sa_phase {
@@ -333,8 +361,10 @@ struct ike_id_snap {
 struct ike_peer_snap {
 	char		 name[IKE_NAME_MAX];
 	enum ike_peer_state state;
+	enum ike_link	 link;
 	enum ike_start	 start;
 	uint32_t	 mark, reqid;
+	bool		 xfrm_if;	/* mark is an XFRM interface's if_id */
 	struct sockaddr_storage local, remote;
 	struct ike_id_snap local_id, remote_id;
 	char		 last_error[IKE_ERROR_MAX];

@@ -1,7 +1,7 @@
 /* Peers: added and removed, brought up (start, kernel ACQUIRE, operator)
  * and taken down, retried with capped exponential back-off after a failed
- * negotiation, and what follows when their tunnel closes (start mode, DPD
- * action). */
+ * negotiation, what follows when their tunnel closes (start mode, DPD
+ * action), and the state of their interface. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +33,7 @@ ike_peer_add(struct ike_engine *eng, const struct ike_peer_conf *conf)
 	if (addr_port(&peer->conf.remote) == 0)
 		addr_set_port(&peer->conf.remote, IKE_PORT);
 	ike_peer_timer_init(peer);
+	peer->link = -1;
 	if (ike_table_peer_add(eng, peer) == -1) {
 		OPENSSL_cleanse(peer, sizeof(*peer));
 		free(peer);
@@ -42,9 +43,63 @@ ike_peer_add(struct ike_engine *eng, const struct ike_peer_conf *conf)
 	for (pp = &eng->peers; *pp != NULL; pp = &(*pp)->next)
 		;
 	*pp = peer;
+	ike_peer_link_sync(peer);
 	if (conf->start == IKE_START_START)
 		ike_peer_initiate(eng, conf->name);
 	return 0;
+}
+
+bool
+ike_peer_has_child(const struct ike_peer *peer)
+{
+	const struct ike_sa *sa;
+
+	for (sa = peer->sas; sa != NULL; sa = sa->next)
+		if (sa->child.installed)
+			return true;
+	return false;
+}
+
+/* Up while a CHILD SA is in, so that routing sees a lost tunnel at once
+ * rather than when its hold timer runs out. Without one a route peer's
+ * link stays up while it waits for traffic (the packets must reach its
+ * traps), except while it re-initiates by itself after a loss. */
+static bool
+link_want_up(const struct ike_peer *peer)
+{
+	if (ike_peer_has_child(peer))
+		return true;
+	return peer->conf.start == IKE_START_ROUTE && !peer->recovering &&
+	    !peer->admin_down;
+}
+
+void
+ike_peer_link_sync(struct ike_peer *peer)
+{
+	struct ike_engine *eng = peer->eng;
+	bool up;
+
+	if (ike_peer_has_child(peer))
+		peer->recovering = peer->admin_down = false;
+	if (!peer->conf.link_follows || eng->ops.link == NULL)
+		return;
+	up = link_want_up(peer);
+	if (peer->link == (int8_t)up)
+		return;
+	peer->link = (int8_t)up;
+	eng->ops.link(eng->ops.ctx, &peer->conf, up);
+}
+
+void
+ike_peer_link_reset(struct ike_engine *eng, const char *name, bool follows)
+{
+	struct ike_peer *peer = ike_table_peer_find(eng, name);
+
+	if (peer == NULL)
+		return;
+	peer->conf.link_follows = follows;
+	peer->link = -1;
+	ike_peer_link_sync(peer);
 }
 
 int
@@ -54,6 +109,10 @@ ike_peer_initiate(struct ike_engine *eng, const char *name)
 
 	if (peer == NULL)
 		return -1;
+	if (peer->admin_down) {
+		peer->admin_down = false;
+		ike_peer_link_sync(peer);
+	}
 	if (peer->sa != NULL)
 		return 0;
 	return ike_sa_initiate(peer);
@@ -113,6 +172,9 @@ ike_peer_down(struct ike_engine *eng, const char *name)
 	if (peer == NULL)
 		return -1;
 	ike_peer_close(peer, "taken down by the operator");
+	peer->recovering = false;
+	peer->admin_down = true;
+	ike_peer_link_sync(peer);
 	return 0;
 }
 
@@ -179,6 +241,8 @@ ike_peer_failed(struct ike_peer *peer)
 		    peer->failures, c->start == IKE_START_ROUTE ?
 		    ", back to waiting for traffic" : "");
 		peer->failures = 0;
+		peer->recovering = false;
+		ike_peer_link_sync(peer);
 		return;
 	}
 	/* Capped exponential back-off with jitter, so that a mesh whose
@@ -201,6 +265,19 @@ ike_peer_closed(struct ike_peer *peer, enum ike_closed why)
 
 	if (peer->sa != NULL)
 		return;
+	if (c->start == IKE_START_ROUTE && c->link_follows) {
+		/* Its link goes down with the tunnel, so no packet can reach
+		 * the traps: it re-initiates as a start peer would, and is
+		 * back to waiting for traffic if keying_tries run out. */
+		peer->recovering = true;
+		ike_peer_link_sync(peer);
+		log_msg(LOG_INFO, c->name, "tunnel lost, link down: "
+		    "re-initiating");
+		ike_peer_timer_arm(peer, why == IKE_CLOSED_BROKEN &&
+		    c->dpd_action == IKE_DPD_RESTART ? 0 : c->retry_base *
+		    ike_timer_jitter(0.25));
+		return;
+	}
 	if (why == IKE_CLOSED_BROKEN) {
 		if (c->dpd_action == IKE_DPD_RESTART) {
 			log_msg(LOG_INFO, c->name, "DPD action restart: "

@@ -20,6 +20,12 @@ void		 ike_peer_closed(struct ike_peer *, enum ike_closed);
 /* INITIAL_CONTACT in sa's IKE_AUTH (RFC 7296 2.4): the peer restarted;
  * what we hold from it is stale. */
 void		 ike_peer_restarted(struct ike_peer *, struct ike_sa *sa);
+/* A CHILD SA of the peer is in (whichever IKE SA carries it). */
+bool		 ike_peer_has_child(const struct ike_peer *);
+/* The interface follows the tunnel (conf.link_follows): ops->link on a
+ * change. Called wherever CHILD SAs come and go and the peer's mode
+ * changes. */
+void		 ike_peer_link_sync(struct ike_peer *);
 /* Every SA of the peer goes, a DELETE sent for the established ones. */
 void		 ike_peer_close(struct ike_peer *, const char *reason);
 

@@ -19,6 +19,7 @@ expected_child(const struct ike_sa *sa, const struct ike_child *c,
 	memset(&k, 0, sizeof(k));
 	k.peer = conf->name;
 	k.mark = conf->mark;
+	k.xfrm_if = conf->xfrm_if;
 	k.reqid = conf->reqid;
 	/* in_on and out_on say what went in; a held outbound SA has not. */
 	if (c->in_on) {
@@ -56,6 +57,7 @@ ike_kernel_expected(const struct ike_engine *eng,
 			continue;
 		kp.peer = peer->conf.name;
 		kp.mark = peer->conf.mark;
+		kp.xfrm_if = peer->conf.xfrm_if;
 		kp.reqid = peer->conf.reqid;
 		kp.local = &peer->conf.local;
 		kp.remote = &peer->conf.remote;

@@ -7,6 +7,7 @@
 
 #include "ike/engine.h"
 #include "ike/frag.h"
+#include "ike/peer.h"
 #include "ike/table.h"
 #include "util/clock.h"
 
@@ -16,13 +17,24 @@ snap_peer_state(const struct ike_peer *p)
 	const struct ike_sa *sa;
 	bool any = false;
 
-	for (sa = p->sas; sa != NULL; sa = sa->next) {
-		if (sa->child.installed)
-			return IKE_PEER_UP;
-		/* A half-open responder SA proves nothing of the peer. */
+	if (ike_peer_has_child(p))
+		return IKE_PEER_UP;
+	/* A half-open responder SA proves nothing of the peer. */
+	for (sa = p->sas; sa != NULL; sa = sa->next)
 		any = any || !sa->half_open;
-	}
 	return any ? IKE_PEER_CONNECTING : IKE_PEER_DOWN;
+}
+
+static enum ike_link
+snap_link(const struct ike_peer *p)
+{
+	if (!p->conf.link_follows || p->link == -1)
+		return IKE_LINK_FIXED;
+	if (p->link == 1)
+		return IKE_LINK_UP;
+	if (p->admin_down)
+		return IKE_LINK_ADMIN_DOWN;
+	return p->recovering ? IKE_LINK_RECOVERING : IKE_LINK_DOWN;
 }
 
 enum ike_peer_state
@@ -45,6 +57,24 @@ ike_peer_state_name(enum ike_peer_state s)
 		return "connecting";
 	case IKE_PEER_UP:
 		return "up";
+	}
+	return "unknown";
+}
+
+const char *
+ike_link_name(enum ike_link l)
+{
+	switch (l) {
+	case IKE_LINK_FIXED:
+		return "fixed";
+	case IKE_LINK_UP:
+		return "up";
+	case IKE_LINK_DOWN:
+		return "down";
+	case IKE_LINK_RECOVERING:
+		return "down, re-initiating";
+	case IKE_LINK_ADMIN_DOWN:
+		return "down, vtictl down";
 	}
 	return "unknown";
 }
@@ -175,8 +205,10 @@ snap_peer(struct ike_engine *eng, struct ike_peer *p,
 
 	snprintf(ps->name, sizeof(ps->name), "%s", c->name);
 	ps->state = snap_peer_state(p);
+	ps->link = snap_link(p);
 	ps->start = c->start;
 	ps->mark = c->mark;
+	ps->xfrm_if = c->xfrm_if;
 	ps->reqid = c->reqid;
 	ps->local = c->local;
 	ps->remote = c->remote;

@@ -185,6 +185,12 @@ const struct report_info *
 report_info_get(report_info_fn fn, void *arg, const char *peer,
     struct report_info *buf)
 {
-	memset(buf, 0, sizeof(*buf));
+	static const struct report_info none = {
+		.origin = "", .vti = "", .iface = "", .netns = "",
+		.start = "", .dpd_action = "",
+	};
+
+	/* What fn leaves unset is empty, never NULL. */
+	*buf = none;
 	return fn != NULL && fn(peer, buf, arg) ? buf : NULL;
 }

@@ -18,12 +18,15 @@
 struct report_info {
 	const char	*origin;	/* "vtid.conf:42" */
 	const char	*vti;		/* interface name */
+	const char	*iface;		/* its kind: "vti", "vti6", "xfrm" */
 	const char	*netns;		/* "": vtid's own */
 	const char	*start;		/* "route", "start", "add" */
 	const char	*dpd_action;
 	uint32_t	 dpd_delay, dpd_timeout;
 	uint32_t	 ike_rekey, ike_jitter, ike_margin;	/* seconds */
 	uint32_t	 esp_rekey, esp_jitter, esp_margin;
+	uint32_t	 mtu;		/* the VTI's, as vtid set it; 0: unknown */
+	char		 mtu_auto[128];	/* mtu = "auto": its parts, else "" */
 };
 
 /* Fills info for the named peer; false if it has nothing to add. */

@@ -169,6 +169,9 @@ list_info(const struct report_info *info, FILE *out)
 	json_member(out, "start", info->start);
 	json_member(out, "vti", info->vti);
 	json_member(out, "netns", info->netns);
+	json_member(out, "interface", info->iface);
+	fprintf(out, ",\"mtu\":%u", info->mtu);
+	json_member(out, "mtu_auto", info->mtu_auto);
 	json_life(out, "ike_lifetime", info->ike_rekey, info->ike_jitter,
 	    info->ike_margin);
 	json_life(out, "esp_lifetime", info->esp_rekey, info->esp_jitter,
@@ -199,6 +202,7 @@ list_peer(const struct ike_snapshot *s, const struct ike_peer_snap *p,
 	json_member(out, "remote_id", id);
 	if (info != NULL)
 		list_info(info, out);
+	json_member(out, "link", ike_link_name(p->link));
 	if (p->up_since > 0)
 		fprintf(out, ",\"up_since\":%.0f,\"up_for\":%.0f",
 		    p->up_since, s->now - p->up_since);

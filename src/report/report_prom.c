@@ -125,6 +125,13 @@ prom_peer_states(const struct ike_snapshot *s, FILE *out)
 			    extra, s->peers[i].state == states[k]);
 		}
 	}
+	metric_head(out, "vtid_peer_link_up", "gauge",
+	    "1 when the peer's interface is up (peers whose link follows the "
+	    "tunnel; others are always up).");
+	for (i = 0; i < s->n_peers; i++)
+		metric_peer(out, "vtid_peer_link_up", &s->peers[i], NULL,
+		    s->peers[i].link == IKE_LINK_FIXED ||
+		    s->peers[i].link == IKE_LINK_UP);
 	metric_head(out, "vtid_peer_ike_sas", "gauge",
 	    "IKE SAs of the peer (connecting, established or deleting).");
 	for (i = 0; i < s->n_peers; i++)

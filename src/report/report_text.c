@@ -33,8 +33,9 @@ status_child(const struct ike_peer_snap *p, const struct ike_sa_snap *sa,
 
 	ts_str(c, ts, sizeof(ts));
 	fprintf(out, "%12s{%u}:  INSTALLED, TUNNEL, reqid %u, "
-	    "mark %u, ESP SPIs: %08x_i %08x_o\n", p->name, sa->serial,
-	    p->reqid, p->mark, c->spi_in, c->spi_out);
+	    "%s %u, ESP SPIs: %08x_i %08x_o\n", p->name, sa->serial,
+	    p->reqid, p->xfrm_if ? "if_id" : "mark", p->mark, c->spi_in,
+	    c->spi_out);
 	fprintf(out, "%12s{%u}:   %s === %s, in %llu bytes "
 	    "%llu packets, out %llu bytes %llu packets\n",
 	    p->name, sa->serial, ts, ts,
@@ -190,16 +191,25 @@ list_peer(const struct ike_snapshot *s, const struct ike_peer_snap *p,
 	}
 	if (info != NULL)
 		fprintf(out, ", start %s", info->start);
-	fprintf(out, ", mark %u, reqid %u", p->mark, p->reqid);
+	fprintf(out, ", %s %u, reqid %u", p->xfrm_if ? "if_id" : "mark",
+	    p->mark, p->reqid);
 	if (info != NULL && info->vti[0] != '\0')
-		fprintf(out, ", %s%s%s", info->vti, info->netns[0] != '\0' ?
-		    " in netns " : "", info->netns);
+		fprintf(out, ", %s%s%s%s%s%s", info->vti, info->iface[0] !=
+		    '\0' ? " (" : "", info->iface, info->iface[0] != '\0' ?
+		    ")" : "", info->netns[0] != '\0' ? " in netns " : "",
+		    info->netns);
+	if (p->link != IKE_LINK_FIXED)
+		fprintf(out, ", link %s", ike_link_name(p->link));
 	fputc('\n', out);
 	report_id_str(&p->local_id, lid, sizeof(lid));
 	report_id_str(&p->remote_id, rid, sizeof(rid));
 	fprintf(out, "  %s [%s] ... %s [%s]\n",
 	    addr_str(&p->local, l, sizeof(l)), lid,
 	    addr_str(&p->remote, r, sizeof(r)), rid);
+	if (info != NULL && info->mtu_auto[0] != '\0')
+		fprintf(out, "  mtu %u auto: %s\n", info->mtu, info->mtu_auto);
+	else if (info != NULL && info->mtu > 0)
+		fprintf(out, "  mtu %u\n", info->mtu);
 	if (info != NULL && info->dpd_delay > 0)
 		fprintf(out, "  dpd: delay %us, timeout %us, action %s\n",
 		    info->dpd_delay, info->dpd_timeout, info->dpd_action);

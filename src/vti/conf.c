@@ -16,25 +16,45 @@ static const struct nl_attr_rule vti_ifa_rules[IFA_MAX + 1] = {
 	[IFA_LOCAL]	= { 4, 16 },
 };
 
+/* RTM_SETLINK of ifindex; ifi_change masks ifi_flags: only IFF_UP is
+ * touched, and only when change. */
+static void
+setlink_head(struct nl_msg *m, void *buf, size_t cap, uint32_t ifindex,
+    bool change, bool up)
+{
+	struct ifinfomsg *ifi;
+
+	nl_msg_init(m, buf, cap, RTM_SETLINK, 0);
+	ifi = nl_msg_put_header(m, sizeof(*ifi));
+	if (ifi != NULL) {
+		ifi->ifi_family = AF_UNSPEC;
+		ifi->ifi_index = (int)ifindex;
+		ifi->ifi_change = change ? IFF_UP : 0;
+		ifi->ifi_flags = up ? IFF_UP : 0;
+	}
+}
+
+int
+vti_updown_msg_build(void *buf, size_t cap, uint32_t ifindex, bool up)
+{
+	struct nl_msg m;
+
+	if (ifindex == 0 || ifindex > INT32_MAX)
+		return -EINVAL;
+	setlink_head(&m, buf, cap, ifindex, true, up);
+	return nl_msg_ok(&m) ? 0 : -EMSGSIZE;
+}
+
 int
 vti_setlink_msg_build(void *buf, size_t cap, uint32_t ifindex, uint32_t mtu,
     bool disable_policy, bool up, int netns_fd)
 {
-	struct ifinfomsg *ifi;
 	struct nlattr *af, *inet, *conf;
 	struct nl_msg m;
 
 	if (ifindex == 0 || ifindex > INT32_MAX)
 		return -EINVAL;
-	nl_msg_init(&m, buf, cap, RTM_SETLINK, 0);
-	ifi = nl_msg_put_header(&m, sizeof(*ifi));
-	if (ifi != NULL) {
-		ifi->ifi_family = AF_UNSPEC;
-		ifi->ifi_index = (int)ifindex;
-		/* ifi_change masks ifi_flags: only IFF_UP is touched. */
-		ifi->ifi_change = up ? IFF_UP : 0;
-		ifi->ifi_flags = up ? IFF_UP : 0;
-	}
+	setlink_head(&m, buf, cap, ifindex, up, up);
 	if (netns_fd >= 0)
 		nl_msg_put_u32(&m, IFLA_NET_NS_FD, (uint32_t)netns_fd);
 	if (mtu != 0)
@@ -199,20 +219,37 @@ vti_addrs_sync(struct nl_sock *s, struct nl_sock *t, const struct vti_link *cfg,
 
 static int
 vti_setlink(struct nl_sock *s, struct nl_sock *t, const char *name,
-    uint32_t ifindex, uint32_t mtu, bool disable_policy, bool up)
+    uint32_t ifindex, uint32_t mtu, bool disable_policy)
 {
 	_Alignas(8) uint8_t buf[VTI_REQ_SIZE];
 	int rc;
 
 	rc = vti_setlink_msg_build(buf, sizeof(buf), ifindex, mtu,
-	    disable_policy, up, -1);
+	    disable_policy, false, -1);
 	if (rc == 0)
 		rc = nl_sock_request(t, (struct nlmsghdr *)(void *)buf, NULL,
 		    NULL);
 	if (rc < 0)
 		return nl_sock_fail(s, rc, nl_sock_extack(t),
-		    "%s: set%s%s%s", name, mtu != 0 ? " mtu" : "",
-		    disable_policy ? " disable_policy" : "", up ? " up" : "");
+		    "%s: set%s%s", name, mtu != 0 ? " mtu" : "",
+		    disable_policy ? " disable_policy" : "");
+	return 0;
+}
+
+static int
+vti_updown(struct nl_sock *s, struct nl_sock *t, const char *name,
+    uint32_t ifindex, bool up)
+{
+	_Alignas(8) uint8_t buf[VTI_REQ_SIZE];
+	int rc;
+
+	rc = vti_updown_msg_build(buf, sizeof(buf), ifindex, up);
+	if (rc == 0)
+		rc = nl_sock_request(t, (struct nlmsghdr *)(void *)buf, NULL,
+		    NULL);
+	if (rc < 0)
+		return nl_sock_fail(s, rc, nl_sock_extack(t), "%s: set %s",
+		    name, up ? "up" : "down");
 	return 0;
 }
 
@@ -232,12 +269,12 @@ vti_link_configure_in(struct nl_sock *s, struct nl_sock *t,
 	mtu = cfg->mtu != st.mtu ? cfg->mtu : 0;
 	if ((mtu != 0 || cfg->disable_policy) &&
 	    (rc = vti_setlink(s, t, cfg->name, st.ifindex, mtu,
-	    cfg->disable_policy, false)) < 0)
+	    cfg->disable_policy)) < 0)
 		return rc;
 	if ((rc = vti_addrs_sync(s, t, cfg, st.ifindex)) < 0)
 		return rc;
-	if (!st.up)
-		return vti_setlink(s, t, cfg->name, st.ifindex, 0, false, true);
+	if (st.up == cfg->down)
+		return vti_updown(s, t, cfg->name, st.ifindex, !cfg->down);
 	return 0;
 }
 
@@ -250,6 +287,25 @@ vti_link_configure(struct nl_sock *s, const struct vti_link *cfg)
 	if ((rc = vti_sock_enter(&vs, s, cfg->netns)) < 0)
 		return rc;
 	rc = vti_link_configure_in(s, vs.t, cfg);
+	vti_sock_leave(&vs);
+	return rc;
+}
+
+int
+vti_link_set_up(struct nl_sock *s, const char *netns, const char *name,
+    bool up)
+{
+	struct vti_link_state st;
+	struct vti_sock vs;
+	int rc;
+
+	if ((rc = vti_sock_enter(&vs, s, netns)) < 0)
+		return rc;
+	rc = vti_link_lookup(vs.t, name, &st);
+	if (rc < 0)
+		nl_sock_fail(s, rc, nl_sock_extack(vs.t), "%s: look up", name);
+	else if (st.up != up)
+		rc = vti_updown(s, vs.t, name, st.ifindex, up);
 	vti_sock_leave(&vs);
 	return rc;
 }

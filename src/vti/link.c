@@ -1,4 +1,5 @@
-/* vti/vti6 devices: create, adopt, move, read back, delete. */
+/* vti/vti6 devices, and xfrm ones through xfrmi.c: create, adopt, move,
+ * read back, delete. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -50,8 +51,14 @@ vti_kind_family(const char *kind)
 	return 0;
 }
 
+const char *
+vti_link_kind(const struct vti_link *cfg)
+{
+	return cfg->type == VTI_TYPE_XFRM ? "xfrm" : vti_kind(cfg->family);
+}
+
 /* dev_valid_name(): 1..15 bytes, not "." or "..", no '/', ':' or space. */
-static bool
+bool
 vti_ifname_ok(const char *name)
 {
 	size_t len = strnlen(name, IFNAMSIZ), i;
@@ -66,17 +73,41 @@ vti_ifname_ok(const char *name)
 	return true;
 }
 
-int
-vti_link_check(const struct vti_link *cfg, const char **why)
+/* What both types check: the names, the addresses. */
+bool
+vti_addrs_ok(const struct vti_link *cfg, const char **why)
 {
 	size_t i;
 
-	*why = NULL;
 	if (!vti_ifname_ok(cfg->name)) {
 		*why = "device name must be 1-15 bytes without '/', ':' or "
 		    "spaces";
-		return -EINVAL;
+		return false;
 	}
+	if (cfg->link[0] != '\0' && !vti_ifname_ok(cfg->link)) {
+		*why = "link device name is invalid";
+		return false;
+	}
+	if (cfg->n_addrs > VTI_ADDRS_MAX) {
+		*why = "too many addresses";
+		return false;
+	}
+	for (i = 0; i < cfg->n_addrs; i++)
+		if (!nl_prefix_valid(&cfg->addrs[i])) {
+			*why = "an address is not a valid prefix";
+			return false;
+		}
+	return true;
+}
+
+int
+vti_link_check(const struct vti_link *cfg, const char **why)
+{
+	*why = NULL;
+	if (cfg->type == VTI_TYPE_XFRM)
+		return xfrmi_link_check(cfg, why);
+	if (!vti_addrs_ok(cfg, why))
+		return -EINVAL;
 	if (cfg->family != AF_INET && cfg->family != AF_INET6) {
 		*why = "outer family must be IPv4 (vti) or IPv6 (vti6)";
 		return -EINVAL;
@@ -88,19 +119,35 @@ vti_link_check(const struct vti_link *cfg, const char **why)
 		*why = "local and remote must be set, of the outer family";
 		return -EINVAL;
 	}
-	if (cfg->link[0] != '\0' && !vti_ifname_ok(cfg->link)) {
-		*why = "link device name is invalid";
-		return -EINVAL;
+	return 0;
+}
+
+struct nlattr *
+vti_newlink_start(struct nl_msg *m, void *buf, size_t cap, const char *name,
+    const char *kind, struct nlattr **info)
+{
+	struct ifinfomsg *ifi;
+
+	nl_msg_init(m, buf, cap, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	ifi = nl_msg_put_header(m, sizeof(*ifi));
+	if (ifi != NULL)
+		ifi->ifi_family = AF_UNSPEC;
+	nl_msg_put_str(m, IFLA_IFNAME, name);
+	*info = nl_msg_nest_start(m, IFLA_LINKINFO);
+	nl_msg_put_str(m, IFLA_INFO_KIND, kind);
+	return nl_msg_nest_start(m, IFLA_INFO_DATA);
+}
+
+int
+vti_newlink_end(struct nl_msg *m, struct nlattr *info, struct nlattr *data,
+    const char **why)
+{
+	nl_msg_nest_end(m, data);
+	nl_msg_nest_end(m, info);
+	if (!nl_msg_ok(m)) {
+		*why = "message too large";
+		return -EMSGSIZE;
 	}
-	if (cfg->n_addrs > VTI_ADDRS_MAX) {
-		*why = "too many addresses";
-		return -EINVAL;
-	}
-	for (i = 0; i < cfg->n_addrs; i++)
-		if (!nl_prefix_valid(&cfg->addrs[i])) {
-			*why = "an address is not a valid prefix";
-			return -EINVAL;
-		}
 	return 0;
 }
 
@@ -108,21 +155,16 @@ int
 vti_link_msg_build(void *buf, size_t cap, const struct vti_link *cfg,
     uint32_t link_ifindex, const char **why)
 {
-	struct ifinfomsg *ifi;
 	struct nlattr *info, *data;
 	struct nl_msg m;
 	int rc;
 
+	if (cfg->type == VTI_TYPE_XFRM)
+		return xfrmi_link_msg_build(buf, cap, cfg, link_ifindex, why);
 	if ((rc = vti_link_check(cfg, why)) < 0)
 		return rc;
-	nl_msg_init(&m, buf, cap, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-	ifi = nl_msg_put_header(&m, sizeof(*ifi));
-	if (ifi != NULL)
-		ifi->ifi_family = AF_UNSPEC;
-	nl_msg_put_str(&m, IFLA_IFNAME, cfg->name);
-	info = nl_msg_nest_start(&m, IFLA_LINKINFO);
-	nl_msg_put_str(&m, IFLA_INFO_KIND, vti_kind(cfg->family));
-	data = nl_msg_nest_start(&m, IFLA_INFO_DATA);
+	data = vti_newlink_start(&m, buf, cap, cfg->name, vti_kind(cfg->family),
+	    &info);
 	if (link_ifindex != 0)
 		nl_msg_put_u32(&m, IFLA_VTI_LINK, link_ifindex);
 	/* Keys are __be32 in the kernel (parms.i_key); it marks packets
@@ -133,13 +175,7 @@ vti_link_msg_build(void *buf, size_t cap, const struct vti_link *cfg,
 	    cfg->local.u.raw);
 	nl_msg_put(&m, IFLA_VTI_REMOTE, nl_addr_len(&cfg->remote),
 	    cfg->remote.u.raw);
-	nl_msg_nest_end(&m, data);
-	nl_msg_nest_end(&m, info);
-	if (!nl_msg_ok(&m)) {
-		*why = "message too large";
-		return -EMSGSIZE;
-	}
-	return 0;
+	return vti_newlink_end(&m, info, data, why);
 }
 
 static int
@@ -166,6 +202,9 @@ vti_info_decode(const struct nlattr *linkinfo, struct vti_link_state *st)
 		return 0;
 	nl_attr_get_str(info[IFLA_INFO_KIND], st->kind, sizeof(st->kind));
 	st->family = vti_kind_family(st->kind);
+	st->xfrm = strcmp(st->kind, "xfrm") == 0;
+	if (st->xfrm && info[IFLA_INFO_DATA] != NULL)
+		return xfrmi_info_decode(info[IFLA_INFO_DATA], st);
 	if (st->family == 0 || info[IFLA_INFO_DATA] == NULL)
 		return 0;
 	if (nl_attr_parse(nl_attr_data(info[IFLA_INFO_DATA]),
@@ -219,8 +258,7 @@ vti_link_state_decode(const void *buf, size_t len, struct vti_link_state *st)
 	return 0;
 }
 
-/* Append "; <text>" (or "<text>" first) to buf. */
-static void VTID_PRINTF(3, 4)
+void
 vti_diff_add(char *buf, size_t len, const char *fmt, ...)
 {
 	size_t used = strnlen(buf, len);
@@ -243,6 +281,8 @@ vti_link_diff(const struct vti_link *cfg, uint32_t link_ifindex,
 {
 	char a[NL_ADDRSTRLEN], b[NL_ADDRSTRLEN];
 
+	if (cfg->type == VTI_TYPE_XFRM)
+		return xfrmi_link_diff(cfg, link_ifindex, st, buf, len);
 	if (len == 0)
 		return st->family != cfg->family;
 	buf[0] = '\0';
@@ -383,16 +423,54 @@ vti_link_delete(struct nl_sock *s, const char *netns, const char *name)
 		goto done;
 	}
 	/* The name came from our config, but the device is not ours
-	 * unless it is a VTI. */
-	if (st.family == 0) {
+	 * unless it is a VTI or an XFRM interface. */
+	if (st.family == 0 && !st.xfrm) {
 		rc = nl_sock_fail(s, -EINVAL, "",
-		    "%s: is a %s device, not a VTI: not deleted", name,
+		    "%s: is a %s device, not a VTI nor an XFRM interface: "
+		    "not deleted", name,
 		    st.kind[0] != '\0' ? st.kind : "kindless");
 		goto done;
 	}
 	rc = vti_link_del_index(vs.t, st.ifindex);
 	if (rc < 0)
 		nl_sock_fail(s, rc, nl_sock_extack(vs.t), "%s: delete", name);
+done:
+	vti_sock_leave(&vs);
+	return rc;
+}
+
+int
+vti_link_remove(struct nl_sock *s, const struct vti_link *cfg)
+{
+	char diff[NL_ERR_MAX - 48];
+	struct vti_link_state st, link;
+	struct vti_sock vs;
+	struct nl_sock *t;
+	uint32_t link_ifindex = 0;
+	int rc;
+
+	if (cfg->link[0] != '\0' && vti_link_lookup(s, cfg->link, &link) == 0)
+		link_ifindex = link.ifindex;
+	if ((rc = vti_sock_enter(&vs, s, cfg->netns)) < 0)
+		return rc;
+	t = vs.t;
+	rc = vti_link_lookup(t, cfg->name, &st);
+	if (rc == -ENODEV && vs.opened) {
+		t = s;
+		rc = vti_link_lookup(t, cfg->name, &st);
+	}
+	if (rc < 0) {
+		nl_sock_fail(s, rc, nl_sock_extack(t), "%s: delete", cfg->name);
+		goto done;
+	}
+	if (vti_link_diff(cfg, link_ifindex, &st, diff, sizeof(diff)) != 0) {
+		rc = nl_sock_fail(s, -EEXIST, "", "%s: not deleted, not the "
+		    "configured device: exists with %s", cfg->name, diff);
+		goto done;
+	}
+	rc = vti_link_del_index(t, st.ifindex);
+	if (rc < 0)
+		nl_sock_fail(s, rc, nl_sock_extack(t), "%s: delete", cfg->name);
 done:
 	vti_sock_leave(&vs);
 	return rc;
@@ -433,13 +511,15 @@ vti_link_create(struct nl_sock *s, const struct vti_link *cfg,
 	 * compares local and remote only, and ip_tunnel_find ignores the
 	 * keys of a vti (no TUNNEL_KEY flag). Keys do not tell them apart. */
 	if (rc == -EEXIST && why == NULL && nl_sock_extack(s)[0] == '\0')
-		why = "another tunnel has the same local and remote; keys do "
-		    "not tell tunnels apart";
+		why = cfg->type == VTI_TYPE_XFRM ? "another XFRM interface "
+		    "in vtid's namespace has this if_id" : "another tunnel "
+		    "has the same local and remote; keys do not tell tunnels "
+		    "apart";
 	if (rc == 0)
 		rc = vti_link_lookup(s, cfg->name, st);
 	if (rc < 0)
 		return nl_sock_fail(s, rc, why, "%s: create %s", cfg->name,
-		    vti_kind(cfg->family));
+		    vti_link_kind(cfg));
 	return 0;
 }
 

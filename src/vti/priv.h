@@ -20,6 +20,21 @@ struct vti_sock {
 int	 vti_sock_enter(struct vti_sock *, struct nl_sock *, const char *netns);
 void	 vti_sock_leave(struct vti_sock *);
 const char *vti_kind(uint16_t family);
+bool	 vti_ifname_ok(const char *);
+bool	 vti_addrs_ok(const struct vti_link *, const char **why);
+/* "; <text>" appended to buf (or "<text>" first). */
+void	 vti_diff_add(char *buf, size_t len, const char *fmt, ...)
+	    VTID_PRINTF(3, 4);
+/* RTM_NEWLINK creating (exclusively) device name of kind: m is left
+ * inside IFLA_INFO_DATA for the kind's attributes; vti_newlink_end closes
+ * the nests: 0, or -EMSGSIZE with *why set. */
+struct nlattr *vti_newlink_start(struct nl_msg *m, void *buf, size_t cap,
+	    const char *name, const char *kind, struct nlattr **info);
+int	 vti_newlink_end(struct nl_msg *m, struct nlattr *info,
+	    struct nlattr *data, const char **why);
+/* IFLA_INFO_DATA of an "xfrm" device into st (xfrmi.c). */
+int	 xfrmi_info_decode(const struct nlattr *data,
+	    struct vti_link_state *st);
 /* RTM_GETLINK by name on t: 0, -ENODEV, or -errno; no error text. */
 int	 vti_link_lookup(struct nl_sock *t, const char *name,
 	    struct vti_link_state *);

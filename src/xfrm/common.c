@@ -78,6 +78,19 @@ xfrm_mark_get(struct xfrm_mark *mark, const struct nlattr *a)
 }
 
 void
+xfrm_if_id_put(struct nl_msg *m, uint32_t if_id)
+{
+	if (if_id != 0)
+		nl_msg_put_u32(m, XFRMA_IF_ID, if_id);
+}
+
+uint32_t
+xfrm_if_id_get(const struct nlattr *a)
+{
+	return a != NULL ? nl_attr_get_u32(a) : 0;
+}
+
+void
 xfrm_msg_start(struct nl_msg *m, void *buf, size_t cap, uint16_t type,
     const void *fixed, size_t len)
 {

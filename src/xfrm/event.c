@@ -41,6 +41,7 @@ xfrm_acquire_decode(const void *buf, size_t len, struct xfrm_acquire *acq)
 	acq->index = ua.policy.index;
 	acq->seq = ua.seq;
 	xfrm_mark_get(&acq->mark, tb[XFRMA_MARK]);
+	acq->if_id = xfrm_if_id_get(tb[XFRMA_IF_ID]);
 	/* The outer family is only in the template (the larval SA's
 	 * props.family comes from tmpl->encap_family). */
 	if (tb[XFRMA_TMPL] == NULL)
@@ -77,6 +78,7 @@ xfrm_expire_decode(const void *buf, size_t len, struct xfrm_expire *exp)
 	exp->bytes = ue.state.curlft.bytes;
 	exp->packets = ue.state.curlft.packets;
 	xfrm_mark_get(&exp->mark, tb[XFRMA_MARK]);
+	exp->if_id = xfrm_if_id_get(tb[XFRMA_IF_ID]);
 	return 0;
 }
 

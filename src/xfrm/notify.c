@@ -27,6 +27,7 @@ xfrm_delsa_decode(const void *buf, size_t len, struct xfrm_sa_info *out)
 	out->spi = ntohl(id.spi);
 	out->proto = id.proto;
 	xfrm_mark_get(&out->mark, tb[XFRMA_MARK]);
+	out->if_id = xfrm_if_id_get(tb[XFRMA_IF_ID]);
 	out->keyed = xfrm_keyed(tb);
 	/* Without XFRMA_SA (none of today's kernels): no reqid, so no
 	 * owner will claim it; a pass over the tables still would. */

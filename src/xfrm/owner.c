@@ -21,12 +21,16 @@ xfrm_owner_check(const struct xfrm_owner *o)
 		return -EINVAL;
 	if (o->reqid_min > o->reqid_max)
 		return -EINVAL;
-	if (o->reqid_max == 0 && o->n_marks == 0)
+	if (o->reqid_max == 0 && o->n_marks == 0 && o->n_if_ids == 0)
 		return -EINVAL;	/* no condition: would be everything */
-	if (o->n_marks > 0 && o->marks == NULL)
+	if ((o->n_marks > 0 && o->marks == NULL) ||
+	    (o->n_if_ids > 0 && o->if_ids == NULL))
 		return -EINVAL;
 	for (i = 0; i < o->n_marks; i++)
 		if (o->marks[i].m == 0)
+			return -EINVAL;
+	for (i = 0; i < o->n_if_ids; i++)
+		if (o->if_ids[i] == 0)
 			return -EINVAL;
 	return 0;
 }
@@ -38,15 +42,27 @@ xfrm_owner_reqid(const struct xfrm_owner *o, uint32_t reqid)
 	    (reqid >= o->reqid_min && reqid <= o->reqid_max);
 }
 
+/* A VTI's objects: one of the marks, no if_id; an XFRM interface's: one
+ * of the if_ids, no mark. */
 static bool
-xfrm_owner_mark(const struct xfrm_owner *o, const struct xfrm_mark *mark)
+xfrm_owner_key(const struct xfrm_owner *o, const struct xfrm_mark *mark,
+    uint32_t if_id)
 {
 	size_t i;
 
-	if (o->n_marks == 0)
+	if (o->n_marks == 0 && o->n_if_ids == 0)
 		return true;
-	for (i = 0; i < o->n_marks; i++)
-		if (o->marks[i].v == mark->v && o->marks[i].m == mark->m)
+	if (if_id == 0) {
+		for (i = 0; i < o->n_marks; i++)
+			if (o->marks[i].v == mark->v &&
+			    o->marks[i].m == mark->m)
+				return true;
+		return false;
+	}
+	if (mark->v != 0 || mark->m != 0)
+		return false;
+	for (i = 0; i < o->n_if_ids; i++)
+		if (o->if_ids[i] == if_id)
 			return true;
 	return false;
 }
@@ -55,7 +71,7 @@ bool
 xfrm_owner_sa_match(const struct xfrm_owner *o, const struct xfrm_sa_info *sa)
 {
 	return xfrm_owner_check(o) == 0 && xfrm_owner_reqid(o, sa->reqid) &&
-	    xfrm_owner_mark(o, &sa->mark);
+	    xfrm_owner_key(o, &sa->mark, sa->if_id);
 }
 
 bool
@@ -65,7 +81,7 @@ xfrm_owner_policy_match(const struct xfrm_owner *o,
 	size_t i;
 
 	if (xfrm_owner_check(o) < 0 || pi->ptype != XFRM_POLICY_TYPE_MAIN ||
-	    !xfrm_owner_mark(o, &pi->pol.mark))
+	    !xfrm_owner_key(o, &pi->pol.mark, pi->pol.if_id))
 		return false;
 	if (o->reqid_max == 0)
 		return true;

@@ -1,5 +1,6 @@
 /* Policies with one ESP tunnel template: NEWPOLICY/UPDPOLICY/DELPOLICY. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -50,7 +51,7 @@ xfrm_selector_put(struct xfrm_selector *sel, const struct xfrm_policy *pol)
 /* DELPOLICY by index (purge) or by selector (index 0). */
 static int
 xfrm_policy_id_msg_build(void *buf, size_t cap, const struct xfrm_policy *pol,
-    uint32_t index, uint32_t if_id, const char **why)
+    uint32_t index, const char **why)
 {
 	struct xfrm_userpolicy_id pid;
 	struct nl_msg m;
@@ -61,10 +62,10 @@ xfrm_policy_id_msg_build(void *buf, size_t cap, const struct xfrm_policy *pol,
 	pid.index = index;
 	pid.dir = pol->dir;
 	xfrm_msg_start(&m, buf, cap, XFRM_MSG_DELPOLICY, &pid, sizeof(pid));
-	/* Lookups by index or selector also compare the mark exactly. */
+	/* Lookups by index or selector also compare the mark and the
+	 * if_id exactly. */
 	xfrm_mark_put(&m, &pol->mark);
-	if (if_id != 0)
-		nl_msg_put_u32(&m, XFRMA_IF_ID, if_id);
+	xfrm_if_id_put(&m, pol->if_id);
 	return xfrm_msg_end(&m, why);
 }
 
@@ -87,7 +88,7 @@ xfrm_policy_msg_build(void *buf, size_t cap, uint16_t type,
 	if (rc < 0)
 		return rc;
 	if (type == XFRM_MSG_DELPOLICY)
-		return xfrm_policy_id_msg_build(buf, cap, pol, 0, 0, why);
+		return xfrm_policy_id_msg_build(buf, cap, pol, 0, why);
 
 	memset(&info, 0, sizeof(info));
 	xfrm_selector_put(&info.sel, pol);
@@ -115,6 +116,7 @@ xfrm_policy_msg_build(void *buf, size_t cap, uint16_t type,
 	xfrm_msg_start(&m, buf, cap, type, &info, sizeof(info));
 	nl_msg_put(&m, XFRMA_TMPL, sizeof(tmpl), &tmpl);
 	xfrm_mark_put(&m, &pol->mark);
+	xfrm_if_id_put(&m, pol->if_id);
 	return xfrm_msg_end(&m, why);
 }
 
@@ -139,8 +141,7 @@ xfrm_policy_fill(struct xfrm_policy_info *out,
 	out->index = info->index;
 	out->action = info->action;
 	xfrm_mark_get(&out->pol.mark, tb[XFRMA_MARK]);
-	if (tb[XFRMA_IF_ID] != NULL)
-		out->if_id = nl_attr_get_u32(tb[XFRMA_IF_ID]);
+	out->pol.if_id = xfrm_if_id_get(tb[XFRMA_IF_ID]);
 	out->ptype = XFRM_POLICY_TYPE_MAIN;
 	if (tb[XFRMA_POLICY_TYPE] != NULL) {
 		memcpy(&ptype, nl_attr_data(tb[XFRMA_POLICY_TYPE]),
@@ -211,22 +212,24 @@ xfrm_policy_send(struct nl_sock *s, uint16_t type,
     const struct xfrm_policy *pol, const char *verb)
 {
 	_Alignas(8) uint8_t buf[XFRM_REQ_SIZE];
-	char src[NL_ADDRSTRLEN], dst[NL_ADDRSTRLEN];
+	char src[NL_ADDRSTRLEN], dst[NL_ADDRSTRLEN], if_id[24] = "";
 	const char *why = NULL;
 	int rc;
 
+	if (pol->if_id != 0)
+		snprintf(if_id, sizeof(if_id), " if_id %u", pol->if_id);
 	rc = xfrm_policy_msg_build(buf, sizeof(buf), type, pol, &why);
 	if (rc == 0)
 		rc = nl_sock_request(s, (struct nlmsghdr *)(void *)buf, NULL,
 		    NULL);
 	if (rc < 0)
 		return nl_sock_fail(s, rc, why,
-		    "xfrm: %s policy %s %s/%u -> %s/%u mark 0x%x/0x%x", verb,
+		    "xfrm: %s policy %s %s/%u -> %s/%u mark 0x%x/0x%x%s", verb,
 		    xfrm_dir_name(pol->dir),
 		    nl_addr_str(&pol->sel_src.addr, src, sizeof(src)),
 		    pol->sel_src.len,
 		    nl_addr_str(&pol->sel_dst.addr, dst, sizeof(dst)),
-		    pol->sel_dst.len, pol->mark.v, pol->mark.m);
+		    pol->sel_dst.len, pol->mark.v, pol->mark.m, if_id);
 	return 0;
 }
 
@@ -256,7 +259,7 @@ xfrm_policy_delete_index(struct nl_sock *s, const struct xfrm_policy_info *pi)
 	int rc;
 
 	rc = xfrm_policy_id_msg_build(buf, sizeof(buf), &pi->pol, pi->index,
-	    pi->if_id, &why);
+	    &why);
 	if (rc == 0)
 		rc = nl_sock_request(s, (struct nlmsghdr *)(void *)buf, NULL,
 		    NULL);

@@ -19,6 +19,9 @@ int	 xfrm_prefix_get(struct nl_prefix *, uint16_t family,
 	    const xfrm_address_t *, uint8_t len);
 void	 xfrm_mark_put(struct nl_msg *, const struct xfrm_mark *);
 void	 xfrm_mark_get(struct xfrm_mark *, const struct nlattr *);
+/* XFRMA_IF_ID when if_id is not 0 (0 is "none" to the kernel). */
+void	 xfrm_if_id_put(struct nl_msg *, uint32_t if_id);
+uint32_t xfrm_if_id_get(const struct nlattr *);	/* NULL: 0 */
 bool	 xfrm_family_ok(uint16_t);
 /* An SA's attributes name an algorithm: it is not larval. */
 bool	 xfrm_keyed(const struct nlattr **tb);

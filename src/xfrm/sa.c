@@ -225,6 +225,7 @@ xfrm_sa_msg_build(void *buf, size_t cap, uint16_t type,
 			memcpy(p, &esn, sizeof(esn));	/* bitmap: zeroed */
 	}
 	xfrm_mark_put(&m, &sa->mark);
+	xfrm_if_id_put(&m, sa->if_id);
 	return xfrm_msg_end(&m, why);
 }
 
@@ -289,6 +290,7 @@ xfrm_spi_msg_build(void *buf, size_t cap, const struct xfrm_spi_req *req,
 	usi.max = max;
 	xfrm_msg_start(&m, buf, cap, XFRM_MSG_ALLOCSPI, &usi, sizeof(usi));
 	xfrm_mark_put(&m, &req->mark);
+	xfrm_if_id_put(&m, req->if_id);
 	return xfrm_msg_end(&m, why);
 }
 
@@ -324,6 +326,7 @@ xfrm_sa_msg_decode(const void *buf, size_t len, struct xfrm_sa_info *out)
 		out->replay_dropped = info.stats.replay;
 		out->integrity_failed = info.stats.integrity_failed;
 		xfrm_mark_get(&out->mark, tb[XFRMA_MARK]);
+		out->if_id = xfrm_if_id_get(tb[XFRMA_IF_ID]);
 		out->keyed = xfrm_keyed(tb);
 	}
 	return rc;

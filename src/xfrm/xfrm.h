@@ -1,5 +1,6 @@
 /* The kernel's IPsec tables through NETLINK_XFRM: ESP SAs in tunnel mode,
- * in/out/fwd policies keyed by mark for route-based (VTI) tunnels, SA
+ * in/out/fwd policies keyed by mark for route-based VTIs, or by if_id
+ * (XFRMA_IF_ID) for XFRM interfaces (Linux >= 4.19), SA
  * counters, ACQUIRE and EXPIRE events, and clean-up limited to vtid's own
  * objects. Plain structs in, -errno out; nothing here knows IKE.
  *
@@ -60,12 +61,14 @@ struct xfrm_sa_lifetime {
 	uint64_t	 soft_seconds, hard_seconds;
 };
 
-/* An ESP SA in tunnel mode. mark.m == 0: unmarked. */
+/* An ESP SA in tunnel mode. mark.m == 0: unmarked. if_id: the XFRM
+ * interface whose traffic it carries (0: none, XFRMA_IF_ID not sent). */
 struct xfrm_sa {
 	struct nl_addr	 src, dst;	/* outer addresses, one family */
 	uint32_t	 spi;		/* host order */
 	uint32_t	 reqid;		/* must equal the policies' template reqid */
 	struct xfrm_mark mark;
+	uint32_t	 if_id;
 	/* Inner family the SA may carry. AF_UNSPEC (0): any, with
 	 * XFRM_STATE_AF_UNSPEC and an empty selector, which a vti6 carrying
 	 * IPv4 needs (else the kernel gives the SA a selector of the outer
@@ -98,6 +101,7 @@ struct xfrm_sa_info {
 	uint8_t		 mode;		/* XFRM_MODE_TUNNEL, ... */
 	uint32_t	 reqid;
 	struct xfrm_mark mark;
+	uint32_t	 if_id;		/* XFRMA_IF_ID; 0: absent */
 	uint64_t	 bytes, packets;	/* curlft */
 	uint64_t	 add_time, use_time;	/* seconds since the epoch */
 	uint32_t	 replay_dropped;	/* stats.replay */
@@ -115,6 +119,7 @@ struct xfrm_spi_req {
 	struct nl_addr	 src, dst;	/* of the SA-to-be: dst is ours */
 	uint32_t	 reqid;
 	struct xfrm_mark mark;
+	uint32_t	 if_id;		/* 0: none */
 	uint32_t	 min, max;	/* both 0: XFRM_SPI_MIN..XFRM_SPI_MAX */
 };
 
@@ -126,6 +131,10 @@ struct xfrm_policy {
 	uint8_t		 dir;		/* XFRM_POLICY_IN, _OUT, _FWD */
 	struct nl_prefix sel_src, sel_dst;	/* same family */
 	struct xfrm_mark mark;
+	/* XFRM interface: packets routed into the device with this if_id
+	 * (out), or decapsulated by an SA with it (in, fwd); 0: none.
+	 * Part of the policy's key, as the mark is. */
+	uint32_t	 if_id;
 	uint32_t	 priority;	/* lower wins */
 	struct nl_addr	 tmpl_src, tmpl_dst;
 	uint32_t	 reqid;		/* must EQUAL the SA's: 0 matches none */
@@ -137,7 +146,6 @@ struct xfrm_policy {
 struct xfrm_policy_info {
 	struct xfrm_policy pol;		/* template fields from the first one */
 	uint32_t	 index;
-	uint32_t	 if_id;
 	uint8_t		 action;	/* XFRM_POLICY_ALLOW, _BLOCK */
 	uint8_t		 ptype;		/* XFRM_POLICY_TYPE_MAIN, _SUB */
 	size_t		 n_tmpl;	/* may exceed XFRM_TMPL_MAX: not ours */
@@ -181,13 +189,17 @@ void	 xfrm_larval_restore(struct xfrm_larval *);
  * here, and at least one must be set (-EINVAL otherwise), so an empty
  * owner can never mean "everything". An SA matches the reqid condition if
  * its reqid is in [reqid_min, reqid_max]; a policy if it has templates and
- * all their reqids are. The mark condition: the object's (value, mask)
- * equals one of marks[] exactly; entries must have a non-zero mask (an
- * unmarked object has none, and (0, 0) would claim them all). */
+ * all their reqids are. The key condition (set when n_marks or n_if_ids is
+ * not 0): the object either has one of marks[] exactly and no if_id (a
+ * VTI's), or one of if_ids[] and no mark (an XFRM interface's). Mark
+ * entries must have a non-zero mask and if_ids must not be 0 (an unmarked
+ * object has mark (0, 0) and if_id 0: either would claim them all). */
 struct xfrm_owner {
 	uint32_t	 reqid_min, reqid_max;	/* both 0: no reqid condition */
 	const struct xfrm_mark *marks;
-	size_t		 n_marks;		/* 0: no mark condition */
+	size_t		 n_marks;
+	const uint32_t	*if_ids;
+	size_t		 n_if_ids;
 };
 
 int	 xfrm_owner_check(const struct xfrm_owner *);	/* 0 or -EINVAL */
@@ -209,7 +221,7 @@ int	 xfrm_sa_list(struct nl_sock *,
 	    int (*cb)(const struct xfrm_sa_info *, void *), void *arg);
 int	 xfrm_policy_list(struct nl_sock *,
 	    int (*cb)(const struct xfrm_policy_info *, void *), void *arg);
-/* DELPOLICY of a dumped policy, by its index (with its mark and if_id):
+/* DELPOLICY of a dumped policy, by its index (with its mark and pol.if_id):
  * exact even where two policies share a selector. */
 int	 xfrm_policy_delete_index(struct nl_sock *,
 	    const struct xfrm_policy_info *);
@@ -224,6 +236,7 @@ struct xfrm_acquire {
 	uint32_t	 index;		/* the policy's */
 	uint32_t	 reqid;		/* of the first template */
 	struct xfrm_mark mark;		/* the policy's */
+	uint32_t	 if_id;		/* the policy's; 0: none */
 	uint32_t	 seq;		/* the kernel's acquire sequence */
 };
 
@@ -234,6 +247,7 @@ struct xfrm_expire {
 	uint8_t		 proto;
 	uint32_t	 reqid;
 	struct xfrm_mark mark;
+	uint32_t	 if_id;		/* 0: none */
 	bool		 hard;
 	uint64_t	 bytes, packets;
 };

@@ -112,6 +112,29 @@ xfrm_stat() {
 	ip netns exec "$1" awk -v c="$2" '$1 == c { print $2 }' /proc/net/xfrm_stat
 }
 
+# xfrm_watch NS FILE: NS's XFRM events, time-stamped, into FILE from now
+# on (in the background; its pid in XFRM_WATCH). The caller kills it.
+xfrm_watch() {
+	ip netns exec "$1" ip -ts xfrm monitor > "$2" 2>&1 &
+	XFRM_WATCH=$!
+}
+# xfrm_sa_time FILE SRC DST: the Unix time of the first new SA from SRC to
+# DST in FILE (xfrm_watch): when a negotiation put its outbound SA in.
+xfrm_sa_time() {
+	/usr/bin/python3 - "$@" <<'EOF'
+import datetime, re, sys
+path, src, dst = sys.argv[1:4]
+# "[ts] src A dst B" alone on its line is a NEWSA, not "Updated"/"Deleted".
+pat = re.compile(r"\[([0-9T:.-]+)\] src %s dst %s\s*$" % (re.escape(src), re.escape(dst)))
+for line in open(path):
+    m = pat.match(line)
+    if m:
+        print("%.6f" % datetime.datetime.fromisoformat(m.group(1)).timestamp())
+        sys.exit(0)
+sys.exit("no SA from %s to %s in %s" % (src, dst, path))
+EOF
+}
+
 # ---- processes --------------------------------------------------------
 
 # spawn PIDFILE LOG COMMAND...: COMMAND in the background, its output

@@ -323,7 +323,8 @@ test_example(void **state)
 	assert_int_equal(c->keying_tries, CONFIG_FOREVER);
 	assert_string_equal(c->ike.proposals, "default");
 	assert_string_equal(c->esp.proposals, "default");
-	assert_string_equal(c->vti.pattern, "vti%mark%");
+	assert_string_equal(c->vti.pattern, "");	/* by type */
+	assert_int_equal(c->vti.type, CONFIG_IFACE_VTI);
 	assert_string_equal(c->vti.name, "");
 	assert_string_equal(c->vti.netns, "");
 	assert_int_equal(c->vti.mtu, 1500);
@@ -392,6 +393,7 @@ test_defaults(void **state)
 	assert_string_equal(p->vti.name, "vti7");
 	assert_string_equal(p->vti.netns, "");
 	assert_int_equal(p->vti.mtu, 1500);
+	assert_true(p->vti.link_follows);
 	assert_int_equal(p->vti.n_addrs, 0);
 	assert_true(p->fragmentation);
 	assert_int_equal(p->fragment_size, 0);
@@ -419,7 +421,8 @@ test_defaults(void **state)
 	    "dpd = { delay = \"1m\"; timeout = 90; action = \"trap\"; };\n"
 	    "fragmentation = false;\n"
 	    "fragment_size = 1000;\n"
-	    "vti = { name = \"ipsec-%peer%\"; netns = \"vpn\"; mtu = 1400; };\n"
+	    "vti = { name = \"ipsec-%peer%\"; netns = \"vpn\"; mtu = 1400; "
+	    "link = \"up\"; };\n"
 	    "dos = { cookie_threshold = 0; cookie_threshold_peer = 0; "
 	    "half_open_max = 50; half_open_max_peer = 5; cookie_rotate = \"2m\"; "
 	    "init_max_size = 2000; };\n"
@@ -430,7 +433,7 @@ test_defaults(void **state)
 	    "    esp = { proposals = \"aes256gcm16-x25519\"; };\n"
 	    "    dpd = { delay = 0; };\n"
 	    "    fragmentation = true; fragment_size = 256;\n"
-	    "    vti = { mtu = 1280; };\n"
+	    "    vti = { mtu = \"auto\"; link = \"tunnel\"; };\n"
 	    "  },\n"
 	    "  { name = \"b\"; remote = \"198.51.100.1\"; psk = \"" GOOD_PSK "\";\n"
 	    "    mark = 2L; local_id = \"@b.example\"; remote_id = \"x@y\"; }\n"
@@ -466,7 +469,8 @@ test_defaults(void **state)
 	assert_int_equal(p->dpd.action, CONFIG_DPD_TRAP);
 	assert_string_equal(p->vti.name, "ipsec-a");
 	assert_string_equal(p->vti.netns, "vpn");
-	assert_int_equal(p->vti.mtu, 1280);
+	assert_true(p->vti.mtu_auto);
+	assert_true(p->vti.link_follows);
 	assert_true(p->fragmentation);
 	assert_int_equal(p->fragment_size, 256);
 	p = &c->peers[1];
@@ -480,6 +484,7 @@ test_defaults(void **state)
 	assert_int_equal(p->vti.mtu, 1400);
 	assert_false(p->fragmentation);
 	assert_int_equal(p->fragment_size, 1000);
+	assert_false(p->vti.link_follows);	/* inherited */
 	assert_id(&p->local_id, "fqdn:b.example");
 	assert_id(&p->remote_id, "email:x@y");
 	config_free(c);
@@ -603,6 +608,10 @@ static const struct {
 	{ "vti = { netns = \"../x\"; };\n", "1: vti.netns: '../x' is not a "
 	    "namespace name (letters, digits, '_', '-', '.')" },
 	{ "vti = { mtu = 10; };\n", "1: vti.mtu: must be 68 to 65535" },
+	{ "vti = { mtu = \"1400\"; };\n", "1: vti.mtu: '1400' is neither a "
+	    "number nor \"auto\"" },
+	{ "vti = { link = \"down\"; };\n", "1: vti.link: 'down' is not "
+	    "\"tunnel\" (down while the tunnel is) or \"up\" (always)" },
 	{ "vti = { addresses = [ \"10.0.0.1/31\" ]; };\n",
 	    "1: vti: unknown setting 'addresses'" },
 	/* a peer */
@@ -679,7 +688,7 @@ static const struct {
 	    "4: peer 'p': vti.addresses: '10.1.1.1/32' given twice" },
 	{ PEER("  vti = { addresses = [ \"fe80::1/64\" ];\n    mtu = 1000; };\n"),
 	    "5: peer 'p': vti.mtu: 1000 is below 1280, the IPv6 minimum, and "
-	    "the VTI has IPv6 addresses" },
+	    "the device has IPv6 addresses" },
 	{ PEER("  vti = { name = \"this-is-too-long\"; };\n"),
 	    "4: peer 'p': vti.name: 'this-is-too-long' gives an interface "
 	    "name of 16 characters: 1 to 15" },
@@ -720,8 +729,32 @@ static const struct {
 	{ TWO("    vti = { addresses = [ \"169.254.1.0/31\" ]; };\n",
 	    "    vti = { addresses = [ \"169.254.1.1/31\",\n"
 	    "      \"169.254.1.0/31\" ]; };\n"),
-	    "8: peer 'b': vti.addresses: 169.254.1.0 already on the VTI of "
+	    "8: peer 'b': vti.addresses: 169.254.1.0 already on the device of "
 	    "peer 'a'" },
+	/* interface, the newer name of vti, and its type */
+	{ PEER("  interface = { type = \"gre\"; };\n"),
+	    "4: peer 'p': interface.type: unknown value 'gre' (vti or xfrm)" },
+	{ PEER("  interface = { type = 1; };\n"),
+	    "4: peer 'p': interface.type: expected a string" },
+	{ PEER("  interface = { type = \"xfrm\"; };\n  vti = { mtu = 1400; };\n"),
+	    "5: peer 'p': vti: the older name of 'interface', which is also "
+	    "set: keep one of them" },
+	{ "vti = { mtu = 1400; };\ninterface = { type = \"xfrm\"; };\n",
+	    "1: vti: the older name of 'interface', which is also set: keep "
+	    "one of them" },
+	{ PEER("  interface = { type = \"xfrm\"; name = \"\"; };\n"),
+	    "4: peer 'p': interface.name: empty" },
+	{ PEER("  interface = { type = \"xfrm\"; ikey = 3; };\n"),
+	    "4: peer 'p': interface: unknown setting 'ikey'" },
+	{ "interface = { type = \"xfrm\"; addresses = []; };\n",
+	    "1: interface: unknown setting 'addresses'" },
+	{ PEER("  interface = { type = \"xfrm\"; addresses = [ \"fe80::1/64\" ];\n"
+	    "    mtu = 1000; };\n"),
+	    "5: peer 'p': interface.mtu: 1000 is below 1280, the IPv6 minimum, "
+	    "and the device has IPv6 addresses" },
+	{ TWO("    interface = { type = \"xfrm\"; name = \"x%peer%\"; };\n",
+	    "    interface = { type = \"xfrm\"; name = \"xa\"; };\n"),
+	    "8: peer 'b': interface.name: 'xa' already used by peer 'a'" },
 };
 
 /* Copy s, with tmpdir for each "@DIR@". */
@@ -1004,6 +1037,60 @@ test_peer_equal(void **state)
 	print_message("peers compare by effective settings, not lines\n");
 }
 
+/* The device type: global default, per-peer override, default names
+ * by type, the older group name, and what config_peer_equal makes of a
+ * changed type. */
+static void
+test_interface(void **state)
+{
+	struct vtid_config *a, *b;
+	const char *conf =
+	    "interface = { type = \"xfrm\"; netns = \"priv\"; mtu = 1400; };\n"
+	    TWO("    interface = { addresses = [ \"10.0.0.1/31\" ]; };\n",
+	    "    vti = { type = \"vti\"; };\n");
+
+	a = load_ok(write_file("a.conf", conf, 0600));
+	assert_int_equal(a->vti.type, CONFIG_IFACE_XFRM);
+	assert_int_equal(a->peers[0].vti.type, CONFIG_IFACE_XFRM);
+	assert_string_equal(a->peers[0].vti.name, "xfrm1");
+	assert_string_equal(a->peers[0].vti.netns, "priv");
+	assert_int_equal(a->peers[0].vti.mtu, 1400);
+	assert_int_equal(a->peers[0].vti.n_addrs, 1);
+	assert_int_equal(a->peers[1].vti.type, CONFIG_IFACE_VTI);
+	assert_string_equal(a->peers[1].vti.name, "vti2");
+	assert_string_equal(a->peers[1].vti.netns, "priv");
+	assert_string_equal(config_iface_type_name(a->peers[0].vti.type),
+	    "xfrm");
+	print_message("global interface xfrm: peer a %s (%s), peer b %s (%s, "
+	    "by \"vti = { type = \"vti\"; }\")\n", a->peers[0].vti.name,
+	    config_iface_type_name(a->peers[0].vti.type), a->peers[1].vti.name,
+	    config_iface_type_name(a->peers[1].vti.type));
+
+	/* The same peers with the types swapped: neither is equal. */
+	b = load_ok(write_file("b.conf",
+	    "interface = { netns = \"priv\"; mtu = 1400; };\n"
+	    TWO("    interface = { type = \"xfrm\"; name = \"vti1\";\n"
+	    "      addresses = [ \"10.0.0.1/31\" ]; };\n",
+	    "    vti = { type = \"xfrm\"; name = \"vti2\"; };\n"), 0600));
+	assert_int_equal(b->vti.type, CONFIG_IFACE_VTI);
+	assert_int_equal(b->peers[0].vti.type, CONFIG_IFACE_XFRM);
+	assert_string_equal(b->peers[0].vti.name, "vti1");
+	assert_false(config_peer_equal(&a->peers[0], &b->peers[0]));
+	/* Only the name differs from a's first peer: with it, equal. */
+	snprintf(b->peers[0].vti.name, sizeof(b->peers[0].vti.name), "xfrm1");
+	assert_true(config_peer_equal(&a->peers[0], &b->peers[0]));
+	assert_false(config_peer_equal(&a->peers[1], &b->peers[1]));
+	config_free(b);
+
+	/* No group at all: a VTI named vti%mark%. */
+	b = load_ok(write_file("b.conf", PEER(""), 0600));
+	assert_int_equal(b->peers[0].vti.type, CONFIG_IFACE_VTI);
+	assert_string_equal(b->peers[0].vti.name, "vti1");
+	config_free(b);
+	config_free(a);
+	print_message("a changed type is a changed peer; no group: vti1 (vti)\n");
+}
+
 /* ---- value syntax ---- */
 
 static void
@@ -1122,6 +1209,7 @@ main(void)
 		cmocka_unit_test(test_psk_file),
 		cmocka_unit_test(test_psk_warnings),
 		cmocka_unit_test(test_peer_equal),
+		cmocka_unit_test(test_interface),
 		cmocka_unit_test(test_values),
 	};
 

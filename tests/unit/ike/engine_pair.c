@@ -184,6 +184,15 @@ op_policies(void *ctx, const struct ike_peer_conf *pc, bool v4, bool v6)
 	return 0;
 }
 
+static void
+op_link(void *ctx, const struct ike_peer_conf *pc, bool up)
+{
+	struct ep_side *s = ctx;
+
+	s->link_calls++;
+	s->link = up;
+}
+
 void
 ep_init(struct engine_pair *ep)
 {
@@ -209,8 +218,10 @@ ep_init_wrapped(struct engine_pair *ep, ep_wrap_fn wrap, void *arg)
 		ops.sa_add = op_sa_add;
 		ops.sa_del = op_sa_del;
 		ops.policies = op_policies;
+		ops.link = op_link;
 		ops.ctx = &ep->side[i];
 		ep->side[i].index = i;
+		ep->side[i].link = -1;
 		if (wrap != NULL)
 			wrap(ep, i, &ops, arg);
 		ep->side[i].eng = ike_engine_new(ep->loop, &ops);

@@ -65,6 +65,9 @@ struct ep_side {
 	/* Every datagram sent (whatever the hook did with it). */
 	struct ep_pkt	 sent[EP_SENT_MAX];
 	unsigned	 n_sent;
+	/* The interface as ops->link left it: -1 never set, 0 down, 1 up. */
+	int		 link;
+	unsigned	 link_calls;
 	/* What child_counters reports: in for SAs to our address. */
 	uint64_t	 bytes_in, packets_in, bytes_out, packets_out;
 };

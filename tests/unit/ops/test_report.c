@@ -59,6 +59,7 @@ info_fn(const char *peer, struct report_info *info, void *arg)
 {
 	info->origin = "test.conf:1";
 	info->vti = "vti7";
+	info->iface = "vti6";
 	info->netns = "private";
 	info->start = "start";
 	info->dpd_action = "restart";
@@ -331,7 +332,7 @@ test_list_text(void **state)
 
 	printf("%s", t);
 	expect(t, "B: up");
-	expect(t, "start start, mark 7, reqid 1073741831, vti7 in netns "
+	expect(t, "start start, mark 7, reqid 1073741831, vti7 (vti6) in netns "
 	    "private");
 	expect(t, "2001:db8::1 [2001:db8::1] ... 2001:db8::2 [2001:db8::2]");
 	expect(t, "initiator, SPIs ");
@@ -374,7 +375,7 @@ test_list_json(void **state)
 	assert_json(t);
 	expect(t, "{\"peers\":[{\"name\":\"C\",\"state\":\"down\"");
 	expect(t, "{\"name\":\"B\",\"state\":\"up\",\"mark\":7");
-	expect(t, "\"vti\":\"vti7\",\"netns\":\"private\"");
+	expect(t, "\"vti\":\"vti7\",\"netns\":\"private\",\"interface\":\"vti6\"");
 	expect(t, "\"proposal\":\"AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384\"");
 	expect(t, "\"role\":\"current\"");
 	expect(t, "\"bytes_in\":1000,\"packets_in\":10,\"bytes_out\":2000,"

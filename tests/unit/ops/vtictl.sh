@@ -107,7 +107,7 @@ ctl status | grep -c >/dev/null 'V2-1: DOWN (waiting for peer)' || fail "status"
 ok "status: $(ctl status | head -1)"
 ctl list > "$W/list"
 for p in V2-1 V2-2 V3-1; do grep -q "^$p: down" "$W/list" || fail "list: no $p"; done
-grep -q '^V2-2: down, start route, mark 4, reqid 1073741828, vti4$' "$W/list" ||
+grep -q '^V2-2: down, start route, mark 4, reqid 1073741828, vti4 (vti6), link up$' "$W/list" ||
 	fail "list: V2-2 line: $(grep V2-2 "$W/list")"
 ok "list: 3 peers, $(wc -l < "$W/list") lines"
 [ "$(ctl list V3-1 | grep -c '^V')" = 1 ] || fail "list V3-1 is not one peer"

@@ -339,10 +339,74 @@ test_policies(void **state)
 	}
 }
 
+/* A peer on an XFRM interface: its SAs and policies carry if_id = its
+ * number and no mark. One keyed the other way with the same number
+ * (a VTI's, made by hand or left over) is neither its SA nor its policy:
+ * the wanted one is missing, the other a stray. */
+static void
+test_if_id(void **state)
+{
+	struct recon_want_sa wsa[3];
+	struct recon_have_sa hsa[3];
+	struct recon_want_pol wpol[2];
+	struct recon_have_pol hpol[2];
+	size_t i;
+
+	memset(wsa, 0, sizeof(wsa));
+	memset(hsa, 0, sizeof(hsa));
+	wsa[0] = (struct recon_want_sa){ .mark = 7, .spi = 0xc1,
+	    .xfrm_if = true };
+	wsa[1] = (struct recon_want_sa){ .mark = 8, .spi = 0xc2 };
+	wsa[2] = (struct recon_want_sa){ .mark = 7, .spi = 0xc5,
+	    .xfrm_if = true };
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(nl_addr_parse(&wsa[i].dst, A), 0);
+		assert_int_equal(nl_addr_parse(&hsa[i].info.dst, A), 0);
+		hsa[i].info.keyed = true;
+	}
+	hsa[0].info.if_id = 7;			/* peer 7's, by if_id */
+	hsa[0].info.spi = 0xc1;
+	hsa[1].info.mark.v = 8;			/* peer 8's, by mark */
+	hsa[1].info.mark.m = 0xffffffff;
+	hsa[1].info.spi = 0xc2;
+	hsa[2].info.mark.v = 7;			/* mark 7: not peer 7's */
+	hsa[2].info.mark.m = 0xffffffff;
+	hsa[2].info.spi = 0xc5;
+	recon_diff_sas(wsa, 3, hsa, 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(wsa[i].found, wsa[i].spi != 0xc5);
+		assert_int_equal(hsa[i].matched, hsa[i].info.spi != 0xc5);
+	}
+	printf("  SAs: if_id 7 matches the XFRM interface peer 7, mark 8 the "
+	    "VTI peer 8; a mark-7 SA where peer 7 wants if_id 7: 1 missing, "
+	    "1 stray\n");
+
+	memset(wpol, 0, sizeof(wpol));
+	memset(hpol, 0, sizeof(hpol));
+	for (i = 0; i < 2; i++) {
+		wpol[i] = (struct recon_want_pol){ .mark = 7, .reqid = 70,
+		    .xfrm_if = true, .dir = i == 0 ? OUT : IN, .family = V6 };
+		have_fill(&hpol[i], &(struct pol_row)P(7, 70, i == 0 ? OUT : IN,
+		    V6), (unsigned)i + 1);
+		tmpl(&(struct pol_row)P(7, 70, i == 0 ? OUT : IN, V6),
+		    &wpol[i].tmpl_src, &wpol[i].tmpl_dst);
+	}
+	hpol[0].info.pol.mark.v = hpol[0].info.pol.mark.m = 0;
+	hpol[0].info.pol.if_id = 7;	/* the in policy keeps mark 7 */
+	recon_diff_policies(wpol, 2, hpol, 2);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(wpol[i].found, wpol[i].dir == OUT);
+		assert_int_equal(hpol[i].matched, hpol[i].info.pol.dir == OUT);
+	}
+	printf("  policies: out with if_id 7 is peer 7's; in with mark 7 is "
+	    "not: 1 to install, 1 stray\n");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_if_id),
 		cmocka_unit_test(test_sas),
 		cmocka_unit_test(test_sas_many),
 		cmocka_unit_test(test_policies),

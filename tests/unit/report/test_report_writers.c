@@ -99,8 +99,10 @@ setup(void **state)
 	p = &peers[0];
 	snprintf(p->name, sizeof(p->name), "V2-1");
 	p->state = IKE_PEER_UP;
+	p->link = IKE_LINK_UP;
 	p->start = IKE_START_START;
 	p->mark = 3;
+	p->xfrm_if = true;	/* an XFRM interface: "if_id 3" */
 	p->reqid = 1073741827;
 	addr(&p->local, "192.0.2.1", 0);
 	addr(&p->remote, "198.51.100.7", 500);
@@ -174,6 +176,7 @@ setup(void **state)
 	p = &peers[2];
 	snprintf(p->name, sizeof(p->name), "V3-1");
 	p->state = IKE_PEER_DOWN;
+	p->link = IKE_LINK_RECOVERING;
 	p->start = IKE_START_START;
 	p->mark = 5;
 	p->reqid = 1073741829;
@@ -202,6 +205,7 @@ info_fn(const char *peer, struct report_info *info, void *arg)
 		return false;
 	info->origin = "vtid.conf:12";
 	info->vti = strcmp(peer, "V2-2") == 0 ? "" : "vti3";
+	info->iface = strcmp(peer, "V2-1") == 0 ? "xfrm" : "vti";
 	info->netns = strcmp(peer, "V2-1") == 0 ? "red" : "";
 	info->start = "start";
 	info->dpd_action = "restart";
@@ -213,6 +217,12 @@ info_fn(const char *peer, struct report_info *info, void *arg)
 	info->esp_rekey = 3600;
 	info->esp_jitter = 360;
 	info->esp_margin = 90;
+	if (strcmp(peer, "V2-1") == 0) {
+		info->mtu = 1426;
+		snprintf(info->mtu_auto, sizeof(info->mtu_auto), "path 1500 - "
+		    "IPv6 40 - ESP 8 - IV 8 - ICV 16 - trailer 2");
+	} else
+		info->mtu = 1400;
 	return true;
 }
 

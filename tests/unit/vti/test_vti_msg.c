@@ -169,6 +169,23 @@ test_setlink(void **state)
 	    false, -1), -EINVAL);
 	printf("  move: IFLA_NET_NS_FD 9 alone, flags untouched; ifindex 0 "
 	    "refused\n");
+	/* The link following the tunnel: IFF_UP changed, to down or up. */
+	assert_int_equal(vti_updown_msg_build(buf, sizeof(buf), 7, false), 0);
+	assert_int_equal(nl_msg_parse(buf, nlh->nlmsg_len, &ifi, sizeof(ifi),
+	    any, IFLA_MAX, tb), 0);
+	assert_int_equal(ifi.ifi_index, 7);
+	assert_int_equal(ifi.ifi_change, IFF_UP);
+	assert_int_equal(ifi.ifi_flags, 0);
+	assert_null(tb[IFLA_MTU]);
+	assert_int_equal(vti_updown_msg_build(buf, sizeof(buf), 7, true), 0);
+	assert_int_equal(nl_msg_parse(buf, nlh->nlmsg_len, &ifi, sizeof(ifi),
+	    any, IFLA_MAX, tb), 0);
+	assert_int_equal(ifi.ifi_change, IFF_UP);
+	assert_int_equal(ifi.ifi_flags, IFF_UP);
+	assert_int_equal(vti_updown_msg_build(buf, sizeof(buf), 0, true),
+	    -EINVAL);
+	printf("  link down/up: IFF_UP in change, flags 0 / IFF_UP, nothing "
+	    "else\n");
 }
 
 static void
@@ -324,10 +341,140 @@ test_diff(void **state)
 	    "kind vti6, config says vti");
 }
 
+/* XFRM interfaces: the RTM_NEWLINK (kind xfrm, host-order link and
+ * if_id, no endpoints), the checks, a kernel answer decoded, and the
+ * differences an adopted one must not have. */
+static void
+xfrmi_base(struct vti_link *c)
+{
+	memset(c, 0, sizeof(*c));
+	strcpy(c->name, "xfrm7");
+	c->type = VTI_TYPE_XFRM;
+	c->if_id = 7;
+}
+
+/* What the kernel answers RTM_GETLINK with for an xfrm device moved out
+ * of the namespace that made it (xfrmi_fill_info). */
+static size_t
+kernel_xfrmi(uint32_t link, uint32_t if_id, size_t if_id_len)
+{
+	struct nl_msg m;
+	struct ifinfomsg *ifi;
+	struct nlattr *li, *d;
+
+	nl_msg_init(&m, buf, sizeof(buf), RTM_NEWLINK, 0);
+	ifi = nl_msg_put_header(&m, sizeof(*ifi));
+	ifi->ifi_index = 21;
+	ifi->ifi_flags = IFF_UP;
+	nl_msg_put_str(&m, IFLA_IFNAME, "xfrm7");
+	nl_msg_put_u32(&m, IFLA_MTU, 1400);
+	nl_msg_put_u32(&m, IFLA_LINK_NETNSID, 0);
+	li = nl_msg_nest_start(&m, IFLA_LINKINFO);
+	nl_msg_put_str(&m, IFLA_INFO_KIND, "xfrm");
+	d = nl_msg_nest_start(&m, IFLA_INFO_DATA);
+	nl_msg_put_u32(&m, IFLA_XFRM_LINK, link);
+	nl_msg_put(&m, IFLA_XFRM_IF_ID, if_id_len, &if_id);
+	nl_msg_nest_end(&m, d);
+	nl_msg_nest_end(&m, li);
+	assert_true(nl_msg_ok(&m));
+	return m.nlh->nlmsg_len;
+}
+
+static void
+test_xfrmi(void **state)
+{
+	const struct nlattr *tb[IFLA_MAX + 1], *info[IFLA_INFO_MAX + 1],
+	    *data[IFLA_XFRM_MAX + 1];
+	const struct nlmsghdr *nlh = (const void *)buf;
+	struct ifinfomsg ifi;
+	struct vti_link c;
+	struct vti_link_state st;
+	const char *why;
+	char s[16], d[256];
+	size_t len;
+
+	xfrmi_base(&c);
+	assert_int_equal(vti_link_check(&c, &why), 0);
+	assert_string_equal(vti_link_kind(&c), "xfrm");
+	assert_int_equal(vti_link_msg_build(buf, sizeof(buf), &c, 4, &why), 0);
+	assert_int_equal(nlh->nlmsg_flags, NLM_F_CREATE | NLM_F_EXCL);
+	assert_int_equal(nl_msg_parse(buf, nlh->nlmsg_len, &ifi, sizeof(ifi),
+	    any, IFLA_MAX, tb), 0);
+	nl_attr_get_str(tb[IFLA_IFNAME], s, sizeof(s));
+	assert_string_equal(s, "xfrm7");
+	nl_attr_get_str(nested(tb[IFLA_LINKINFO], IFLA_INFO_KIND,
+	    IFLA_INFO_MAX, info), s, sizeof(s));
+	assert_string_equal(s, "xfrm");
+	nested(info[IFLA_INFO_DATA], 0, IFLA_XFRM_MAX, data);
+	assert_int_equal(nl_attr_get_u32(data[IFLA_XFRM_IF_ID]), 7);
+	assert_int_equal(nl_attr_get_u32(data[IFLA_XFRM_LINK]), 4);
+	printf("  RTM_NEWLINK xfrm7: kind xfrm, IFLA_XFRM_IF_ID 7, "
+	    "IFLA_XFRM_LINK 4 (host order), no endpoints\n");
+	assert_int_equal(vti_link_msg_build(buf, sizeof(buf), &c, 0, &why), 0);
+	assert_int_equal(nl_msg_parse(buf, nlh->nlmsg_len, &ifi, sizeof(ifi),
+	    any, IFLA_MAX, tb), 0);
+	nested(tb[IFLA_LINKINFO], IFLA_INFO_KIND, IFLA_INFO_MAX, info);
+	nested(info[IFLA_INFO_DATA], 0, IFLA_XFRM_MAX, data);
+	assert_int_equal(nl_attr_get_u32(data[IFLA_XFRM_LINK]), 0);
+
+	c.if_id = 0;
+	assert_int_equal(vti_link_check(&c, &why), -EINVAL);
+	assert_int_equal(vti_link_msg_build(buf, sizeof(buf), &c, 0, &why),
+	    -EINVAL);
+	printf("  if_id 0: \"%s\"\n", why);
+	xfrmi_base(&c);
+	strcpy(c.name, "a b");
+	assert_int_equal(vti_link_check(&c, &why), -EINVAL);
+	xfrmi_base(&c);
+	c.n_addrs = 1;	/* addrs[0] unset */
+	assert_int_equal(vti_link_check(&c, &why), -EINVAL);
+	xfrmi_base(&c);
+	assert_int_equal(vti_link_msg_build(buf, 48, &c, 0, &why), -EMSGSIZE);
+	printf("  refused: if_id 0, name 'a b', unset address; 48-byte "
+	    "buffer -EMSGSIZE\n");
+
+	len = kernel_xfrmi(0, 7, 4);
+	assert_int_equal(vti_link_state_decode(buf, len, &st), 0);
+	assert_true(st.xfrm);
+	assert_int_equal(st.family, 0);
+	assert_string_equal(st.kind, "xfrm");
+	assert_int_equal(st.if_id, 7);
+	assert_int_equal(st.link_ifindex, 0);
+	assert_int_equal(st.mtu, 1400);
+	assert_true(st.link_netns_other);
+	xfrmi_base(&c);
+	assert_int_equal(vti_link_diff(&c, 0, &st, d, sizeof(d)), 0);
+	printf("  decoded: kind xfrm, if_id %u, link %u, mtu %u, moved; "
+	    "adoptable as configured\n", st.if_id, st.link_ifindex, st.mtu);
+	assert_int_equal(vti_link_state_decode(buf, kernel_xfrmi(0, 7, 2),
+	    &st), -EBADMSG);
+
+	len = kernel_xfrmi(3, 8, 4);
+	assert_int_equal(vti_link_state_decode(buf, len, &st), 0);
+	assert_int_equal(vti_link_diff(&c, 0, &st, d, sizeof(d)), 1);
+	assert_string_equal(d, "if_id 8, config says 7; link ifindex 3, "
+	    "config says 0 (none)");
+	printf("  \"xfrm7: exists with %s\"\n", d);
+	/* A vti6 where an xfrm device is configured, and the reverse. */
+	len = kernel_link("vti6", 16, false);
+	assert_int_equal(vti_link_state_decode(buf, len, &st), 0);
+	assert_false(st.xfrm);
+	assert_int_equal(vti_link_diff(&c, 0, &st, d, sizeof(d)), 1);
+	assert_string_equal(d, "kind vti6, config says xfrm");
+	printf("  \"xfrm7: exists with %s\"\n", d);
+	assert_int_equal(vti_link_state_decode(buf, kernel_xfrmi(0, 3, 4),
+	    &st), 0);
+	cfg_base(&c, true);
+	assert_int_equal(vti_link_diff(&c, 0, &st, d, sizeof(d)), 1);
+	assert_string_equal(d, "kind xfrm, config says vti6");
+	printf("  \"vti3: exists with %s\"\n", d);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_xfrmi),
 		cmocka_unit_test(test_newlink),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_setlink),

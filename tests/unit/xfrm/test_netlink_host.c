@@ -252,8 +252,8 @@ static void
 test_purge(void **state)
 {
 	static const struct xfrm_mark ours = { 0x200, 0xffffffff };
-	struct xfrm_owner owner = { 0x200, 0x2ff, &ours, 1 };
-	struct xfrm_owner nobody = { 0, 0, NULL, 0 };
+	struct xfrm_owner owner = { 0x200, 0x2ff, &ours, 1, NULL, 0 };
+	struct xfrm_owner nobody = { 0, 0, NULL, 0, NULL, 0 };
 	struct xfrm_policy p;
 	uint8_t dirs[] = { XFRM_POLICY_IN, XFRM_POLICY_OUT, XFRM_POLICY_FWD };
 	uint16_t fams[] = { AF_INET6, AF_INET };
@@ -296,7 +296,7 @@ static void
 test_spi_sa(void **state)
 {
 	static const struct xfrm_mark ours = { 0x300, 0xffffffff };
-	struct xfrm_owner owner = { 0, 0, &ours, 1 };
+	struct xfrm_owner owner = { 0, 0, &ours, 1, NULL, 0 };
 	struct xfrm_spi_req req;
 	struct xfrm_sa_id id;
 	struct xfrm_sa_info info;

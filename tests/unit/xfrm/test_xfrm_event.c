@@ -353,11 +353,63 @@ test_corruption(void **state)
 	    "rejected, none crashed\n", ok, bad);
 }
 
+/* For an XFRM interface's policy or SA the kernel sends XFRMA_IF_ID
+ * (xfrm_if_id_put in build_acquire and build_expire) and no XFRMA_MARK:
+ * the captures above with their mark attribute (the last 12 bytes) in
+ * place of an if_id attribute. A wrong-sized one is -EBADMSG. */
+static size_t
+with_if_id(const uint8_t *msg, size_t len, uint32_t if_id, uint16_t alen)
+{
+	struct nlattr a = { .nla_len = alen, .nla_type = XFRMA_IF_ID };
+
+	memcpy(m, msg, len - 12);
+	memcpy(m + len - 12, &a, sizeof(a));
+	memset(m + len - 8, 0, 8);
+	memcpy(m + len - 8, &if_id, sizeof(if_id));
+	set_len(m, (uint32_t)(len - 12 + NLA_ALIGN(alen)));
+	return len - 12 + NLA_ALIGN(alen);
+}
+
+static void
+test_if_id(void **state)
+{
+	struct xfrm_event ev;
+	size_t len;
+
+	len = with_if_id(acquire_msg, sizeof(acquire_msg), 7, 8);
+	assert_int_equal(xfrm_event_decode(m, len, &ev), 0);
+	assert_int_equal(ev.type, XFRM_EVENT_ACQUIRE);
+	assert_int_equal(ev.u.acquire.if_id, 7);
+	assert_int_equal(ev.u.acquire.mark.v, 0);
+	assert_int_equal(ev.u.acquire.mark.m, 0);
+	assert_int_equal(ev.u.acquire.reqid, 7);
+	printf("  ACQUIRE of an if_id policy: if_id %u, mark %u/%u, reqid %u\n",
+	    ev.u.acquire.if_id, ev.u.acquire.mark.v, ev.u.acquire.mark.m,
+	    ev.u.acquire.reqid);
+	len = with_if_id(expire_msg, sizeof(expire_msg), 9, 8);
+	assert_int_equal(xfrm_event_decode(m, len, &ev), 0);
+	assert_int_equal(ev.type, XFRM_EVENT_EXPIRE);
+	assert_int_equal(ev.u.expire.if_id, 9);
+	assert_int_equal(ev.u.expire.mark.m, 0);
+	assert_true(ev.u.expire.hard);
+	printf("  EXPIRE of an if_id SA: if_id %u, spi 0x%08x, hard\n",
+	    ev.u.expire.if_id, ev.u.expire.spi);
+	/* The captured ones have a mark and no if_id. */
+	assert_int_equal(xfrm_event_decode(acquire_msg, sizeof(acquire_msg),
+	    &ev), 0);
+	assert_int_equal(ev.u.acquire.if_id, 0);
+	/* A 2-byte if_id: the attribute table refuses it. */
+	len = with_if_id(acquire_msg, sizeof(acquire_msg), 7, 6);
+	assert_int_equal(xfrm_event_decode(m, len, &ev), -EBADMSG);
+	printf("  marked capture: if_id 0; a 2-byte XFRMA_IF_ID: -EBADMSG\n");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_acquire),
+		cmocka_unit_test(test_if_id),
 		cmocka_unit_test(test_expire),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_bad_attrs),

@@ -486,10 +486,96 @@ test_sa_decode_own(void **state)
 	nl_buf_wipe(buf, sizeof(buf));
 }
 
+/* An XFRM interface's objects: XFRMA_IF_ID and no XFRMA_MARK; a VTI's
+ * the other way round. What is built decodes back the same. */
+static void
+test_if_id(void **state)
+{
+	const struct nlattr *tb[XFRMA_MAX + 1];
+	struct xfrm_usersa_info info;
+	struct xfrm_userspi_info usi;
+	struct xfrm_userpolicy_info pinfo;
+	struct xfrm_userpolicy_id pid;
+	struct xfrm_sa sa;
+	struct xfrm_sa_info si;
+	struct xfrm_spi_req req;
+	struct xfrm_policy pol;
+	struct xfrm_policy_info pi;
+	const char *why;
+
+	sa_base(&sa, true);
+	memset(&sa.mark, 0, sizeof(sa.mark));
+	sa.if_id = 7;
+	assert_int_equal(xfrm_sa_msg_build(buf, sizeof(buf), XFRM_MSG_NEWSA,
+	    &sa, &why), 0);
+	parse(XFRM_MSG_NEWSA, &info, sizeof(info), tb);
+	assert_null(tb[XFRMA_MARK]);
+	assert_non_null(tb[XFRMA_IF_ID]);
+	assert_int_equal(nl_attr_len(tb[XFRMA_IF_ID]), 4);
+	assert_int_equal(nl_attr_get_u32(tb[XFRMA_IF_ID]), 7);
+	assert_int_equal(xfrm_sa_msg_decode(buf,
+	    ((struct nlmsghdr *)(void *)buf)->nlmsg_len, &si), 0);
+	assert_int_equal(si.if_id, 7);
+	assert_int_equal(si.mark.v, 0);
+	assert_int_equal(si.mark.m, 0);
+	printf("  NEWSA if_id 7: XFRMA_IF_ID 7, no XFRMA_MARK; decodes back "
+	    "if_id %u mark %u/%u\n", si.if_id, si.mark.v, si.mark.m);
+	sa_base(&sa, true);
+	assert_int_equal(xfrm_sa_msg_build(buf, sizeof(buf), XFRM_MSG_UPDSA,
+	    &sa, &why), 0);
+	parse(XFRM_MSG_UPDSA, &info, sizeof(info), tb);
+	assert_null(tb[XFRMA_IF_ID]);
+	assert_non_null(tb[XFRMA_MARK]);
+	assert_int_equal(xfrm_sa_msg_decode(buf,
+	    ((struct nlmsghdr *)(void *)buf)->nlmsg_len, &si), 0);
+	assert_int_equal(si.if_id, 0);
+	printf("  UPDSA mark 5, if_id 0: XFRMA_MARK, no XFRMA_IF_ID\n");
+	nl_buf_wipe(buf, sizeof(buf));
+	xfrm_sa_wipe(&sa);
+
+	memset(&req, 0, sizeof(req));
+	addr(&req.src, "192.0.2.2");
+	addr(&req.dst, "192.0.2.1");
+	req.reqid = 9;
+	req.if_id = 9;
+	assert_int_equal(xfrm_spi_msg_build(buf, sizeof(buf), &req, &why), 0);
+	parse(XFRM_MSG_ALLOCSPI, &usi, sizeof(usi), tb);
+	assert_null(tb[XFRMA_MARK]);
+	assert_int_equal(nl_attr_get_u32(tb[XFRMA_IF_ID]), 9);
+	assert_int_equal(usi.info.family, AF_INET);
+	printf("  ALLOCSPI if_id 9: XFRMA_IF_ID 9, no XFRMA_MARK\n");
+
+	policy_base(&pol, AF_INET);
+	memset(&pol.mark, 0, sizeof(pol.mark));
+	pol.if_id = 3;
+	assert_int_equal(xfrm_policy_msg_build(buf, sizeof(buf),
+	    XFRM_MSG_UPDPOLICY, &pol, &why), 0);
+	parse(XFRM_MSG_UPDPOLICY, &pinfo, sizeof(pinfo), tb);
+	assert_null(tb[XFRMA_MARK]);
+	assert_int_equal(nl_attr_get_u32(tb[XFRMA_IF_ID]), 3);
+	/* What the kernel's dump of it says is a NEWPOLICY like this one. */
+	((struct nlmsghdr *)(void *)buf)->nlmsg_type = XFRM_MSG_NEWPOLICY;
+	assert_int_equal(xfrm_policy_msg_decode(buf,
+	    ((struct nlmsghdr *)(void *)buf)->nlmsg_len, &pi), 0);
+	assert_int_equal(pi.pol.if_id, 3);
+	assert_int_equal(pi.pol.mark.m, 0);
+	assert_int_equal(pi.pol.reqid, 3);
+	/* The policy's key includes its if_id: the delete names it. */
+	assert_int_equal(xfrm_policy_msg_build(buf, sizeof(buf),
+	    XFRM_MSG_DELPOLICY, &pol, &why), 0);
+	parse(XFRM_MSG_DELPOLICY, &pid, sizeof(pid), tb);
+	assert_int_equal(nl_attr_get_u32(tb[XFRMA_IF_ID]), 3);
+	assert_null(tb[XFRMA_MARK]);
+	assert_int_equal(pid.sel.family, AF_INET);
+	printf("  UPDPOLICY and DELPOLICY if_id 3: XFRMA_IF_ID 3, no mark; "
+	    "the dump decodes if_id %u\n", pi.pol.if_id);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_if_id),
 		cmocka_unit_test(test_sa_gcm),
 		cmocka_unit_test(test_sa_cbc_hmac),
 		cmocka_unit_test(test_sa_replay_esn),

@@ -54,10 +54,10 @@ test_check(void **state)
 static void
 test_sa(void **state)
 {
-	struct xfrm_owner both = { 1000, 1999, ours, 3 };
-	struct xfrm_owner reqid_only = { 1000, 1999, NULL, 0 };
-	struct xfrm_owner marks_only = { 0, 0, ours, 3 };
-	struct xfrm_owner none = { 0, 0, NULL, 0 };
+	struct xfrm_owner both = { 1000, 1999, ours, 3, NULL, 0 };
+	struct xfrm_owner reqid_only = { 1000, 1999, NULL, 0, NULL, 0 };
+	struct xfrm_owner marks_only = { 0, 0, ours, 3, NULL, 0 };
+	struct xfrm_owner none = { 0, 0, NULL, 0, NULL, 0 };
 	struct xfrm_sa_info s;
 
 	s = sa(1000, 1, 0xffffffff);
@@ -85,8 +85,8 @@ test_sa(void **state)
 static void
 test_policy(void **state)
 {
-	struct xfrm_owner both = { 1, 10, ours, 3 };
-	struct xfrm_owner marks_only = { 0, 0, ours, 3 };
+	struct xfrm_owner both = { 1, 10, ours, 3, NULL, 0 };
+	struct xfrm_owner marks_only = { 0, 0, ours, 3, NULL, 0 };
 	struct xfrm_policy_info p;
 
 	memset(&p, 0, sizeof(p));
@@ -112,11 +112,74 @@ test_policy(void **state)
 	    XFRM_TMPL_MAX);
 }
 
+/* VTI peers' marks beside XFRM interface peers' if_ids: an object is
+ * ours by one or the other, never by a mix, and if_id 0 claims nothing. */
+static void
+test_if_id(void **state)
+{
+	static const uint32_t ids[] = { 7, 9 };
+	struct xfrm_owner o = { 1000, 1999, ours, 3, ids, 2 };
+	struct xfrm_owner ids_only = { 0, 0, NULL, 0, ids, 2 };
+	static const struct {
+		uint32_t	 mv, mm, if_id;
+		bool		 mine, mine_ids_only;
+		const char	*what;
+	} sas[] = {
+		{ 0, 0, 7, true, true, "if_id 7, no mark" },
+		{ 0, 0, 9, true, true, "if_id 9, no mark" },
+		{ 0, 0, 8, false, false, "if_id 8" },
+		{ 7, 0xffffffff, 7, false, false, "if_id 7 with a mark" },
+		{ 0, 0, 0, false, false, "neither" },
+	};
+	struct xfrm_sa_info s;
+	struct xfrm_policy_info p;
+	size_t i;
+	uint32_t zero = 0;
+
+	for (i = 0; i < sizeof(sas) / sizeof(sas[0]); i++) {
+		memset(&s, 0, sizeof(s));
+		s.reqid = 1500;
+		s.mark.v = sas[i].mv;
+		s.mark.m = sas[i].mm;
+		s.if_id = sas[i].if_id;
+		assert_int_equal(xfrm_owner_sa_match(&o, &s), sas[i].mine);
+		assert_int_equal(xfrm_owner_sa_match(&ids_only, &s),
+		    sas[i].mine_ids_only);
+		memset(&p, 0, sizeof(p));
+		p.pol.mark = s.mark;
+		p.pol.if_id = s.if_id;
+		p.n_tmpl = 1;
+		p.tmpl_reqid[0] = 1500;
+		assert_int_equal(xfrm_owner_policy_match(&o, &p), sas[i].mine);
+		printf("  %-20s: %s\n", sas[i].what, sas[i].mine ? "ours" :
+		    "not ours");
+	}
+	/* A marked VTI object with no if_id is still ours by its mark. */
+	memset(&s, 0, sizeof(s));
+	s.reqid = 1500;
+	s.mark = ours[0];
+	assert_true(xfrm_owner_sa_match(&o, &s));
+	assert_false(xfrm_owner_sa_match(&ids_only, &s));
+	s.reqid = 2000;
+	s.mark.v = s.mark.m = 0;
+	s.if_id = 7;
+	assert_false(xfrm_owner_sa_match(&o, &s));
+	ids_only.if_ids = &zero;
+	ids_only.n_if_ids = 1;
+	assert_int_equal(xfrm_owner_check(&ids_only), -EINVAL);
+	ids_only.if_ids = NULL;
+	assert_int_equal(xfrm_owner_check(&ids_only), -EINVAL);
+	printf("  mark %u/0x%x (no if_id): ours by mark; if_id 7 outside the "
+	    "reqids: not ours; an if_id 0 or NULL list: -EINVAL\n",
+	    ours[0].v, ours[0].m);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_if_id),
 		cmocka_unit_test(test_sa),
 		cmocka_unit_test(test_policy),
 	};

@@ -33,17 +33,7 @@ larval() { ip netns exec vt-a sysctl -n net.core.xfrm_larval_drop; }
 [ "$(larval)" = 1 ] || fail "net.core.xfrm_larval_drop in vt-a is $(larval) before vtid, not the kernel's 1"
 
 # A TCP listener on B's VTI address, answering every connect.
-ip netns exec vt-b "$PY" -c '
-import socket
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("10.6.0.2", 179))
-s.listen(16)
-while True:
-    c, _ = s.accept()
-    c.close()
-' > "$W/listen.log" 2>&1 &
-echo $! > "$W/listen.pid"
+listen_tcp vt-b 10.6.0.2 179
 start b
 start a
 wait_for 30 "both vtids started" sh -c "grep -q 'vtid started' '$W/a.log' && grep -q 'vtid started' '$W/b.log'"
@@ -54,9 +44,8 @@ ok "hold_packets = true: net.core.xfrm_larval_drop 1 -> 0 in vtid's namespace"
 # xfrm events are watched; prints "CONNECT NEGOTIATION AFTER_SA" (s) and
 # the failed tries.
 connect_timed() {
-	local mon=$W/mon.$1
-	ip netns exec vt-a ip -ts xfrm monitor > "$mon" 2>&1 &
-	local mpid=$!
+	local mon=$W/mon.$1 t0 t1 errs sa
+	xfrm_watch vt-a "$mon"
 	sleep 0.5
 	# Like a BGP speaker: a refused or unreachable connect is tried
 	# again a second later (through a VTI, a packet dropped for want
@@ -74,25 +63,13 @@ while True:
             raise
         time.sleep(1)
 print(t0, time.time(), errs)
-' > "$W/conn.$1" || { kill "$mpid"; echo "connect through vti6x failed for 15 s"; return 1; }
+' > "$W/conn.$1" || { kill "$XFRM_WATCH"; echo "connect through vti6x failed for 15 s"; return 1; }
 	sleep 0.5
-	kill "$mpid"
-	"$PY" - "$mon" "$W/conn.$1" <<'EOF'
-import datetime, re, sys
-t0, t1, errs = open(sys.argv[2]).read().split()
-t0, t1 = float(t0), float(t1)
-sa = None
-# The outbound SA: "[ts] src 2001:db8:1::1 dst 2001:db8:1::2" (a NEWSA,
-# not "Updated"/"Deleted"), then "proto esp".
-for line in open(sys.argv[1]):
-    m = re.match(r"\[([0-9T:.-]+)\] src 2001:db8:1::1 dst 2001:db8:1::2\s*$", line)
-    if m:
-        sa = datetime.datetime.fromisoformat(m.group(1)).timestamp()
-        break
-if sa is None:
-    sys.exit("no outbound SA event seen")
-print("%.3f %.3f %.3f %s" % (t1 - t0, sa - t0, t1 - sa, errs))
-EOF
+	kill "$XFRM_WATCH"
+	read -r t0 t1 errs < "$W/conn.$1"
+	sa=$(xfrm_sa_time "$mon" 2001:db8:1::1 2001:db8:1::2) || return 1
+	awk -v t0="$t0" -v t1="$t1" -v sa="$sa" -v e="$errs" \
+	    'BEGIN { printf "%.3f %.3f %.3f %s\n", t1 - t0, sa - t0, t1 - sa, e }'
 }
 
 nos0=$(xfrm_stat vt-a XfrmOutNoStates)

@@ -9,11 +9,19 @@
 #   +-------------------------+                   +-------------------------+
 #
 # Each test writes a.conf and b.conf, starts both daemons and checks.
+#
+# Each end's device type (vtid.conf "interface.type"), for every peer
+# that does not set its own: VTID_TEST_IFACE_A and VTID_TEST_IFACE_B, vti
+# (the default) or xfrm. The type is local to each end, so with
+# VTID_TEST_IFACE_B=xfrm every tunnel these tests build is a VTI facing
+# an XFRM interface, which proves both kinds without running the tests
+# twice; the devices keep the names "vti%mark%" either way.
 set -euo pipefail
 # shellcheck source=tests/lib/testlib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../../lib/testlib.sh"
 
 need_vtid
+IFACE_A=${VTID_TEST_IFACE_A:-vti} IFACE_B=${VTID_TEST_IFACE_B:-vti}
 W=$(mktemp -d /tmp/vtid-test.XXXXXX)
 NS=(vt-a vt-b vt-a-priv vt-b-priv)
 
@@ -43,11 +51,15 @@ setup_pair() {
 	ip -n vt-b link set veth-b up
 }
 
-# conf NAME BODY-OF-PEER...: a config with one peer, PSK inline, mode 0600.
+# conf NAME BODY-OF-PEER...: a config with one peer, PSK inline, mode 0600;
+# for a and b, their device type (IFACE_A, IFACE_B) as the default.
 conf() {
-	local f=$W/$1.conf
+	local f=$W/$1.conf t=vti
+	case $1 in a) t=$IFACE_A ;; b) t=$IFACE_B ;; esac
 	shift
 	{
+		[ "$t" = vti ] ||
+			echo "interface = { type = \"$t\"; name = \"vti%mark%\"; };"
 		echo "control_socket = \"$W/${f##*/}.sock\";"
 		echo "log_level = \"debug\";"
 		# Patient enough for a loaded TCG guest, short enough for tests.
@@ -95,6 +107,37 @@ xfrm_count() {
 	else
 		ip -n "$1" xfrm state 2>/dev/null | grep -c '^src' || true
 	fi
+}
+
+# keyed NS PATTERN: "SAS POLICIES MATCHING OTHER" of NS: its SAs, its
+# policies with a direction, how many of them show PATTERN ("if_id 0x7",
+# "mark 0x7/0xffffffff") and how many show the other keying (a mark, an
+# if_id)
+keyed() {
+	local s pol other=mark
+	s=$(ip -n "$1" xfrm state)
+	pol=$(ip -n "$1" xfrm policy)
+	[ "${2%% *}" = mark ] && other=if_id
+	echo "$(grep -c '^src' <<<"$s") $(grep -cE '^\s+dir (in|out|fwd)' <<<"$pol")" \
+	    "$(cat <<<"$s$pol" | grep -c "$2")" \
+	    "$(cat <<<"$s$pol" | grep -c "$other ")"
+}
+
+# listen_tcp NS ADDRESS PORT: a TCP listener in the background (pid in
+# $W/listen.pid) that answers every connect with "ok" and closes it.
+listen_tcp() {
+	ip netns exec "$1" /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))
+s.listen(16)
+while True:
+    c, _ = s.accept()
+    c.sendall(b"ok")
+    c.close()
+' "$2" "$3" > "$W/listen.log" 2>&1 &
+	echo $! > "$W/listen.pid"
 }
 
 # spis a|b: "IN OUT" from vtictl status

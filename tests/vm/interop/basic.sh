@@ -164,17 +164,27 @@ s.accept()[0].close()
 	lpid=$!
 	sleep 0.5
 	nos=$(xfrm_stat io-v XfrmOutNoStates)
+	xfrm_watch io-v "$W/mon"
+	sleep 0.5
 	t0=$(now)
 	ip netns exec io-v-priv /usr/bin/python3 -c '
 import socket
 socket.create_connection(("'"$C_IN4"'", 179), timeout=10).close()
-' || { kill "$lpid" 2>/dev/null; fail "TCP connect through vti7 (start=route)"; }
-	conn=$(elapsed "$t0" 2)
+' || { kill "$lpid" "$XFRM_WATCH" 2>/dev/null; fail "TCP connect through vti7 (start=route)"; }
+	t1=$(now)
+	sleep 0.5
+	kill "$XFRM_WATCH"
 	wait "$lpid" 2>/dev/null || true
+	sa=$(xfrm_sa_time "$W/mon" "$V_ADDR" "$C_ADDR") || fail "no outbound SA seen"
+	read -r conn neg after < <(awk -v t0="$t0" -v t1="$t1" -v sa="$sa" \
+	    'BEGIN { printf "%.2f %.2f %.2f\n", t1 - t0, sa - t0, t1 - sa }')
 	nos=$(($(xfrm_stat io-v XfrmOutNoStates) - nos))
 	[ "$nos" = 0 ] || fail "start=route: $nos packets dropped for want of an SA (XfrmOutNoStates): the first SYN was lost"
 	wait_up 10
-	ok "start=route: a TCP connect from vtid's side brought the tunnel up and connected in $conn s, its first SYN held (0 dropped for want of an SA)"
+	ok "start=route: a TCP connect from vtid's side brought the tunnel up and connected in $conn s: negotiation $neg s, connected $after s after the SA; its first SYN held (0 dropped for want of an SA)"
+	# Aim 0.2 s after the SA; TCG adds its own delays.
+	awk -v a="$after" 'BEGIN { exit !(a <= 0.2 + 0.3) }' ||
+		fail "start=route: connected $after s after the outbound SA; aim 0.2 s (+ 0.3 s TCG slack)"
 	read -r sent rcvd < <(ip netns exec io-v-priv ping -c 10 -i 0.2 -W 1 "$C_IN6" 2>&1 |
 	    sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p')
 	[ "${rcvd:-0}" = "${sent:-x}" ] || fail "$rcvd/$sent pings answered through the tunnel"

@@ -180,13 +180,16 @@ summary() {
 # ---- vtid -------------------------------------------------------------
 
 # vtid_conf [start=S] [ike=P] [esp=P] [ike_life=...] [esp_life=...]
-#     [dpd=...] [extra=...] [top=...]: vtid's peer "C" facing charon.
+#     [dpd=...] [extra=...] [top=...] [iface=vti|xfrm]: vtid's peer "C"
+#     facing charon; iface=xfrm: an XFRM interface xfrm7 (if_id 7) in
+#     place of vti7.
 vtid_conf() {
 	local start=start ike="$SEED_SUITE!" esp="$SEED_SUITE!" extra='' top='' kv
-	local ike_life='' esp_life='' dpd='delay = 0;'
+	local ike_life='' esp_life='' dpd='delay = 0;' iface=vti
 	for kv in "$@"; do
 		case $kv in
 		start=*) start=${kv#*=} ;;
+		iface=*) iface=${kv#*=} ;;
 		ike=*) ike=${kv#*=} ;;
 		esp=*) esp=${kv#*=} ;;
 		ike_life=*) ike_life=${kv#*=} ;;
@@ -212,7 +215,7 @@ vtid_conf() {
 		ike = { proposals = "$ike"; $ike_life };
 		esp = { proposals = "$esp"; $esp_life };
 		dpd = { $dpd };
-		vti = { name = "vti$MARK"; netns = "io-v-priv"; mtu = 1500;
+		interface = { type = "$iface"; name = "$iface$MARK"; netns = "io-v-priv"; mtu = 1500;
 		    addresses = [ "$V_IN6/127", "$V_IN4/31" ]; };
 		$extra
 	} );
