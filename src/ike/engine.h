@@ -143,6 +143,7 @@ struct ike_init_key {
 
 struct ike_peer;
 struct ike_engine;
+struct ike_frag_rx;			/* frag.c */
 
 struct ike_sa {
 	struct ike_sa	*next;		/* the peer's SAs, newest first */
@@ -163,6 +164,10 @@ struct ike_sa {
 	uint64_t	 ispi, rspi;
 	struct sockaddr_storage local, remote;	/* with ports */
 	bool		 natt;
+	/* RFC 7383: IKEV2_FRAGMENTATION_SUPPORTED sent, and received;
+	 * both: fragmentation in use (frag.h). */
+	bool		 frag_ours, frag_peer;
+	struct ike_frag_rx *frag_rx;	/* reassembly, NULL until needed */
 
 	struct proposal_choice choice;
 	struct ike_algs	 algs;

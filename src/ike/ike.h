@@ -84,6 +84,11 @@ struct ike_peer_conf {
 	 * (sa.c, sa_resolve_crossing). */
 	double		 settle;
 	uint32_t	 replay_window;
+	/* RFC 7383: announce IKE fragmentation, and fragment our messages
+	 * whose IP datagram would exceed fragment_size (0: 1280 for IPv6,
+	 * 576 for IPv4) once the peer announced it too. */
+	bool		 fragmentation;
+	unsigned int	 fragment_size;
 	/* The peer's interface is up only while a CHILD SA is in (and, for
 	 * a route peer, while it waits for traffic), through ops->link. */
 	bool		 link_follows;
@@ -159,6 +164,13 @@ struct ike_stats {
 	uint64_t	 cookie_rotations;
 	uint64_t	 init_too_big, init_half_open_peer, init_half_open_max;
 	uint64_t	 half_open;	/* responder SAs half-open now */
+	/* IKE fragmentation (RFC 7383): fragments sent; fragments received
+	 * and kept (ICV good), messages reassembled from them; fragments
+	 * ignored as duplicates, dropped (malformed, ICV failed, over a
+	 * limit, not negotiated), incomplete sets dropped after a
+	 * timeout. */
+	uint64_t	 frag_tx, frag_rx, frag_reassembled;
+	uint64_t	 frag_dup, frag_dropped, frag_timeout;
 };
 
 /* Responder DoS control (RFC 7296 2.6, RFC 8019), for every peer. A
@@ -336,6 +348,7 @@ struct ike_sa_snap {
 	enum ike_sa_phase phase;
 	bool		 initiator;
 	bool		 current;	/* the one the peer's tunnel uses */
+	bool		 fragmentation;	/* RFC 7383 negotiated */
 	uint64_t	 ispi, rspi;
 	struct sockaddr_storage local, remote;
 	struct ike_suite suite;		/* ESTABLISHED, DELETING only */

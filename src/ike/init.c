@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "ike/exchange.h"
+#include "ike/frag.h"
 #include "ike/vendor.h"
 #include "ike/wire.h"
 #include "util/addr.h"
@@ -155,6 +156,7 @@ init_send(struct ike_sa *sa)
 	ike_msg_encode_ke(&o.e, sa->dh.group->id, pub, publen);
 	ike_msg_encode_nonce(&o.e, sa->ni, sa->ni_len);
 	nat_encode(sa, &o);
+	ike_frag_init_encode(sa, &o);
 	vendor_encode(sa, &o);
 	if (ike_out_send_request(sa, &o, IKE_REQ_INIT) == -1)
 		return -1;
@@ -250,6 +252,7 @@ init_accept(struct ike_sa *sa, const struct ike_msg *m, struct ike_fail *f)
 		return ike_fail_set(f, "IKE_SA_INIT response: unusable KE "
 		    "payload");
 	nat_check(sa, m);
+	ike_frag_init_check(sa, m);
 	vendor_check(sa, m);
 	return 0;
 }
@@ -351,6 +354,7 @@ ike_init_answer(struct ike_sa *sa, const struct ike_msg *m,
 		return ike_fail_set(f, "peer's KE payload is invalid");
 	}
 	nat_check(sa, m);
+	ike_frag_init_check(sa, m);
 	vendor_check(sa, m);
 
 	memset(&reply, 0, sizeof(reply));
@@ -362,6 +366,7 @@ ike_init_answer(struct ike_sa *sa, const struct ike_msg *m,
 	ike_msg_encode_ke(&o.e, choice->suite.dh, pub, publen);
 	ike_msg_encode_nonce(&o.e, sa->nr, sa->nr_len);
 	nat_encode(sa, &o);
+	ike_frag_init_encode(sa, &o);
 	vendor_encode(sa, &o);
 	if (ike_out_send_response(sa, &o) == -1 || sa->resp == NULL ||
 	    (sa->init_resp = ike_copy_bytes(sa->resp, sa->resp_len)) == NULL)

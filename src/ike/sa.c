@@ -58,6 +58,7 @@
 #include "ike/admit.h"
 #include "ike/child.h"
 #include "ike/exchange.h"
+#include "ike/frag.h"
 #include "ike/peer.h"
 #include "ike/sa.h"
 #include "ike/table.h"
@@ -136,6 +137,9 @@ sa_alloc_rekeyed(struct ike_sa *old, enum sa_role role, uint64_t ispi,
 	if (sa == NULL)
 		return NULL;
 	sa->natt = old->natt;
+	/* RFC 7383 2.3: negotiated once, for the SAs rekeyed from it. */
+	sa->frag_ours = old->frag_ours;
+	sa->frag_peer = old->frag_peer;
 	sa->origin = SA_FROM_REKEY;
 	sa->vtid = old->vtid;
 	return sa;
@@ -187,6 +191,7 @@ ike_sa_destroy(struct ike_sa *sa, const char *reason)
 		if (o->rekey_sibling == sa)
 			o->rekey_sibling = NULL;
 	handshake_free(sa);
+	ike_frag_free(sa);
 	free(sa->resp);
 	free(sa->init_req);
 	free(sa->init_resp);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ike/engine.h"
+#include "ike/frag.h"
 #include "ike/peer.h"
 #include "ike/table.h"
 #include "util/clock.h"
@@ -154,6 +155,7 @@ snap_sa(struct ike_sa *sa, struct ike_sa_snap *ss)
 	ss->serial = sa->serial;
 	ss->phase = snap_sa_phase(sa);
 	ss->initiator = sa->initiator;
+	ss->fragmentation = ike_frag_on(sa);
 	ss->current = sa == sa->peer->sa;
 	ss->ispi = sa->ispi;
 	ss->rspi = sa->rspi;

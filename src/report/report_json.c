@@ -143,9 +143,10 @@ list_sa(const struct ike_snapshot *s, const struct ike_sa_snap *sa,
 	size_t i;
 
 	fprintf(out, "%s{\"id\":%u,\"state\":\"%s\",\"current\":%s,"
-	    "\"initiator\":%s,\"age\":%.0f", first ? "" : ",",
-	    sa->serial, report_phase_name(sa->phase), json_bool(sa->current),
-	    json_bool(sa->initiator), s->now - sa->created);
+	    "\"initiator\":%s,\"fragmentation\":%s,\"age\":%.0f",
+	    first ? "" : ",", sa->serial, report_phase_name(sa->phase),
+	    json_bool(sa->current), json_bool(sa->initiator),
+	    json_bool(sa->fragmentation), s->now - sa->created);
 	fprintf(out, ",\"spi_i\":\"%016" PRIx64 "\"", sa->ispi);
 	fprintf(out, ",\"spi_r\":\"%016" PRIx64 "\"", sa->rspi);
 	json_member(out, "local", addr_str(&sa->local, a, sizeof(a)));

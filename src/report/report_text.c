@@ -159,9 +159,10 @@ list_sa(const struct ike_snapshot *s, const struct ike_sa_snap *sa,
 
 	report_age(sa_age(s, sa), age, sizeof(age));
 	fprintf(out, "  IKE SA [%u]: %s %s, %s, SPIs %016" PRIx64
-	    "_i %016" PRIx64 "_r%s\n", sa->serial,
+	    "_i %016" PRIx64 "_r%s%s\n", sa->serial,
 	    report_phase_name(sa->phase), age, sa->initiator ?
 	    "initiator" : "responder", sa->ispi, sa->rspi,
+	    sa->fragmentation ? ", fragmentation" : "",
 	    sa->current ? "" : " (not current)");
 	if (sa->phase != IKE_SA_CONNECTING) {
 		fprintf(out, "    %s", proposal_suite_str(&sa->suite,
