@@ -25,8 +25,9 @@ deps_vm=(qemu-system-x86 busybox-static cpio kmod xz-utils)
 
 # The test suite on top of all of the above (git: tests/deb/build and
 # tests/fresh/run ask it which files are the source; openssl: the flood
-# tests' ECP-384 public value; nftables, conntrack: the NAT router of the
-# NAT traversal tests).
+# tests' ECP-384 public value; nftables: vm_interop_fragment's path that
+# drops IP fragments, and with conntrack the NAT router of the NAT
+# traversal tests).
 deps_tests=(clang libclang-rt-14-dev libcmocka-dev python3-scapy mandoc strace
 	psmisc systemd debootstrap debhelper lintian fakeroot dpkg-dev git openssl
 	nftables conntrack)

@@ -32,6 +32,8 @@ static const struct key_def top_keys[] = {
 	{ "esp", T_GROUP },
 	{ "dpd", T_GROUP },
 	{ "nat", T_GROUP },
+	{ "fragmentation", T_BOOL },
+	{ "fragment_size", T_INT },
 	{ "vti", T_GROUP },		/* the older name of "interface" */
 	{ "interface", T_GROUP },
 	{ "peers", T_LIST },
@@ -341,7 +343,9 @@ parse_globals(struct loader *ld, const config_setting_t *root)
 	    cfg_parse_dpd(ld, config_setting_get_member(root, "dpd"), &c->dpd) ==
 	    -1 ||
 	    cfg_parse_nat(ld, config_setting_get_member(root, "nat"), &c->nat) ==
-	    -1)
+	    -1 ||
+	    cfg_parse_fragmentation(ld, root, &c->fragmentation,
+	    &c->fragment_size) == -1)
 		return -1;
 
 	if ((g = cfg_iface_group(ld, root, &sect, &failed)) != NULL) {
@@ -388,6 +392,8 @@ defaults(struct vtid_config *c)
 	snprintf(c->esp.proposals, sizeof(c->esp.proposals), "default");
 	c->esp.life = (struct config_lifetime){ 3600, 360, 360 };
 	c->dpd = (struct config_dpd){ 30, 150, CONFIG_DPD_RESTART };
+	c->fragmentation = true;
+	c->fragment_size = 0;
 	c->vti.type = CONFIG_IFACE_VTI;	/* pattern "": by type */
 	c->vti.mtu = 1500;
 	c->vti.link_follows = true;
@@ -572,6 +578,8 @@ config_peer_equal(const struct config_peer *a, const struct config_peer *b)
 	    sa_eq(&a->ike, &b->ike) && sa_eq(&a->esp, &b->esp) &&
 	    a->dpd.delay == b->dpd.delay && a->dpd.timeout == b->dpd.timeout &&
 	    a->dpd.action == b->dpd.action && a->nat.encap == b->nat.encap &&
-	    a->nat.keepalive == b->nat.keepalive && vti_eq(&a->vti, &b->vti);
+	    a->nat.keepalive == b->nat.keepalive &&
+	    a->fragmentation == b->fragmentation &&
+	    a->fragment_size == b->fragment_size && vti_eq(&a->vti, &b->vti);
 }
 

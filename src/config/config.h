@@ -144,6 +144,11 @@ struct config_kernel {
 	uint32_t	 event_buffer;		/* bytes; 0: the system's */
 };
 
+/* IKE fragmentation (RFC 7383): fragment_size is the largest IP
+ * datagram a fragment may make; 0: 1280 for IPv6, 576 for IPv4. */
+#define CONFIG_FRAGMENT_SIZE_MIN	256
+#define CONFIG_FRAGMENT_SIZE_MAX	65535
+
 #define CONFIG_RECONCILE_INTERVAL	30
 #define CONFIG_EVENT_BUFFER		(8u << 20)
 #define CONFIG_EVENT_BUFFER_MIN		4096u
@@ -196,6 +201,8 @@ struct config_peer {
 	struct config_sa esp;
 	struct config_dpd dpd;
 	struct config_nat nat;
+	bool		 fragmentation;
+	uint32_t	 fragment_size;	/* 0: by address family */
 	struct config_vti vti;		/* name expanded, addresses */
 };
 
@@ -219,6 +226,8 @@ struct vtid_config {
 	struct config_sa esp;
 	struct config_dpd dpd;
 	struct config_nat nat;
+	bool		 fragmentation;
+	uint32_t	 fragment_size;
 	struct config_vti vti;		/* pattern, netns, mtu */
 
 	size_t		 n_peers;

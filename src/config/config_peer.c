@@ -31,6 +31,8 @@ static const struct key_def peer_keys[] = {
 	{ "esp", T_GROUP },
 	{ "dpd", T_GROUP },
 	{ "nat", T_GROUP },
+	{ "fragmentation", T_BOOL },
+	{ "fragment_size", T_INT },
 	{ "vti", T_GROUP },		/* the older name of "interface" */
 	{ "interface", T_GROUP },
 	{ NULL, 0 },
@@ -47,6 +49,24 @@ static const struct key_def vti_peer_keys[] = {
 };
 
 /* ---- peers ---- */
+
+int
+cfg_parse_fragmentation(struct loader *ld, const config_setting_t *g,
+    bool *on, uint32_t *size)
+{
+	const config_setting_t *s;
+
+	if ((s = config_setting_get_member(g, "fragmentation")) != NULL)
+		*on = config_setting_get_bool(s);
+	if (cfg_get_uint(ld, g, "fragment_size", "fragment_size", 0,
+	    CONFIG_FRAGMENT_SIZE_MAX, size) == -1)
+		return -1;
+	if (*size != 0 && *size < CONFIG_FRAGMENT_SIZE_MIN)
+		return cfg_fail(ld, config_setting_get_member(g, "fragment_size"),
+		    "fragment_size: %u is below %u (0: 1280 for IPv6, 576 for "
+		    "IPv4)", *size, CONFIG_FRAGMENT_SIZE_MIN);
+	return 0;
+}
 
 static int
 read_psk_file(struct loader *ld, const config_setting_t *s, const char *v,
@@ -288,6 +308,8 @@ parse_peer(struct loader *ld, const config_setting_t *g, size_t idx,
 	p->esp = c->esp;
 	p->dpd = c->dpd;
 	p->nat = c->nat;
+	p->fragmentation = c->fragmentation;
+	p->fragment_size = c->fragment_size;
 	p->vti = c->vti;
 	cfg_where(ld, g, &file, &line);
 	snprintf(p->origin, sizeof(p->origin), "%s:%u", file, line);
@@ -359,6 +381,8 @@ parse_peer(struct loader *ld, const config_setting_t *g, size_t idx,
 	    -1 ||
 	    cfg_parse_nat(ld, config_setting_get_member(g, "nat"), &p->nat) ==
 	    -1 ||
+	    cfg_parse_fragmentation(ld, g, &p->fragmentation,
+	    &p->fragment_size) == -1 ||
 	    parse_vti_peer(ld, g, p) == -1)
 		return -1;
 	return 0;

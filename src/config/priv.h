@@ -102,6 +102,9 @@ int		 cfg_parse_vti_common(struct loader *, const config_setting_t *g,
 int		 cfg_parse_kernel(struct loader *, const config_setting_t *g);
 
 /* config_peer.c */
+/* "fragmentation" and "fragment_size" of g (the top or a peer). */
+int		 cfg_parse_fragmentation(struct loader *,
+		    const config_setting_t *g, bool *on, uint32_t *size);
 int		 cfg_parse_peers(struct loader *, const config_setting_t *list);
 
 #endif

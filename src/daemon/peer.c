@@ -114,6 +114,8 @@ vtid_peer_conf(const struct vtid_config *c, const struct config_peer *p,
 	pc->drain = VTID_DRAIN_S;
 	pc->settle = VTID_SETTLE_S;
 	pc->replay_window = KERNEL_REPLAY_WINDOW;
+	pc->fragmentation = p->fragmentation;
+	pc->fragment_size = p->fragment_size;
 	pc->link_follows = p->vti.link_follows;
 	pc->force_encap = p->nat.encap;
 	pc->nat_keepalive = p->nat.keepalive;

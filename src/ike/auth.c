@@ -130,6 +130,7 @@ auth_child_make(struct ike_sa *sa, const struct proposal_choice *choice,
 	cs.seed.nr.ptr = sa->nr;
 	cs.seed.nr.len = sa->nr_len;
 	cs.we_init = sa->initiator;
+	cs.hold_out = sa->hold_out;
 	return ike_child_make(sa, &sa->child, &cs);
 }
 

@@ -109,6 +109,12 @@ ike_engine_set_dos(struct ike_engine *eng, const struct ike_dos_conf *dos)
 }
 
 void
+ike_engine_set_vendor_id(struct ike_engine *eng, bool send)
+{
+	eng->no_vendor_id = !send;
+}
+
+void
 ike_engine_free(struct ike_engine *eng)
 {
 	struct ike_peer *peer;

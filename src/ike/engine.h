@@ -144,6 +144,7 @@ struct ike_init_key {
 
 struct ike_peer;
 struct ike_engine;
+struct ike_frag_rx;			/* frag.c */
 
 struct ike_sa {
 	struct ike_sa	*next;		/* the peer's SAs, newest first */
@@ -165,6 +166,10 @@ struct ike_sa {
 	struct sockaddr_storage local, remote;	/* with ports */
 	bool		 natt;		/* IKE on 4500, ESP in UDP */
 	bool		 nat_local;	/* a NAT in front of us: keepalives */
+	/* RFC 7383: IKEV2_FRAGMENTATION_SUPPORTED sent, and received;
+	 * both: fragmentation in use (frag.h). */
+	bool		 frag_ours, frag_peer;
+	struct ike_frag_rx *frag_rx;	/* reassembly, NULL until needed */
 
 	struct proposal_choice choice;
 	struct ike_algs	 algs;
@@ -209,6 +214,14 @@ struct ike_sa {
 	struct ike_sa	*rekey_sibling;
 	uint8_t		 nonce_min[IKE_NONCE_MAX];	/* of its exchange */
 	size_t		 nonce_min_len;
+	/* The crossing rule of vtid's Vendor ID (vendor.h), 0 for another
+	 * implementation: as the peer's IKE_SA_INIT claims it (init_vtid,
+	 * unauthenticated), and as trusted once IKE_AUTH succeeded (vtid,
+	 * which is all the crossing code reads). */
+	uint16_t	 init_vtid, vtid;
+	/* Responder of a crossing with a vtid peer: the first CHILD SA's
+	 * outbound SA waits (sa.c, crossing_hold). */
+	bool		 hold_out;
 };
 
 struct ike_peer {
@@ -246,6 +259,7 @@ struct ike_peer {
 	uint64_t	 failures_total;
 	double		 dpd_rtt;		/* last liveness round trip, s */
 	double		 up_since;		/* 0 when down */
+	uint16_t	 vtid;	/* of its last authenticated IKE SA (ike_sa) */
 };
 
 struct ike_peer_addr;			/* table.c */
@@ -263,6 +277,7 @@ struct ike_engine {
 	struct log_ratelimit rl;
 	struct ike_dos_conf dos;
 	struct ike_cookies cookies;	/* the secret, rotating */
+	bool		 no_vendor_id;	/* ike_engine_set_vendor_id(false) */
 	uint8_t		 rxbuf[IKE_MSG_MAX];
 };
 

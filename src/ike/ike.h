@@ -80,9 +80,15 @@ struct ike_peer_conf {
 	 * sent before the peer switched (make-before-break). */
 	double		 drain;
 	/* How long two IKE SAs from crossing initiations may both live
-	 * before the nonce rule picks one (see ike_sa_resolve_crossing). */
+	 * before the nonce rule picks one, with a peer that is not vtid
+	 * (sa.c, sa_resolve_crossing). */
 	double		 settle;
 	uint32_t	 replay_window;
+	/* RFC 7383: announce IKE fragmentation, and fragment our messages
+	 * whose IP datagram would exceed fragment_size (0: 1280 for IPv6,
+	 * 576 for IPv4) once the peer announced it too. */
+	bool		 fragmentation;
+	unsigned int	 fragment_size;
 	/* The peer's interface is up only while a CHILD SA is in (and, for
 	 * a route peer, while it waits for traffic), through ops->link. */
 	bool		 link_follows;
@@ -166,6 +172,13 @@ struct ike_stats {
 	uint64_t	 cookie_rotations;
 	uint64_t	 init_too_big, init_half_open_peer, init_half_open_max;
 	uint64_t	 half_open;	/* responder SAs half-open now */
+	/* IKE fragmentation (RFC 7383): fragments sent; fragments received
+	 * and kept (ICV good), messages reassembled from them; fragments
+	 * ignored as duplicates, dropped (malformed, ICV failed, over a
+	 * limit, not negotiated), incomplete sets dropped after a
+	 * timeout. */
+	uint64_t	 frag_tx, frag_rx, frag_reassembled;
+	uint64_t	 frag_dup, frag_dropped, frag_timeout;
 };
 
 /* Responder DoS control (RFC 7296 2.6, RFC 8019), for every peer. A
@@ -194,6 +207,11 @@ struct ike_engine *ike_engine_new(struct ev_loop *, const struct ike_ops *);
 /* Replaces the DoS settings (the engine starts with the IKE_DOS_*
  * defaults); they apply to the next request. */
 void	 ike_engine_set_dos(struct ike_engine *, const struct ike_dos_conf *);
+/* vtid's Vendor ID (src/ike/vendor.h) is sent in every IKE_SA_INIT and
+ * a vtid peer's heeded: crossing initiations with it are resolved at
+ * once. false: neither, the engine behaves as an implementation without
+ * it (tests: a peer that waits for settle). */
+void	 ike_engine_set_vendor_id(struct ike_engine *, bool send);
 /* Runs each DH group and PRF the peers offer once, at startup. */
 void	 ike_engine_warm(struct ike_engine *);
 /* Sends DELETE for every IKE SA, removes every CHILD SA from the kernel,
@@ -346,11 +364,15 @@ struct ike_sa_snap {
 	/* ESP in UDP between local and remote (their ports); nat_local:
 	 * the NAT is in front of us (we send keepalives). */
 	bool		 natt, nat_local;
+	bool		 fragmentation;	/* RFC 7383 negotiated */
 	uint64_t	 ispi, rspi;
 	struct sockaddr_storage local, remote;
 	struct ike_suite suite;		/* ESTABLISHED, DELETING only */
 	double		 created, established;
 	double		 rekey_in;	/* -1: none scheduled */
+	/* The crossing rule of a vtid peer (its Vendor ID), once IKE_AUTH
+	 * authenticated it; 0: another implementation, or not yet known. */
+	uint16_t	 peer_vtid;
 	size_t		 n_children;	/* the installed ones, by role */
 	struct ike_child_snap children[IKE_CHILD_ROLES];
 };
@@ -375,6 +397,7 @@ struct ike_peer_snap {
 	struct ike_traffic gone;	/* of its CHILD SAs no longer in */
 	uint64_t	 child_rekeys, ike_rekeys, failures;
 	double		 dpd_rtt;	/* last liveness round trip; 0: none */
+	uint16_t	 peer_vtid;	/* as its last authenticated IKE SA's */
 	size_t		 n_sas;
 	struct ike_sa_snap *sas;	/* into ike_snapshot.sas */
 };

@@ -2,9 +2,12 @@
  * nonces, COOKIE and INVALID_KE_PAYLOAD retries, NAT detection (2.23),
  * and the SK_* keys (2.14).
  *
- *   HDR, SAi1, KEi, Ni, [N(NAT_DETECTION_*)] -->
- *                   <-- HDR, SAr1, KEr, Nr, [N(NAT_DETECTION_*)]
+ *   HDR, SAi1, KEi, Ni, [N(NAT_DETECTION_*)], [V] -->
+ *                   <-- HDR, SAr1, KEr, Nr, [N(NAT_DETECTION_*)], [V]
  *               or  <-- HDR, N(COOKIE) | N(INVALID_KE_PAYLOAD) | N(error)
+ *
+ * V is vtid's Vendor ID (vendor.h); the peer's is noted on the SA
+ * (init_vtid), and trusted only once IKE_AUTH succeeded (sa.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +15,8 @@
 #include <openssl/evp.h>
 
 #include "ike/exchange.h"
+#include "ike/frag.h"
+#include "ike/vendor.h"
 #include "ike/wire.h"
 #include "util/addr.h"
 
@@ -108,6 +113,23 @@ nat_check(struct ike_sa *sa, const struct ike_msg *m)
 	}
 }
 
+/* vtid's Vendor ID, unless the engine is told to pass for another
+ * implementation. */
+static void
+vendor_encode(struct ike_sa *sa, struct ike_out *o)
+{
+	if (!sa->eng->no_vendor_id)
+		ike_vendor_encode(&o->e);
+}
+
+/* Whether the peer's IKE_SA_INIT says it is vtid, and with which rule:
+ * a claim until IKE_AUTH proves it (sa.c, sa_established). */
+static void
+vendor_check(struct ike_sa *sa, const struct ike_msg *m)
+{
+	sa->init_vtid = sa->eng->no_vendor_id ? 0 : ike_vendor_vtid_rule(m);
+}
+
 /* SKEYSEED and the SK_* keys from the peer's KE (RFC 7296 2.14). */
 static int
 sa_derive(struct ike_sa *sa, const struct ike_pl_ke *ke)
@@ -144,6 +166,8 @@ init_send(struct ike_sa *sa)
 	ike_msg_encode_ke(&o.e, sa->dh.group->id, pub, publen);
 	ike_msg_encode_nonce(&o.e, sa->ni, sa->ni_len);
 	nat_encode(sa, &o);
+	ike_frag_init_encode(sa, &o);
+	vendor_encode(sa, &o);
 	if (ike_out_send_request(sa, &o, IKE_REQ_INIT) == -1)
 		return -1;
 	free(sa->init_req);
@@ -152,7 +176,7 @@ init_send(struct ike_sa *sa)
 	return sa->init_req != NULL ? 0 : -1;
 }
 
-/* IKE_SA_INIT: HDR, SAi1, KEi, Ni, [N(NAT_DETECTION_*)] --> */
+/* IKE_SA_INIT: HDR, SAi1, KEi, Ni, [N(NAT_DETECTION_*)], [V] --> */
 int
 ike_init_start(struct ike_sa *sa)
 {
@@ -238,10 +262,12 @@ init_accept(struct ike_sa *sa, const struct ike_msg *m, struct ike_fail *f)
 		return ike_fail_set(f, "IKE_SA_INIT response: unusable KE "
 		    "payload");
 	nat_check(sa, m);
+	ike_frag_init_check(sa, m);
+	vendor_check(sa, m);
 	return 0;
 }
 
-/* <-- HDR, SAr1, KEr, Nr, [N(NAT_DETECTION_*)]
+/* <-- HDR, SAr1, KEr, Nr, [N(NAT_DETECTION_*)], [V]
  * or  <-- HDR, N(COOKIE) | N(INVALID_KE_PAYLOAD) | N(error) */
 enum ike_init_result
 ike_init_response(struct ike_sa *sa, const struct ike_msg *m,
@@ -311,7 +337,7 @@ ike_init_select(struct ike_engine *eng, struct ike_peer *peer,
 	return 0;
 }
 
-/*                        <-- HDR, SAr1, KEr, Nr, [N(NAT_DETECTION_*)] */
+/*                   <-- HDR, SAr1, KEr, Nr, [N(NAT_DETECTION_*)], [V] */
 int
 ike_init_answer(struct ike_sa *sa, const struct ike_msg *m,
     const struct proposal_choice *choice, struct ike_fail *f)
@@ -338,6 +364,8 @@ ike_init_answer(struct ike_sa *sa, const struct ike_msg *m,
 		return ike_fail_set(f, "peer's KE payload is invalid");
 	}
 	nat_check(sa, m);
+	ike_frag_init_check(sa, m);
+	vendor_check(sa, m);
 
 	memset(&reply, 0, sizeof(reply));
 	reply.n = 1;
@@ -348,6 +376,8 @@ ike_init_answer(struct ike_sa *sa, const struct ike_msg *m,
 	ike_msg_encode_ke(&o.e, choice->suite.dh, pub, publen);
 	ike_msg_encode_nonce(&o.e, sa->nr, sa->nr_len);
 	nat_encode(sa, &o);
+	ike_frag_init_encode(sa, &o);
+	vendor_encode(sa, &o);
 	if (ike_out_send_response(sa, &o) == -1 || sa->resp == NULL ||
 	    (sa->init_resp = ike_copy_bytes(sa->resp, sa->resp_len)) == NULL)
 		return ike_fail_set(f, "cannot answer IKE_SA_INIT");

@@ -37,9 +37,13 @@
  *		then an IKE rekey, a CHILD rekey, a liveness check; a rekey
  *		waits while an earlier one settles (BUSY).
  *   crossing	both ends initiated (route peers, traffic from both sides):
- *		two SAs from IKE_SA_INIT, both kept until conf.settle; then
- *		the lowest nonce goes, deleted by its initiator, and after a
- *		second wait by the responder too.
+ *		two SAs from IKE_SA_INIT; the lowest nonce goes. With a vtid
+ *		peer (its Vendor ID, authenticated by IKE_AUTH) at once,
+ *		deleted by its responder, its outbound SA first, while the
+ *		responder of the other holds that one's outbound SA until
+ *		then; with any other both are kept until conf.settle, then
+ *		deleted by its initiator, after a second wait by its
+ *		responder too.
  *   collision	both ends rekeyed the IKE SA (2.8.1): the new SA with the
  *		lowest nonce goes, deleted by its initiator; the other takes
  *		the CHILD SAs. (Colliding CHILD SA rekeys: rekey.c.)
@@ -54,10 +58,12 @@
 #include "ike/admit.h"
 #include "ike/child.h"
 #include "ike/exchange.h"
+#include "ike/frag.h"
 #include "ike/peer.h"
 #include "ike/sa.h"
 #include "ike/table.h"
 #include "ike/timers.h"
+#include "ike/vendor.h"
 #include "ike/wire.h"
 #include "util/addr.h"
 #include "util/clock.h"
@@ -132,7 +138,11 @@ sa_alloc_rekeyed(struct ike_sa *old, enum sa_role role, uint64_t ispi,
 		return NULL;
 	sa->natt = old->natt;
 	sa->nat_local = old->nat_local;
+	/* RFC 7383 2.3: negotiated once, for the SAs rekeyed from it. */
+	sa->frag_ours = old->frag_ours;
+	sa->frag_peer = old->frag_peer;
 	sa->origin = SA_FROM_REKEY;
+	sa->vtid = old->vtid;
 	return sa;
 }
 
@@ -182,6 +192,7 @@ ike_sa_destroy(struct ike_sa *sa, const char *reason)
 		if (o->rekey_sibling == sa)
 			o->rekey_sibling = NULL;
 	handshake_free(sa);
+	ike_frag_free(sa);
 	free(sa->resp);
 	free(sa->init_req);
 	free(sa->init_resp);
@@ -267,6 +278,10 @@ sa_established(struct ike_sa *sa)
 	ike_peer_timer_cancel(peer);
 	ike_nonce_min(sa->ni, sa->ni_len, sa->nr, sa->nr_len, sa->nonce_min,
 	    &sa->nonce_min_len);
+	/* AUTH signed the IKE_SA_INIT messages: the Vendor ID is the
+	 * peer's own now. */
+	sa->vtid = sa->init_vtid;
+	peer->vtid = sa->vtid;
 	peer->sa = sa;
 	log_msg(LOG_NOTICE, sa->logp, "IKE SA established %s...%s, %s",
 	    addr_str(&sa->local, l, sizeof(l)),
@@ -339,17 +354,19 @@ ike_sa_moved(struct ike_sa *sa)
 /* ---- crossing ---- */
 
 /* Another established IKE SA of sa's peer made by a separate initiation
- * (not a rekey): the two crossed. */
+ * (not a rekey): the two crossed. With pending, one of ours still waiting
+ * for its IKE_AUTH answer counts too. */
 static struct ike_sa *
-crossing_other(struct ike_sa *sa)
+crossing_other(struct ike_sa *sa, bool pending)
 {
 	struct ike_sa *o;
 
 	if (sa->state != SA_ESTABLISHED || sa->origin != SA_FROM_INIT)
 		return NULL;
 	for (o = sa->peer->sas; o != NULL; o = o->next)
-		if (o != sa && o->state == SA_ESTABLISHED &&
-		    o->origin == SA_FROM_INIT)
+		if (o != sa && o->origin == SA_FROM_INIT &&
+		    (o->state == SA_ESTABLISHED || (pending && o->initiator &&
+		    o->state == SA_AUTH_SENT)))
 			return o;
 	return NULL;
 }
@@ -361,23 +378,96 @@ crossing_loser(struct ike_sa *a, struct ike_sa *b)
 	    b->nonce_min_len) < 0 ? a : b;
 }
 
-/* Both ends initiated at once: two IKE SAs, each with its CHILD SA, both
- * carrying traffic. Nothing is deleted yet: a peer with a rule of its own
- * (charon's uniqueids keeps the newest) deletes one within a round trip
- * and we keep the other. If both are still up after conf.settle, the
- * lowest nonce goes, as for colliding rekeys (RFC 7296 2.8.1), deleted by
- * its initiator, so two vtids reach the same verdict. */
+/* Both SAs authenticated a vtid that follows our rule (vendor.h): it
+ * reaches the same verdict as we do, with nothing to wait for. */
+static bool
+crossing_with_vtid(const struct ike_sa *a, const struct ike_sa *b)
+{
+	return a->vtid == IKE_VTID_CROSSING_RULE &&
+	    b->vtid == IKE_VTID_CROSSING_RULE;
+}
+
+/* Before the IKE_AUTH answer of a vtid peer's SA: if another SA of a
+ * crossing already carries traffic, the new one's outbound SA waits
+ * (ike_child.held_out). Sending on it at once would lose what arrives
+ * before the peer, the initiator, has handled our answer; the peer sends
+ * on it from then on, and we do when the crossing is decided. */
+static void
+crossing_hold(struct ike_sa *sa)
+{
+	struct ike_sa *o = crossing_other(sa, false);
+
+	sa->hold_out = o != NULL && crossing_with_vtid(sa, o) &&
+	    o->child.out_on;
+}
+
+/* The one that stays: its outbound SA in, if it was held. */
+static void
+crossing_keep(struct ike_sa *winner)
+{
+	if (winner->child.held_out != NULL &&
+	    ike_child_release_out(winner, &winner->child) == -1)
+		log_msg(LOG_WARNING, winner->logp, "cannot install the "
+		    "held outbound SA %08x", winner->child.spi_out);
+}
+
+/* The loser goes. With a vtid peer (rule 1: we answered the loser's
+ * IKE_AUTH and have both, or the peer failed to delete it within settle)
+ * make-before-break. We initiated the winner, so both ends
+ * have its CHILD SA (the peer installed it before answering us): our
+ * loser's outbound SA goes first and the kernel sends on the winner's;
+ * the loser's inbound SA takes what the peer still sends on it until it
+ * answers our DELETE, having switched to the winner on receiving it.
+ * Were the loser's initiator to delete it instead, it could have both
+ * before the peer handled its answer for the winner, and there would be
+ * no SA to switch to that both ends have. */
+static void
+crossing_delete(struct ike_sa *loser, struct ike_sa *winner)
+{
+	crossing_keep(winner);
+	/* With another implementation as before vtid knew its peers: the
+	 * loser's outbound SA goes with its DELETE's answer. */
+	if (winner->child.out_on && crossing_with_vtid(loser, winner))
+		ike_child_drop_out(loser, &loser->child);
+	ike_sa_delete(loser);
+}
+
+/* Both ends initiated at once: two IKE SAs, each with its CHILD SA. The
+ * lowest nonce goes, as for colliding rekeys (RFC 7296 2.8.1), so both
+ * ends reach the same verdict. With a vtid peer that happens now,
+ * deleted by its responder (crossing_delete says why). With any other
+ * nothing is deleted yet: a peer with a rule of its own (charon's
+ * uniqueids keeps the newest) deletes one within a round trip and we
+ * keep the other; if both are still up after conf.settle, the loser's
+ * initiator deletes it, and after a second wait its responder. */
 static void
 sa_resolve_crossing(struct ike_sa *sa)
 {
-	struct ike_sa *o;
+	struct ike_sa *o, *loser, *winner;
 
-	if ((o = crossing_other(sa)) == NULL)
+	if ((o = crossing_other(sa, false)) == NULL)
 		return;
-	sa->peer->sa = crossing_loser(sa, o) == sa ? o : sa;
-	log_msg(LOG_INFO, sa->logp, "duplicate IKE SA (both ends initiated) "
-	    "beside #%u, deciding in %.0f s", o->serial, sa->peer->conf.settle);
+	loser = crossing_loser(sa, o);
+	winner = loser == sa ? o : sa;
+	sa->peer->sa = winner;
 	ike_timer_cancel(sa, IKE_TIMER_SETTLE_LAST);
+	if (crossing_with_vtid(sa, o) && !loser->initiator) {
+		log_msg(LOG_INFO, loser->logp, "duplicate IKE SA (both ends "
+		    "initiated, peer is vtid): lowest nonce, deleting it; %s "
+		    "carries on", winner->logp);
+		crossing_delete(loser, winner);
+		return;
+	}
+	if (crossing_with_vtid(sa, o))
+		/* The peer answered the loser and deletes it; the settle
+		 * timer only covers a peer that fails to. */
+		log_msg(LOG_INFO, sa->logp, "duplicate IKE SA (both ends "
+		    "initiated) beside #%u: the peer (vtid) deletes %s",
+		    o->serial, loser->logp);
+	else
+		log_msg(LOG_INFO, sa->logp, "duplicate IKE SA (both ends "
+		    "initiated) beside #%u, deciding in %.0f s", o->serial,
+		    sa->peer->conf.settle);
 	ike_timer_arm(sa, IKE_TIMER_SETTLE, sa->peer->conf.settle);
 }
 
@@ -386,8 +476,13 @@ ike_sa_settle(struct ike_sa *sa, bool last)
 {
 	struct ike_sa *o, *loser;
 
-	if ((o = crossing_other(sa)) == NULL)
-		return;		/* the peer deleted one */
+	if ((o = crossing_other(sa, false)) == NULL) {
+		/* One is gone (deleted by the peer, or otherwise): if it was
+		 * not by a path that released sa's held outbound SA, this
+		 * does. */
+		crossing_keep(sa);
+		return;
+	}
 	loser = crossing_loser(sa, o);
 	if (!loser->initiator && !last) {
 		/* Its initiator should have deleted it: wait once more, then
@@ -399,7 +494,33 @@ ike_sa_settle(struct ike_sa *sa, bool last)
 	log_msg(LOG_INFO, loser->logp, "duplicate IKE SA (both ends "
 	    "initiated), deleting it%s", loser->initiator ? "" :
 	    ": the peer kept both");
-	ike_sa_delete(loser);
+	crossing_delete(loser, loser == sa ? o : sa);
+}
+
+/* The peer deleted one SA of a crossing (its rule, or charon's
+ * uniqueids): not a closed tunnel. The other is the peer's SA from now
+ * on, even before its IKE_AUTH is answered, so that neither traffic (an
+ * ACQUIRE) nor the retry logic starts a third one. False when sa was not
+ * one of a crossing. */
+static bool
+crossing_deleted(struct ike_sa *sa)
+{
+	struct ike_sa *heir = crossing_other(sa, true);
+
+	if (heir == NULL)
+		return false;
+	log_msg(LOG_INFO, sa->logp, "duplicate IKE SA (both ends initiated) "
+	    "deleted by peer; %s carries on", heir->logp);
+	sa->peer->sa = heir;
+	crossing_keep(heir);
+	ike_sa_destroy(sa, NULL);
+	if (heir->state == SA_AUTH_SENT && heir->req.what == IKE_REQ_AUTH)
+		/* The peer keeps the other SA, so it has answered our
+		 * IKE_AUTH: that answer is lost or late. Ask again now,
+		 * not at the next retransmission: until it comes we have
+		 * no CHILD SA. */
+		ike_xmit_resend(heir);
+	return true;
 }
 
 /* ---- rekeyed ---- */
@@ -668,6 +789,7 @@ sa_auth_request(struct ike_sa *sa, const struct ike_msg *m)
 	if (ike_msg_notify(m, INITIAL_CONTACT) != NULL)
 		ike_peer_restarted(sa->peer, sa);
 	sa_established(sa);
+	crossing_hold(sa);
 	ike_auth_answer(sa, m, &auth);
 	sa_timers_start(sa);
 	sa_resolve_crossing(sa);
@@ -709,6 +831,8 @@ sa_info_request(struct ike_sa *sa, const struct ike_msg *m)
 			ike_sa_destroy(sa, NULL);
 			return;
 		}
+		if (crossing_deleted(sa))
+			return;
 		ike_sa_destroy(sa, "IKE SA deleted by peer");
 		ike_peer_closed(peer, IKE_CLOSED_BY_PEER);
 		return;

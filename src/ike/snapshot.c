@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ike/engine.h"
+#include "ike/frag.h"
 #include "ike/peer.h"
 #include "ike/table.h"
 #include "util/clock.h"
@@ -156,6 +157,7 @@ snap_sa(struct ike_sa *sa, struct ike_sa_snap *ss)
 	ss->initiator = sa->initiator;
 	ss->natt = sa->natt;
 	ss->nat_local = sa->nat_local;
+	ss->fragmentation = ike_frag_on(sa);
 	ss->current = sa == sa->peer->sa;
 	ss->ispi = sa->ispi;
 	ss->rspi = sa->rspi;
@@ -166,6 +168,7 @@ snap_sa(struct ike_sa *sa, struct ike_sa_snap *ss)
 	ss->established = sa->established;
 	ss->rekey_in = snap_timer_left(sa->eng,
 	    &sa->timers[IKE_TIMER_REKEY_IKE]);
+	ss->peer_vtid = sa->vtid;
 	ss->n_children = 0;
 	for (i = 0; i < IKE_CHILD_ROLES; i++)
 		if (c[i]->installed)
@@ -226,6 +229,7 @@ snap_peer(struct ike_engine *eng, struct ike_peer *p,
 	ps->ike_rekeys = p->ike_rekeys;
 	ps->failures = p->failures_total;
 	ps->dpd_rtt = p->dpd_rtt;
+	ps->peer_vtid = p->vtid;
 }
 
 static bool

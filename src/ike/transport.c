@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
+#include "ike/frag.h"
 #include "ike/sa.h"
 #include "ike/table.h"
 #include "ike/timers.h"
@@ -29,6 +32,8 @@ out_begin(struct ike_sa *sa, struct ike_out *o, uint8_t exchange,
 	wbuf_init(&o->w, o->buf, sizeof(o->buf));
 	ike_msg_encode_init(&o->e, &o->w, &hdr);
 	o->exchange = exchange;
+	o->frags = NULL;
+	o->frags_len = 0;
 	/* Only IKE_SA_INIT goes in the clear. */
 	o->protect = exchange != IKE_SA_INIT;
 	if (o->protect)
@@ -48,18 +53,32 @@ ike_out_response(struct ike_sa *sa, struct ike_out *o, uint8_t exchange)
 	out_begin(sa, o, exchange, true, sa->msgid_peer);
 }
 
-/* On 4500 (behind the non-ESP marker) once IKE moved there: a responder
- * that found a NAT in IKE_SA_INIT still answers it from 500, where the
- * request came; the initiator's IKE_AUTH brings it to 4500 (transport's
- * input_follow). */
+/* Sends buf: one message, or fragments back to back (frag.h), each as
+ * long as its IKE header's Length; on 4500 (behind the non-ESP marker)
+ * once IKE moved there: a responder that found a NAT in IKE_SA_INIT still
+ * answers it from 500, where the request came; the initiator's IKE_AUTH
+ * brings it to 4500 (input_follow). */
 static int
 transmit(struct ike_sa *sa, const uint8_t *buf, size_t len)
 {
 	struct ike_engine *eng = sa->eng;
 	bool natt = sa->natt && addr_port(&sa->local) == IKE_NATT_PORT;
+	size_t off = 0, n;
+	int rc = 0;
 
-	return eng->ops.send(eng->ops.ctx, &sa->local, &sa->remote, natt,
-	    buf, len);
+	while (len - off >= IKE_HDR_LEN) {
+		n = (size_t)buf[off + IKE_HDR_OFF_LENGTH] << 24 |
+		    (size_t)buf[off + IKE_HDR_OFF_LENGTH + 1] << 16 |
+		    (size_t)buf[off + IKE_HDR_OFF_LENGTH + 2] << 8 |
+		    buf[off + IKE_HDR_OFF_LENGTH + 3];
+		if (n < IKE_HDR_LEN || n > len - off)
+			break;
+		if (eng->ops.send(eng->ops.ctx, &sa->local, &sa->remote,
+		    natt, buf + off, n) != 0)
+			rc = -1;
+		off += n;
+	}
+	return off == len ? rc : -1;
 }
 
 /* Seals and sends; returns the message length or -1. The buffer keeps
@@ -77,6 +96,14 @@ out_finish(struct ike_sa *sa, struct ike_out *o)
 		return -1;
 	}
 	if (o->protect) {
+		switch (ike_frag_seal(sa, o, &lay, &o->frags, &o->frags_len)) {
+		case 1:
+			return (long)o->frags_len;
+		case 0:
+			break;
+		default:
+			return -1;
+		}
 		if (ike_sk_seal_layout(&sa->sk_out, &o->w, &lay, &why) == -1) {
 			log_msg(LOG_ERR, sa->logp, "cannot seal message: %s",
 			    ike_sk_strerror(why));
@@ -87,6 +114,25 @@ out_finish(struct ike_sa *sa, struct ike_out *o)
 	return len;
 }
 
+/* What out_finish sealed: the fragments, or the message in buf. */
+static const uint8_t *
+out_data(const struct ike_out *o)
+{
+	return o->frags != NULL ? o->frags : o->buf;
+}
+
+/* The sealed message as a heap copy to keep (the fragments are). */
+static uint8_t *
+out_take(struct ike_out *o, size_t len)
+{
+	uint8_t *p = o->frags;
+
+	o->frags = NULL;
+	if (p == NULL && (p = malloc(len)) != NULL)
+		memcpy(p, o->buf, len);
+	return p;
+}
+
 int
 ike_out_send_response(struct ike_sa *sa, struct ike_out *o)
 {
@@ -95,25 +141,30 @@ ike_out_send_response(struct ike_sa *sa, struct ike_out *o)
 	if (len < 0)
 		return -1;
 	free(sa->resp);
-	if ((sa->resp = malloc((size_t)len)) != NULL) {
-		memcpy(sa->resp, o->buf, (size_t)len);
+	sa->resp_len = 0;
+	if ((sa->resp = out_take(o, (size_t)len)) != NULL)
 		sa->resp_len = (size_t)len;
-	}
 	/* Window of one (RFC 7296 2.3): the peer's next request is the next
 	 * message ID; this one is now answered from the cache. */
 	sa->msgid_peer++;
-	return transmit(sa, o->buf, (size_t)len);
+	if (sa->resp == NULL)
+		return -1;
+	return transmit(sa, sa->resp, sa->resp_len);
 }
 
 int
 ike_out_send_once(struct ike_sa *sa, struct ike_out *o)
 {
 	long len;
+	int rc;
 
 	sa->msgid_next++;
 	if ((len = out_finish(sa, o)) < 0)
 		return -1;
-	return transmit(sa, o->buf, (size_t)len);
+	rc = transmit(sa, out_data(o), (size_t)len);
+	free(o->frags);
+	o->frags = NULL;
+	return rc;
 }
 
 int
@@ -126,9 +177,8 @@ ike_out_send_request(struct ike_sa *sa, struct ike_out *o, enum ike_req what)
 	if (len < 0)
 		return -1;
 	ike_xmit_clear(sa);
-	if ((x->buf = malloc((size_t)len)) == NULL)
+	if ((x->buf = out_take(o, (size_t)len)) == NULL)
 		return -1;
-	memcpy(x->buf, o->buf, (size_t)len);
 	x->len = (size_t)len;
 	x->exchange = exchange;
 	x->tries = 0;
@@ -369,6 +419,49 @@ input_malformed(struct ike_sa *sa, const struct ike_msg *m, enum ike_dec v)
 	ike_sa_recv_malformed(sa, hdr);
 }
 
+/* The inner payloads, decrypted (and joined, for fragments): decoded
+ * into m. 0 when there is a new message to act on. */
+static int
+input_inner(struct ike_sa *sa, struct ike_msg *m, uint8_t first,
+    const uint8_t *plain, size_t plain_len)
+{
+	enum ike_dec v;
+
+	if ((v = ike_msg_decode_inner(m, first, plain, plain_len)) !=
+	    IKE_DEC_OK) {
+		input_malformed(sa, m, v);
+		return -1;
+	}
+	/* Anything authenticated from the peer proves it alive (DPD). */
+	sa->last_rx = clock_mono();
+	return 0;
+}
+
+/* SKF: one fragment (RFC 7383), kept once its ICV passed; the last one
+ * completes the message, decoded from *joined (the caller frees it). */
+static int
+input_fragment(struct ike_sa *sa, struct ike_msg *m, uint8_t *buf,
+    size_t len, uint8_t **joined, size_t *joined_len)
+{
+	uint8_t first = IKE_PL_NONE;
+
+	switch (ike_frag_input(sa, m, buf, len, joined, joined_len, &first)) {
+	case IKE_FRAG_DONE:
+		return input_inner(sa, m, first, *joined, *joined_len);
+	case IKE_FRAG_RESEND:
+		/* RFC 7383 2.6.1: fragment 1 of the request we answered. */
+		sa->eng->stats.rx_retransmit++;
+		transmit(sa, sa->resp, sa->resp_len);
+		return -1;
+	case IKE_FRAG_MORE:
+		/* Authenticated: the peer is alive, the rest is coming. */
+		sa->last_rx = clock_mono();
+		return -1;
+	default:
+		return -1;
+	}
+}
+
 /* SK {...}: integrity, the peer's retransmission answered from the cache,
  * the inner payloads. 0 when there is a new message to act on. */
 static int
@@ -380,11 +473,8 @@ input_open(struct ike_sa *sa, struct ike_msg *m, uint8_t *buf, size_t len)
 	const uint8_t *plain;
 	size_t plain_len;
 	enum ike_sk_err why;
-	enum ike_dec v;
 
 	if (!sa->have_keys || !ike_msg_has(m, IKE_PL_SK)) {
-		/* SKF: vtid does not announce fragmentation (RFC 7383 2.3),
-		 * so a peer must not send fragments. */
 		eng->stats.rx_invalid++;
 		return -1;
 	}
@@ -403,14 +493,7 @@ input_open(struct ike_sa *sa, struct ike_msg *m, uint8_t *buf, size_t len)
 		transmit(sa, sa->resp, sa->resp_len);
 		return -1;
 	}
-	if ((v = ike_msg_decode_inner(m, m->sk.next, plain,
-	    plain_len)) != IKE_DEC_OK) {
-		input_malformed(sa, m, v);
-		return -1;
-	}
-	/* Anything authenticated from the peer proves it alive (DPD). */
-	sa->last_rx = clock_mono();
-	return 0;
+	return input_inner(sa, m, m->sk.next, plain, plain_len);
 }
 
 /* RFC 7296 2.23: with a NAT in the way, the peer is where its last
@@ -464,6 +547,9 @@ ike_input(struct ike_engine *eng, const struct sockaddr_storage *local,
 	struct ike_msg m;
 	struct ike_sa *sa;
 	enum ike_dec v;
+	uint8_t *joined = NULL;
+	size_t joined_len = 0;
+	int rc;
 
 	eng->stats.rx++;
 	if (len > sizeof(eng->rxbuf)) {
@@ -493,11 +579,20 @@ ike_input(struct ike_engine *eng, const struct sockaddr_storage *local,
 		    ike_dec_str(v), m.err.detail != NULL ? m.err.detail : "-");
 		return;
 	}
-	/* IKE_SA_INIT answers come in the clear; all else is inside SK. */
+	/* IKE_SA_INIT answers come in the clear; all else is inside SK,
+	 * or in fragments (SKF) joined first. */
 	if (hdr.exchange != IKE_SA_INIT) {
-		if (input_open(sa, &m, buf, len) == -1)
-			return;
+		rc = ike_msg_has(&m, IKE_PL_SKF) ?
+		    input_fragment(sa, &m, buf, len, &joined, &joined_len) :
+		    input_open(sa, &m, buf, len);
+		if (rc == -1)
+			goto done;
 		input_follow(sa, &from);
 	}
 	ike_sa_recv(sa, &m, input_answered(sa, &hdr));
+done:
+	if (joined != NULL) {
+		OPENSSL_cleanse(joined, joined_len);
+		free(joined);
+	}
 }

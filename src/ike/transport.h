@@ -22,6 +22,10 @@ struct ike_out {
 	struct ike_enc	 e;
 	uint8_t		 exchange;
 	bool		 protect;
+	/* Sealed as RFC 7383 fragments (frag.c): the datagrams back to
+	 * back, malloc'd; NULL when the message went whole in buf. */
+	uint8_t		*frags;
+	size_t		 frags_len;
 };
 
 /* A request of ours: message ID 0 for IKE_SA_INIT (resent with the same ID

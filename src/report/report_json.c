@@ -41,6 +41,7 @@ status_sa(const struct ike_snapshot *s, const struct ike_sa_snap *sa,
 	    report_phase_name(sa->phase), s->now - sa->created,
 	    addr_str(&sa->local, l, sizeof(l)),
 	    addr_str(&sa->remote, r, sizeof(r)), json_bool(sa->initiator));
+	fprintf(out, ",\"peer_vtid\":%u", sa->peer_vtid);
 	if (c != NULL)
 		fprintf(out, ",\"child\":{\"state\":\"INSTALLED\","
 		    "\"spi_in\":\"%08x\",\"spi_out\":\"%08x\","
@@ -142,21 +143,23 @@ list_sa(const struct ike_snapshot *s, const struct ike_sa_snap *sa,
 	size_t i;
 
 	fprintf(out, "%s{\"id\":%u,\"state\":\"%s\",\"current\":%s,"
-	    "\"initiator\":%s,\"age\":%.0f", first ? "" : ",",
-	    sa->serial, report_phase_name(sa->phase), json_bool(sa->current),
-	    json_bool(sa->initiator), s->now - sa->created);
+	    "\"initiator\":%s,\"fragmentation\":%s,\"age\":%.0f",
+	    first ? "" : ",", sa->serial, report_phase_name(sa->phase),
+	    json_bool(sa->current), json_bool(sa->initiator),
+	    json_bool(sa->fragmentation), s->now - sa->created);
 	fprintf(out, ",\"spi_i\":\"%016" PRIx64 "\"", sa->ispi);
 	fprintf(out, ",\"spi_r\":\"%016" PRIx64 "\"", sa->rspi);
 	json_member(out, "local", addr_str(&sa->local, a, sizeof(a)));
 	json_member(out, "remote", addr_str(&sa->remote, a, sizeof(a)));
-	fprintf(out, ",\"local_port\":%u,\"remote_port\":%u,\"natt\":%s,"
-	    "\"nat_local\":%s", addr_port(&sa->local), addr_port(&sa->remote),
-	    json_bool(sa->natt), json_bool(sa->nat_local));
+	fprintf(out, ",\"peer_vtid\":%u", sa->peer_vtid);
 	if (sa->phase != IKE_SA_CONNECTING)
 		json_member(out, "proposal", proposal_suite_str(&sa->suite,
 		    IKE_PROTO_IKE, suite, sizeof(suite)));
 	else
 		fprintf(out, ",\"proposal\":null");
+	fprintf(out, ",\"local_port\":%u,\"remote_port\":%u,\"natt\":%s,"
+	    "\"nat_local\":%s", addr_port(&sa->local), addr_port(&sa->remote),
+	    json_bool(sa->natt), json_bool(sa->nat_local));
 	json_secs(out, "rekey_in", sa->rekey_in);
 	fprintf(out, ",\"children\":[");
 	for (i = 0; i < sa->n_children; i++)
@@ -202,6 +205,7 @@ list_peer(const struct ike_snapshot *s, const struct ike_peer_snap *p,
 	json_member(out, "local_id", id);
 	report_id_str(&p->remote_id, id, sizeof(id));
 	json_member(out, "remote_id", id);
+	fprintf(out, ",\"peer_vtid\":%u", p->peer_vtid);
 	if (info != NULL)
 		list_info(info, out);
 	json_member(out, "link", ike_link_name(p->link));

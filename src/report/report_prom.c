@@ -270,6 +270,22 @@ prom_engine(const struct ike_stats *st, FILE *out)
 	    PRIu64 "\nvtid_ike_init_dropped_total{reason=\"half_open_max\"} "
 	    "%" PRIu64 "\n", st->init_too_big, st->init_half_open_peer,
 	    st->init_half_open_max);
+	metric_head(out, "vtid_ike_fragments_total", "counter",
+	    "IKE fragments (RFC 7383): sent; received and kept (integrity "
+	    "checked); ignored as duplicates; dropped (malformed, integrity "
+	    "failed, over a limit, not negotiated).");
+	fprintf(out, "vtid_ike_fragments_total{event=\"sent\"} %" PRIu64
+	    "\nvtid_ike_fragments_total{event=\"received\"} %" PRIu64
+	    "\nvtid_ike_fragments_total{event=\"duplicate\"} %" PRIu64
+	    "\nvtid_ike_fragments_total{event=\"dropped\"} %" PRIu64 "\n",
+	    st->frag_tx, st->frag_rx, st->frag_dup, st->frag_dropped);
+	metric_head(out, "vtid_ike_fragmented_messages_total", "counter",
+	    "IKE messages reassembled from fragments, and incomplete sets "
+	    "dropped after the reassembly timeout.");
+	fprintf(out, "vtid_ike_fragmented_messages_total{result="
+	    "\"reassembled\"} %" PRIu64 "\nvtid_ike_fragmented_messages_total"
+	    "{result=\"timeout\"} %" PRIu64 "\n", st->frag_reassembled,
+	    st->frag_timeout);
 	metric(out, "vtid_ike_half_open", "gauge",
 	    "Responder IKE SAs half-open now (IKE_SA_INIT answered, no "
 	    "IKE_AUTH yet).", (double)st->half_open);

@@ -61,9 +61,10 @@ status_peer(const struct ike_snapshot *s, const struct ike_peer_snap *p,
 		report_age(sa_age(s, sa), age, sizeof(age));
 		addr_str(&sa->local, l, sizeof(l));
 		addr_str(&sa->remote, r, sizeof(r));
-		fprintf(out, "%12s[%u]: %s %s, %s[%s]...%s[%s]%s\n",
+		fprintf(out, "%12s[%u]: %s %s, %s[%s]...%s[%s]%s%s\n",
 		    p->name, sa->serial, report_phase_name(sa->phase),
-		    age, l, l, r, r, sa->initiator ? "" : " (responder)");
+		    age, l, l, r, r, sa->initiator ? "" : " (responder)",
+		    sa->peer_vtid != 0 ? ", peer vtid" : "");
 		if ((c = report_current(sa)) != NULL)
 			status_child(p, sa, c, out);
 	}
@@ -158,9 +159,10 @@ list_sa(const struct ike_snapshot *s, const struct ike_sa_snap *sa,
 
 	report_age(sa_age(s, sa), age, sizeof(age));
 	fprintf(out, "  IKE SA [%u]: %s %s, %s, SPIs %016" PRIx64
-	    "_i %016" PRIx64 "_r%s\n", sa->serial,
+	    "_i %016" PRIx64 "_r%s%s\n", sa->serial,
 	    report_phase_name(sa->phase), age, sa->initiator ?
 	    "initiator" : "responder", sa->ispi, sa->rspi,
+	    sa->fragmentation ? ", fragmentation" : "",
 	    sa->current ? "" : " (not current)");
 	if (sa->natt) {
 		char l[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
@@ -211,9 +213,13 @@ list_peer(const struct ike_snapshot *s, const struct ike_peer_snap *p,
 	fputc('\n', out);
 	report_id_str(&p->local_id, lid, sizeof(lid));
 	report_id_str(&p->remote_id, rid, sizeof(rid));
-	fprintf(out, "  %s [%s] ... %s [%s]\n",
+	fprintf(out, "  %s [%s] ... %s [%s]",
 	    addr_str(&p->local, l, sizeof(l)), lid,
 	    addr_str(&p->remote, r, sizeof(r)), rid);
+	/* Its Vendor ID, authenticated (src/ike/vendor.h). */
+	if (p->peer_vtid != 0)
+		fprintf(out, ", vtid (crossing rule %u)", p->peer_vtid);
+	fputc('\n', out);
 	if (info != NULL && info->mtu_auto[0] != '\0')
 		fprintf(out, "  mtu %u auto: %s\n", info->mtu, info->mtu_auto);
 	else if (info != NULL && info->mtu > 0)

@@ -120,7 +120,9 @@ proposals(struct ike_peer_conf *pc, const char *ike, const char *esp)
 	}
 }
 
-/* fz.variant: bits 0-1 I's start (start, add, route, start), bit 2 R
+/* fz.variant: bits 0-1 I's start (start, add, route, start; the second
+ * start with IKE fragmentation on both sides, 256-byte fragments, so that
+ * IKE_AUTH and CREATE_CHILD_SA go as SKF payloads), bit 2 R
  * starts too (crossing initiations), bits 3-4 the suites (GCM; CBC with
  * HMAC; I offers ECP-256 first, so INVALID_KE_PAYLOAD; ESP mismatch),
  * bit 5 DPD, bit 6 a wrong PSK on R, bit 7 short lifetimes. X25519
@@ -156,6 +158,10 @@ fz_peer_conf(struct ike_peer_conf *pc, int s)
 	pc->reqid = 0x40000007;
 	pc->start = s == 0 ? starts[v & 3] : (v & 4) ? IKE_START_START :
 	    IKE_START_ADD;
+	if ((v & 3) == 3) {
+		pc->fragmentation = true;
+		pc->fragment_size = 256;
+	}
 	switch ((v >> 3) & 3) {
 	case 0:
 		proposals(pc, "aes128gcm16-prfsha256-x25519!",

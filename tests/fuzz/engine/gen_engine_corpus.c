@@ -69,6 +69,17 @@ static const struct seed seeds[] = {
 	    P, P),
 	SEED("send-fails", 0x00, FZ_OP_FAIL, 0, FZ_FAIL_SEND, P, T(T30),
 	    FZ_OP_FAIL, 0, 0, T(T30), P, P),
+	/* IKE fragmentation (variant bits 0-1 = 3): IKE_AUTH and rekeys in
+	 * SKF fragments, lost, duplicated, reordered, corrupted. */
+	SEED("frag-establish", 0x03, P, P, T(T1), P),
+	SEED("frag-establish-cbc", 0x0b, P, P, T(T1), P),
+	SEED("frag-rekey", 0x03, P, P, FZ_OP_REKEY, 0, P, FZ_OP_REKEY, 2, P,
+	    T(T1), P),
+	SEED("frag-lost", 0x03, D, D, FZ_OP_DROP, T(T1), P, T(T1), P),
+	SEED("frag-reorder", 0x03, D, D, FZ_OP_DUP, FZ_OP_REORDER, D,
+	    FZ_OP_REORDER, P, P),
+	SEED("frag-corrupt", 0x03, D, D, FZ_OP_CORRUPT, 0x00, 0x30, 0x5a,
+	    P, T(T1), P),
 	/* Forged datagrams: an IKE_SA_INIT header alone, and one with
 	 * the SPIs of a message in flight. */
 	SEED("inject-init", 0x01, FZ_OP_INJECT, 0x01, 0x00, 0x1c,

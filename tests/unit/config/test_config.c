@@ -395,6 +395,8 @@ test_defaults(void **state)
 	assert_int_equal(p->vti.mtu, 1500);
 	assert_true(p->vti.link_follows);
 	assert_int_equal(p->vti.n_addrs, 0);
+	assert_true(p->fragmentation);
+	assert_int_equal(p->fragment_size, 0);
 	assert_int_equal(p->local_id.type, CONFIG_ID_IPV4);
 	assert_id(&p->local_id, "ip:192.0.2.1");
 	assert_id(&p->remote_id, "ip:192.0.2.2");
@@ -417,6 +419,8 @@ test_defaults(void **state)
 	    "jitter = \"5m\"; margin = \"10m\"; };\n"
 	    "esp = { rekey_time = 1200; jitter = 0; margin = 60; };\n"
 	    "dpd = { delay = \"1m\"; timeout = 90; action = \"trap\"; };\n"
+	    "fragmentation = false;\n"
+	    "fragment_size = 1000;\n"
 	    "vti = { name = \"ipsec-%peer%\"; netns = \"vpn\"; mtu = 1400; "
 	    "link = \"up\"; };\n"
 	    "dos = { cookie_threshold = 0; cookie_threshold_peer = 0; "
@@ -428,6 +432,7 @@ test_defaults(void **state)
 	    "    ike = { rekey_time = 7200; jitter = 1; };\n"
 	    "    esp = { proposals = \"aes256gcm16-x25519\"; };\n"
 	    "    dpd = { delay = 0; };\n"
+	    "    fragmentation = true; fragment_size = 256;\n"
 	    "    vti = { mtu = \"auto\"; link = \"tunnel\"; };\n"
 	    "  },\n"
 	    "  { name = \"b\"; remote = \"198.51.100.1\"; psk = \"" GOOD_PSK "\";\n"
@@ -466,6 +471,8 @@ test_defaults(void **state)
 	assert_string_equal(p->vti.netns, "vpn");
 	assert_true(p->vti.mtu_auto);
 	assert_true(p->vti.link_follows);
+	assert_true(p->fragmentation);
+	assert_int_equal(p->fragment_size, 256);
 	p = &c->peers[1];
 	assert_addr(&p->local, "192.0.2.1");
 	assert_int_equal(p->mark, 2);
@@ -475,6 +482,8 @@ test_defaults(void **state)
 	assert_int_equal(p->ike.life.jitter, 300);
 	assert_int_equal(p->dpd.delay, 60);
 	assert_int_equal(p->vti.mtu, 1400);
+	assert_false(p->fragmentation);
+	assert_int_equal(p->fragment_size, 1000);
 	assert_false(p->vti.link_follows);	/* inherited */
 	assert_id(&p->local_id, "fqdn:b.example");
 	assert_id(&p->remote_id, "email:x@y");
@@ -559,6 +568,18 @@ static const struct {
 	    "1: dos.cookie_rotate: must be 1 to 86400 seconds" },
 	{ "dos = { init_max_size = 100; };\n",
 	    "1: dos.init_max_size: must be 512 to 65535" },
+	{ "fragment_size = 255;\n",
+	    "1: fragment_size: 255 is below 256 (0: 1280 for IPv6, 576 for "
+	    "IPv4)" },
+	{ "fragment_size = 70000;\n",
+	    "1: fragment_size: must be 0 to 65535" },
+	{ "fragmentation = \"yes\";\n",
+	    "1: fragmentation: expected true or false" },
+	{ PEER("  fragment_size = 100;\n"),
+	    "4: peer 'p': fragment_size: 100 is below 256 (0: 1280 for IPv6, "
+	    "576 for IPv4)" },
+	{ PEER("  fragmentaton = false;\n"),
+	    "4: peer 'p': unknown setting 'fragmentaton'" },
 	{ "dos = { init_max_size = \"4k\"; };\n",
 	    "1: dos.init_max_size: expected an integer" },
 	{ "ike = { proposals = \"\"; };\n", "1: ike.proposals: empty" },
@@ -992,6 +1013,17 @@ test_peer_equal(void **state)
 	b = load_ok(write_file("b.conf", EQ_CONF(GOOD_PSK,
 	    "vti = { mtu = 1400; };"), 0600));
 	assert_true(config_peer_equal(&a->peers[0], &b->peers[0]));
+	assert_false(config_peer_equal(&a->peers[1], &b->peers[1]));
+	config_free(b);
+
+	/* Fragmentation off for b, then another fragment size. */
+	b = load_ok(write_file("b.conf", EQ_CONF(GOOD_PSK,
+	    "fragmentation = false;"), 0600));
+	assert_true(config_peer_equal(&a->peers[0], &b->peers[0]));
+	assert_false(config_peer_equal(&a->peers[1], &b->peers[1]));
+	config_free(b);
+	b = load_ok(write_file("b.conf", EQ_CONF(GOOD_PSK,
+	    "fragment_size = 1200;"), 0600));
 	assert_false(config_peer_equal(&a->peers[1], &b->peers[1]));
 	config_free(b);
 

@@ -24,8 +24,11 @@
 
 #include "ike/cookie.h"
 #include "ike/dh.h"
+#include "ike/engine.h"
 #include "ike/ike.h"
 #include "ike/ikev2.h"
+#include "ike/message.h"
+#include "ike/vendor.h"
 #include "report/report.h"
 #include "engine_pair.h"
 
@@ -610,6 +613,54 @@ test_forged_init_route_peer(void **state)
 	    (unsigned long long)stats(A)->half_open);
 }
 
+/* A forged IKE_SA_INIT carrying vtid's Vendor ID (the template is a
+ * real vtid request) from the address of a peer without one: the
+ * half-open SA notes the claim, but nothing believes it before IKE_AUTH.
+ * The peer stays another implementation in status, and its SA, up, is
+ * left alone. */
+static void
+test_forged_init_vendor_id(void **state)
+{
+	uint8_t req[EP_PKT_MAX];
+	size_t len = init_template(1, req, sizeof(req)), i;
+	struct ike_peer_conf pa, pb;
+	struct ike_snapshot *snap;
+	struct ike_msg m;
+	const struct ike_sa *half;
+	unsigned sent;
+
+	assert_int_equal(ike_msg_decode(&m, req, len), IKE_DEC_OK);
+	assert_int_equal(ike_vendor_vtid_rule(&m), IKE_VTID_CROSSING_RULE);
+	conf(&pa, 0, IKE_START_START);
+	conf(&pb, 1, IKE_START_ADD);
+	ike_engine_set_vendor_id(B->eng, false);
+	assert_int_equal(ike_peer_add(B->eng, &pb), 0);
+	assert_int_equal(ike_peer_add(A->eng, &pa), 0);
+	assert_true(ep_run_until(&pair, 1, both_up, NULL));
+	sent = A->n_sent;
+	set_spi(req, 0xbad1);
+	inject(A, EP_ADDR_B, req, len);
+	assert_int_equal(stats(A)->half_open, 1);
+	half = A->eng->peers->sas;		/* newest first */
+	assert_true(half->half_open);
+	assert_int_equal(half->init_vtid, IKE_VTID_CROSSING_RULE);
+	assert_int_equal(half->vtid, 0);
+	snap = ike_snapshot_take(A->eng, "B");
+	assert_non_null(snap);
+	assert_int_equal(snap->n_sas, 1);	/* half-open SAs not shown */
+	assert_int_equal(snap->peers[0].peer_vtid, 0);
+	for (i = 0; i < snap->n_sas; i++)
+		assert_int_equal(snap->sas[i].peer_vtid, 0);
+	ike_snapshot_free(snap);
+	ep_run(&pair, 0.3);
+	assert_int_equal(ike_peer_state(A->eng, "B"), IKE_PEER_UP);
+	/* A answered the forged INIT and sent nothing else: no DELETE. */
+	assert_int_equal(A->n_sent, sent + 1);
+	printf("forged IKE_SA_INIT with vtid's Vendor ID: a half-open SA "
+	    "noting rule %u, believed nowhere (status: peer not vtid), A's "
+	    "tunnel up, nothing sent but the answer\n", half->init_vtid);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -624,6 +675,7 @@ main(void)
 		T(test_tunnel_with_cookie),
 		T(test_forged_init_start_peer),
 		T(test_forged_init_route_peer),
+		T(test_forged_init_vendor_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,14 +2,16 @@
  * (engine_pair.h: a packet queue, a recording fake kernel, libev time):
  * the happy path, then the error paths of the exchanges: wrong PSK,
  * proposal mismatches, INVALID_KE_PAYLOAD, lost, duplicated and
- * corrupted messages, DELETE, crossing initiations, colliding
- * CHILD and IKE rekeys (RFC 7296 2.8.1) and a CHILD rekey crossing an
- * IKE rekey (2.25).
+ * corrupted messages, DELETE, crossing initiations (between two vtids,
+ * resolved at once through the Vendor ID; with a peer without it, after
+ * the settle time), colliding CHILD and IKE rekeys (RFC 7296 2.8.1) and
+ * a CHILD rekey crossing an IKE rekey (2.25).
  *
  *   side 0, peer "B" (initiator)  <-- queue -->  side 1, peer "A"
  *   2001:db8::1                                  2001:db8::2
  */
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,10 +22,15 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <openssl/evp.h>
+
+#include "ike/exchange.h"
 #include "ike/ike.h"
 #include "ike/ikev2.h"
+#include "ike/message.h"
 #include "report/report.h"
 #include "ike/sa.h"
+#include "ike/vendor.h"
 #include "engine_pair.h"
 
 static struct engine_pair pair;
@@ -566,6 +573,8 @@ test_crossing_peer_decides(void **state)
 	conf(&pa, 0, IKE_START_START);
 	conf(&pb, 1, IKE_START_START);
 	pa.settle = pb.settle = 2;
+	/* B plays charon: no Vendor ID, so A waits for it to decide. */
+	ike_engine_set_vendor_id(B->eng, false);
 	add(&pa, &pb);
 	ep_run(&pair, 0.3);
 	assert_int_equal(ike_sas(0), 2);
@@ -581,6 +590,599 @@ test_crossing_peer_decides(void **state)
 	assert_int_equal(count_sent(B, IKE_SA_INIT, false), 1);
 	printf("crossing, the peer deleted the SA the nonce rule keeps: A "
 	    "kept the other one, no new IKE_SA_INIT\n");
+}
+
+/* ---- crossing initiations and the Vendor ID ---- */
+
+/* Make-before-break as the fake kernel sees it. A gap: an sa_del that
+ * removes a side's last filled SA of a direction. A break: a packet a
+ * side sends now, on its newest outbound SA (the kernel's choice), finds
+ * no inbound SA at the peer when it arrives, after every datagram queued
+ * before it. Counted once both sides sent on SAs the other had (the
+ * responder installs before the initiator has the answer: no traffic
+ * flows before that). */
+#define MBB_PROBES	32
+static struct {
+	bool		 on, armed;
+	bool		 idle;		/* every queued datagram handled */
+	int		(*sa_add[2])(void *, const struct ike_peer_conf *,
+			    const struct ike_sa_kernel *);
+	void		(*sa_del[2])(void *, const struct ike_peer_conf *,
+			    const struct sockaddr_storage *, uint32_t);
+	/* Packets in flight to a peer that lacks their SA for now: fine if
+	 * it installs it while handling what was queued before them. */
+	struct mbb_probe {
+		int		 to;
+		uint32_t	 spi;
+		size_t		 tail;	/* pair.q_tail when sent */
+	}		 probes[MBB_PROBES];
+	size_t		 n_probes;
+	unsigned	 gaps[2], breaks[2];
+} mbb;
+
+/* Side i's newest filled outbound SA: what the kernel sends on. */
+static const struct ep_ksa *
+newest_out(int i)
+{
+	const struct ep_side *s = &pair.side[i];
+	const struct ep_ksa *o = NULL;
+	size_t k;
+
+	for (k = 0; k < s->n_ksa; k++)
+		if (s->ksa[k].live && !s->ksa[k].larval && s->ksa[k].out)
+			o = &s->ksa[k];
+	return o;
+}
+
+static bool
+has_in(int i, uint32_t spi)
+{
+	return ep_ksa_find(&pair.side[i], spi, false) != NULL;
+}
+
+static void
+mbb_check(void)
+{
+	const struct ep_ksa *o, *o0, *o1;
+	struct mbb_probe *p;
+	size_t k;
+	int i;
+
+	if (!mbb.on)
+		return;
+	if (!mbb.armed) {
+		o0 = newest_out(0);
+		o1 = newest_out(1);
+		mbb.armed = o0 != NULL && o1 != NULL && has_in(1, o0->spi) &&
+		    has_in(0, o1->spi);
+		return;
+	}
+	for (k = 0; k < mbb.n_probes;) {
+		p = &mbb.probes[k];
+		if (has_in(p->to, p->spi) && pair.q_head <= p->tail) {
+			*p = mbb.probes[--mbb.n_probes];
+			continue;
+		}
+		if (pair.q_head > p->tail || (mbb.idle &&
+		    pair.q_head >= p->tail)) {
+			printf("  %s: a packet on %08x_o found no SA at the "
+			    "peer\n", p->to == 1 ? "A" : "B", p->spi);
+			mbb.breaks[1 - p->to]++;
+			*p = mbb.probes[--mbb.n_probes];
+			continue;
+		}
+		k++;
+	}
+	for (i = 0; i < 2; i++) {
+		if ((o = newest_out(i)) == NULL || has_in(1 - i, o->spi))
+			continue;
+		for (k = 0; k < mbb.n_probes; k++)
+			if (mbb.probes[k].spi == o->spi &&
+			    mbb.probes[k].tail == pair.q_tail)
+				break;
+		if (k < mbb.n_probes)
+			continue;
+		assert_true(mbb.n_probes < MBB_PROBES);
+		mbb.probes[mbb.n_probes++] = (struct mbb_probe){ 1 - i,
+		    o->spi, pair.q_tail };
+	}
+}
+
+static int
+mbb_sa_add(void *ctx, const struct ike_peer_conf *pc,
+    const struct ike_sa_kernel *k)
+{
+	struct ep_side *s = ctx;
+	int rc = mbb.sa_add[s->index](ctx, pc, k);
+
+	mbb_check();
+	return rc;
+}
+
+static int
+live_dir(const struct ep_side *s, bool out, uint32_t except)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < s->n_ksa; i++)
+		n += s->ksa[i].live && !s->ksa[i].larval &&
+		    s->ksa[i].out == out && s->ksa[i].spi != except;
+	return n;
+}
+
+static void
+mbb_sa_del(void *ctx, const struct ike_peer_conf *pc,
+    const struct sockaddr_storage *dst, uint32_t spi)
+{
+	struct ep_side *s = ctx;
+	const struct ep_ksa *k = ep_ksa_find(s, spi, true);
+
+	if (k == NULL)
+		k = ep_ksa_find(s, spi, false);
+	if (mbb.on && k != NULL && live_dir(s, k->out, spi) == 0) {
+		printf("  %s: removing %08x_%s leaves no %s SA\n",
+		    s->index == 0 ? "A" : "B", spi, k->out ? "o" : "i",
+		    k->out ? "outbound" : "inbound");
+		mbb.gaps[s->index]++;
+	}
+	mbb.sa_del[s->index](ctx, pc, dst, spi);
+	mbb_check();
+}
+
+static void
+mbb_wrap(struct engine_pair *ep, int side, struct ike_ops *ops, void *arg)
+{
+	mbb.sa_add[side] = ops->sa_add;
+	mbb.sa_del[side] = ops->sa_del;
+	ops->sa_add = mbb_sa_add;
+	ops->sa_del = mbb_sa_del;
+}
+
+static int
+setup_mbb(void **state)
+{
+	memset(&mbb, 0, sizeof(mbb));
+	ep_init_wrapped(&pair, mbb_wrap, NULL);
+	mbb.on = true;
+	rto = 0.25;
+	return 0;
+}
+
+static int
+teardown_mbb(void **state)
+{
+	mbb.on = false;
+	return teardown(state);
+}
+
+/* The first IKE_SA_INIT message side i sent, decoded (a request or a
+ * response, with this initiator SPI unless 0). */
+static bool
+sent_init(int i, bool response, uint64_t ispi, struct ike_msg *m)
+{
+	const struct ep_side *s = &pair.side[i];
+	unsigned n;
+
+	for (n = 0; n < s->n_sent && n < EP_SENT_MAX; n++) {
+		if (ep_pkt_exchange(&s->sent[n]) != IKE_SA_INIT ||
+		    ep_pkt_response(&s->sent[n]) != response)
+			continue;
+		assert_int_equal(ike_msg_decode(m, s->sent[n].buf,
+		    s->sent[n].len), IKE_DEC_OK);
+		if (ispi == 0 || m->hdr.ispi == ispi)
+			return true;
+	}
+	return false;
+}
+
+/* The initiator SPI of side i's own initiation. */
+static uint64_t
+init_spi(int i)
+{
+	struct ike_msg m;
+
+	assert_true(sent_init(i, false, 0, &m));
+	return m.hdr.ispi;
+}
+
+/* Which side initiated the SA the nonce rule deletes: the one whose
+ * exchange has the lowest nonce (RFC 7296 2.8.1), from the IKE_SA_INITs
+ * on the wire. */
+static int
+nonce_loser_side(void)
+{
+	uint8_t min[2][IKE_NONCE_MAX];
+	size_t len[2];
+	struct ike_msg rq, rs;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		assert_true(sent_init(i, false, 0, &rq));
+		assert_true(sent_init(1 - i, true, rq.hdr.ispi, &rs));
+		ike_nonce_min(rq.nonce.data, rq.nonce.len, rs.nonce.data,
+		    rs.nonce.len, min[i], &len[i]);
+	}
+	return ike_nonce_cmp(min[0], len[0], min[1], len[1]) < 0 ? 0 : 1;
+}
+
+static bool
+one_each(struct engine_pair *ep, void *arg)
+{
+	/* Called with the queue empty: what was in flight has arrived. */
+	mbb.idle = true;
+	mbb_check();
+	mbb.idle = false;
+	return both_up(ep, NULL) && ike_sas(0) == 1 && ike_sas(1) == 1 &&
+	    net(A) == 2 && net(B) == 2;
+}
+
+/* What side i's list says of its peer's Vendor ID. */
+static int
+peer_vtid(int i)
+{
+	char *t = list_json(i);
+	const char *p = strstr(t, "\"peer_vtid\":");
+	int v;
+
+	assert_non_null(p);
+	v = atoi(p + strlen("\"peer_vtid\":"));
+	free(t);
+	return v;
+}
+
+/* Our Vendor ID on the wire, both ways: 18 bytes, SHA-256("vtid") then
+ * the crossing rule; what is recognised in a message and what is not. */
+static void
+test_vendor_id(void **state)
+{
+	uint8_t digest[32], foreign[16], other_rule[IKE_VTID_VID_LEN];
+	unsigned int dlen;
+	struct ike_msg rq, rs, m;
+	const struct ike_pl_vendor *v;
+
+	add_default();
+	assert_true(ep_run_until(&pair, 1, both_up, NULL));
+	assert_true(sent_init(0, false, 0, &rq));
+	assert_true(sent_init(1, true, rq.hdr.ispi, &rs));
+	assert_int_equal(rq.n_vendor, 1);
+	assert_int_equal(rs.n_vendor, 1);
+	v = &rq.vendor[0];
+	assert_int_equal(v->len, IKE_VTID_VID_LEN);
+	assert_int_equal(EVP_Digest("vtid", 4, digest, &dlen, EVP_sha256(),
+	    NULL), 1);
+	assert_memory_equal(v->data, digest, IKE_VTID_VID_PREFIX_LEN);
+	assert_int_equal(v->data[16], 0);
+	assert_int_equal(v->data[17], IKE_VTID_CROSSING_RULE);
+	assert_memory_equal(rs.vendor[0].data, v->data, IKE_VTID_VID_LEN);
+	assert_int_equal(ike_vendor_vtid_rule(&rq), 1);
+	assert_int_equal(peer_vtid(0), 1);
+	assert_int_equal(peer_vtid(1), 1);
+
+	/* Other vendors' IDs are ignored, ours is found among them. */
+	memset(&m, 0, sizeof(m));
+	memset(foreign, 0x5a, sizeof(foreign));
+	m.vendor[0] = (struct ike_pl_vendor){ foreign, sizeof(foreign), false };
+	m.n_vendor = 1;
+	assert_int_equal(ike_vendor_vtid_rule(&m), 0);
+	m.vendor[1] = *v;
+	m.n_vendor = 2;
+	assert_int_equal(ike_vendor_vtid_rule(&m), 1);
+	/* Another rule is told apart; a cut or longer one is not ours;
+	 * inside SK it does not count (we send it in IKE_SA_INIT only). */
+	memcpy(other_rule, v->data, IKE_VTID_VID_LEN);
+	other_rule[17] = 2;
+	m.vendor[1].data = other_rule;
+	assert_int_equal(ike_vendor_vtid_rule(&m), 2);
+	m.vendor[1].len = IKE_VTID_VID_LEN - 1;
+	assert_int_equal(ike_vendor_vtid_rule(&m), 0);
+	m.vendor[1] = *v;
+	m.vendor[1].len = IKE_VTID_VID_PREFIX_LEN;
+	assert_int_equal(ike_vendor_vtid_rule(&m), 0);
+	m.vendor[1] = *v;
+	m.vendor[1].inner = true;
+	assert_int_equal(ike_vendor_vtid_rule(&m), 0);
+	printf("Vendor ID: %u bytes in IKE_SA_INIT request and response, "
+	    "SHA-256(\"vtid\")[0..15] %02x%02x%02x%02x... + rule %u; foreign, "
+	    "cut and SK-borne ones ignored, rule 2 told apart; both peers "
+	    "listed as vtid\n", IKE_VTID_VID_LEN, digest[0], digest[1],
+	    digest[2], digest[3], IKE_VTID_CROSSING_RULE);
+}
+
+/* Which IKE_AUTH message of a crossing to hold back (the first one side
+ * from sends of that kind), then queue again once everything else has
+ * run; or lose: the winner's answer (from the loser's initiator, who
+ * answers the winner's IKE_AUTH), never delivered. */
+struct auth_delay {
+	const char	*what;
+	int		 from;
+	bool		 response, lose;
+	bool		 done, held;
+	struct ep_pkt	 pkt;
+};
+
+static enum ep_verdict
+delay_hook(struct engine_pair *ep, struct ep_pkt *p, void *arg)
+{
+	struct auth_delay *d = arg;
+
+	if (d->from < 0 || d->done || ep_pkt_exchange(p) != IKE_AUTH ||
+	    ep_pkt_response(p) != d->response)
+		return EP_PASS;
+	if (d->lose ? p->from != nonce_loser_side() : p->from != d->from)
+		return EP_PASS;
+	d->done = true;
+	if (!d->lose) {
+		d->pkt = *p;
+		d->held = true;
+	}
+	return EP_DROP;
+}
+
+/* Two vtids initiate at once, their IKE_AUTHs ordered as d says: the SA
+ * with the lowest nonce is deleted by its responder (who initiated the
+ * other) as soon as it has both, in one INFORMATIONAL exchange; the
+ * settle time (10 s here) plays no part. Neither side is ever without an
+ * SA each way, nor sends on one the peer lacks (mbb). Returns the time
+ * it took. */
+static double
+crossing_run(struct auth_delay *d)
+{
+	struct ike_peer_conf pa, pb;
+	int loser, deleter;
+	double t0, took;
+	char *t, spi_i[32], want[32];
+
+	rto = d->lose ? 0.25 : 2;
+	conf(&pa, 0, IKE_START_START);
+	conf(&pb, 1, IKE_START_START);
+	pa.settle = pb.settle = 10;
+	ep_set_hook(&pair, delay_hook, d);
+	t0 = ev_time();
+	add(&pa, &pb);
+	assert_int_equal(count_sent(A, IKE_SA_INIT, false), 1);
+	assert_int_equal(count_sent(B, IKE_SA_INIT, false), 1);
+	ep_pump(&pair);
+	if (d->held) {
+		assert_true(pair.q_tail - pair.q_head < EP_QUEUE_MAX);
+		pair.queue[pair.q_tail++ % EP_QUEUE_MAX] = d->pkt;
+		d->held = false;
+	}
+	assert_true(ep_run_until(&pair, 3, one_each, NULL));
+	took = ev_time() - t0;
+	assert_true(d->from < 0 || d->done);
+	assert_tunnel();
+	loser = nonce_loser_side();
+	deleter = count_sent(A, INFORMATIONAL, false) > 0 ? 0 : 1;
+	/* One DELETE, by the loser's responder, answered; nothing else. */
+	assert_int_equal(deleter, 1 - loser);
+	assert_int_equal(count_sent(&pair.side[deleter], INFORMATIONAL, false),
+	    1);
+	assert_int_equal(count_sent(&pair.side[1 - deleter], INFORMATIONAL,
+	    false), 0);
+	assert_int_equal(count_sent(&pair.side[1 - deleter], INFORMATIONAL,
+	    true), 1);
+	/* What is left on both sides is the deleter's own initiation. */
+	snprintf(want, sizeof(want), "%016" PRIx64, init_spi(deleter));
+	t = list_json(0);
+	json_field(t, "spi_i", spi_i, sizeof(spi_i));
+	free(t);
+	assert_string_equal(spi_i, want);
+	assert_int_equal(mbb.gaps[0], 0);
+	assert_int_equal(mbb.gaps[1], 0);
+	assert_true(mbb.armed);
+	assert_int_equal(mbb.breaks[0], 0);
+	assert_int_equal(mbb.breaks[1], 0);
+	assert_int_equal(peer_vtid(0), 1);
+	assert_int_equal(peer_vtid(1), 1);
+	/* And it stays so: no settle verdict, no second deletion. */
+	ep_run(&pair, 0.3);
+	assert_true(one_each(&pair, NULL));
+	assert_int_equal(count_sent(A, INFORMATIONAL, false) +
+	    count_sent(B, INFORMATIONAL, false), 1);
+	printf("  %s: %s's SA had the lowest nonce, deleted by %s; one IKE SA "
+	    "%s_i each side after %.0f ms\n", d->what, pname(1 - loser),
+	    pname(1 - deleter), spi_i, took * 1000);
+	return took;
+}
+
+static void
+test_crossing_vtid(void **state)
+{
+	struct auth_delay d = { "as they come", -1, false, false, false,
+	    false, { 0 } };
+	double took = crossing_run(&d);
+
+	assert_true(took < 1.0);
+	printf("vtid<->vtid crossing: one IKE SA each side %.0f ms after both "
+	    "initiated (settle 10 s not used), 1 INFORMATIONAL exchange, the "
+	    "same IKE and CHILD SA SPIs on both; no side without an SA each "
+	    "way, each always sending on an SA the peer has\n", took * 1000);
+}
+
+/* Every order of the IKE_AUTH messages: each one held back in turn, and
+ * the winner's answer lost (its initiator, the deleter, retransmits;
+ * until then the loser carries the traffic). 4 runs each, so that either
+ * side has the lowest nonce. */
+static void
+test_crossing_vtid_orders(void **state)
+{
+	static const struct auth_delay cases[] = {
+		{ "A's IKE_AUTH request late", 0, false, false, false, false,
+		    { 0 } },
+		{ "B's IKE_AUTH request late", 1, false, false, false, false,
+		    { 0 } },
+		{ "A's IKE_AUTH answer late", 0, true, false, false, false,
+		    { 0 } },
+		{ "B's IKE_AUTH answer late", 1, true, false, false, false,
+		    { 0 } },
+		{ "the winner's IKE_AUTH answer lost", 0, true, true, false,
+		    false, { 0 } },
+	};
+	struct auth_delay d;
+	double took, worst = 0;
+	size_t c;
+	int k, runs = 0;
+
+	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
+		for (k = 0; k < 4; k++) {
+			if (runs++ > 0) {
+				teardown_mbb(state);
+				setup_mbb(state);
+			}
+			d = cases[c];
+			took = crossing_run(&d);
+			if (!d.lose && took > worst)
+				worst = took;
+			assert_true(took < (d.lose ? 2.0 : 1.0));
+		}
+	printf("vtid<->vtid crossings, %d runs in 5 orders of the IKE_AUTH "
+	    "messages: always the loser's responder deleting it, no side "
+	    "without an SA or sending on one the peer lacks; at most %.0f ms "
+	    "with nothing lost\n", runs, worst * 1000);
+}
+
+/* The deleter's DELETE never arrives (every INFORMATIONAL request it
+ * sends is lost): the other end falls back on the settle rule and
+ * deletes the loser itself after settle (0.5 s), releasing the outbound
+ * SA it held for the winner; still nothing lost. */
+static enum ep_verdict
+drop_deleter_info(struct engine_pair *ep, struct ep_pkt *p, void *arg)
+{
+	unsigned *dropped = arg;
+
+	if (ep_pkt_exchange(p) != INFORMATIONAL || ep_pkt_response(p) ||
+	    p->from != 1 - nonce_loser_side())
+		return EP_PASS;
+	(*dropped)++;
+	return EP_DROP;
+}
+
+static void
+test_crossing_vtid_delete_lost(void **state)
+{
+	struct ike_peer_conf pa, pb;
+	unsigned dropped = 0;
+	double t0, took;
+	int x;
+
+	conf(&pa, 0, IKE_START_START);
+	conf(&pb, 1, IKE_START_START);
+	pa.settle = pb.settle = 0.5;
+	ep_set_hook(&pair, drop_deleter_info, &dropped);
+	t0 = ev_time();
+	add(&pa, &pb);
+	assert_true(ep_run_until(&pair, 3, one_each, NULL));
+	took = ev_time() - t0;
+	assert_tunnel();
+	x = nonce_loser_side();
+	assert_true(dropped >= 1);
+	/* The loser's initiator deleted it after the settle time. */
+	assert_int_equal(count_sent(&pair.side[x], INFORMATIONAL, false), 1);
+	assert_true(took >= 0.5);
+	assert_int_equal(mbb.gaps[0] + mbb.gaps[1], 0);
+	assert_true(mbb.armed);
+	assert_int_equal(mbb.breaks[0] + mbb.breaks[1], 0);
+	printf("vtid<->vtid crossing, the deleter's DELETE lost (%u sent, "
+	    "none arrived): %s deleted the loser itself after settle 0.5 s, "
+	    "one IKE SA each side after %.2f s, nothing lost\n", dropped,
+	    pname(1 - x), took);
+}
+
+/* A peer of another kind (B, no Vendor ID, as charon) deletes the SA A
+ * answered while the answer to A's own IKE_AUTH is lost: A carries on
+ * with its pending SA (no third IKE SA) and asks again at once, not
+ * after its retransmission timeout (2 s). */
+static enum ep_verdict
+drop_b_answer(struct engine_pair *ep, struct ep_pkt *p, void *arg)
+{
+	bool *done = arg;
+
+	if (*done || p->from != 1 || ep_pkt_exchange(p) != IKE_AUTH ||
+	    !ep_pkt_response(p))
+		return EP_PASS;
+	*done = true;
+	return EP_DROP;
+}
+
+static void
+test_crossing_deleted_pending(void **state)
+{
+	struct ike_peer_conf pa, pb;
+	struct ike_sa *sa;
+	bool dropped = false;
+	double t0, took;
+
+	rto = 2;
+	conf(&pa, 0, IKE_START_START);
+	conf(&pb, 1, IKE_START_START);
+	ike_engine_set_vendor_id(B->eng, false);
+	ep_set_hook(&pair, drop_b_answer, &dropped);
+	add(&pa, &pb);
+	ep_pump(&pair);
+	assert_true(dropped);
+	assert_int_equal(ike_sas(0), 2);
+	/* B deletes the one it initiated (A answered it). */
+	for (sa = B->eng->peers->sas; sa != NULL; sa = sa->next)
+		if (sa->initiator)
+			break;
+	if (sa == NULL)
+		fail_msg("B has no SA it initiated");
+	else
+		assert_int_equal(sa->state, SA_ESTABLISHED);
+	t0 = ev_time();
+	ike_sa_delete(sa);
+	assert_true(ep_run_until(&pair, 1.5, one_each, NULL));
+	took = ev_time() - t0;
+	assert_tunnel();
+	assert_int_equal(count_sent(A, IKE_AUTH, false), 2);
+	assert_int_equal(count_distinct(A, IKE_AUTH, false), 1);
+	assert_int_equal(count_sent(A, IKE_SA_INIT, false), 1);
+	assert_true(took < 1.0);
+	printf("peer deleted the SA A answered while A's own IKE_AUTH answer "
+	    "was lost: A kept its pending SA, asked again at once, one IKE SA "
+	    "each side %.0f ms after the DELETE (retransmission timeout 2 s), "
+	    "no third IKE_SA_INIT\n", took * 1000);
+}
+
+/* A peer without the Vendor ID (B: an engine told to send none and heed
+ * none, as vtid was before it) gets the settle time: both SAs live for
+ * it, then the same nonce rule decides. */
+static void
+test_crossing_not_vtid(void **state)
+{
+	struct ike_peer_conf pa, pb;
+	struct ike_msg rq;
+	int loser, deleter;
+	double t0, took;
+
+	conf(&pa, 0, IKE_START_START);
+	conf(&pb, 1, IKE_START_START);
+	pa.settle = pb.settle = 1;
+	ike_engine_set_vendor_id(B->eng, false);
+	t0 = ev_time();
+	add(&pa, &pb);
+	ep_run(&pair, 0.5);
+	assert_int_equal(ike_sas(0), 2);
+	assert_int_equal(ike_sas(1), 2);
+	assert_int_equal(peer_vtid(0), 0);
+	assert_int_equal(peer_vtid(1), 0);
+	assert_true(sent_init(0, false, 0, &rq));
+	assert_int_equal(rq.n_vendor, 1);
+	assert_true(sent_init(1, false, 0, &rq));
+	assert_int_equal(rq.n_vendor, 0);
+	assert_true(ep_run_until(&pair, 3, one_each, NULL));
+	took = ev_time() - t0;
+	assert_tunnel();
+	assert_true(took >= 1.0);
+	loser = nonce_loser_side();
+	deleter = count_sent(A, INFORMATIONAL, false) > 0 ? 0 : 1;
+	assert_int_equal(deleter, loser);
+	assert_int_equal(count_sent(A, INFORMATIONAL, false) +
+	    count_sent(B, INFORMATIONAL, false), 1);
+	printf("vtid<->peer without the Vendor ID: both IKE SAs kept 0.5 s "
+	    "in, one each side after %.2f s (settle 1 s), the lowest nonce's "
+	    "deleted by its initiator %s\n", took, pname(1 - deleter));
 }
 
 static void
@@ -763,6 +1365,15 @@ main(void)
 		T(test_delete),
 		T(test_crossing),
 		T(test_crossing_peer_decides),
+		T(test_vendor_id),
+		cmocka_unit_test_setup_teardown(test_crossing_vtid,
+		    setup_mbb, teardown_mbb),
+		cmocka_unit_test_setup_teardown(test_crossing_vtid_orders,
+		    setup_mbb, teardown_mbb),
+		cmocka_unit_test_setup_teardown(test_crossing_vtid_delete_lost,
+		    setup_mbb, teardown_mbb),
+		T(test_crossing_deleted_pending),
+		T(test_crossing_not_vtid),
 		T(test_rekey_child_collision),
 		T(test_rekey_ike_collision),
 		T(test_rekey_child_vs_ike),

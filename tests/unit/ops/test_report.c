@@ -334,7 +334,8 @@ test_list_text(void **state)
 	expect(t, "B: up");
 	expect(t, "start start, mark 7, reqid 1073741831, vti7 (vti6) in netns "
 	    "private");
-	expect(t, "2001:db8::1 [2001:db8::1] ... 2001:db8::2 [2001:db8::2]");
+	expect(t, "2001:db8::1 [2001:db8::1] ... 2001:db8::2 [2001:db8::2], "
+	    "vtid (crossing rule 1)\n");
 	expect(t, "initiator, SPIs ");
 	expect(t, "AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384");
 	expect(t, "(rekey_time 4h00m, jitter 0s, margin 0s)");
@@ -381,6 +382,9 @@ test_list_json(void **state)
 	expect(t, "\"bytes_in\":1000,\"packets_in\":10,\"bytes_out\":2000,"
 	    "\"packets_out\":20");
 	expect(t, "\"up_since\":null");		/* C */
+	/* B's Vendor ID, on the peer and on its IKE SA. */
+	expect(t, "\"remote_id\":\"2001:db8::2\",\"peer_vtid\":1,");
+	expect(t, "\"remote\":\"2001:db8::2\",\"peer_vtid\":1,\"proposal\"");
 	free(t);
 	/* Status -j is JSON too. */
 	{

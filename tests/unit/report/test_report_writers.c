@@ -33,7 +33,9 @@ static struct ike_snapshot snap = {
 	    .cookies_sent = 40, .cookies_valid = 5, .cookies_valid_previous = 1,
 	    .cookies_invalid = 4,
 	    .cookie_rotations = 3, .init_too_big = 7, .init_half_open_peer = 8,
-	    .init_half_open_max = 0, .half_open = 2 },
+	    .init_half_open_max = 0, .half_open = 2,
+	    .frag_tx = 11, .frag_rx = 12, .frag_reassembled = 3,
+	    .frag_dup = 2, .frag_dropped = 1, .frag_timeout = 1 },
 	.n_peers = 4, .n_sas = 3, .peers = peers, .sas = sas,
 };
 
@@ -112,6 +114,7 @@ setup(void **state)
 	p->ike_rekeys = 1;
 	p->failures = 2;
 	p->dpd_rtt = 0.0123;
+	p->peer_vtid = 1;
 	p->n_sas = 1;
 	p->sas = &sas[0];
 	sa = &sas[0];
@@ -119,6 +122,7 @@ setup(void **state)
 	sa->phase = IKE_SA_ESTABLISHED;
 	sa->initiator = true;
 	sa->current = true;
+	sa->fragmentation = true;
 	sa->ispi = 0x0123456789abcdefULL;
 	sa->rspi = 0xfedcba9876543210ULL;
 	addr(&sa->local, "192.0.2.1", 500);
@@ -129,6 +133,7 @@ setup(void **state)
 	sa->created = NOW - 7400.4;
 	sa->established = NOW - 7399.6;
 	sa->rekey_in = 6000.5;
+	sa->peer_vtid = 1;
 	sa->n_children = 3;
 	child(&sa->children[0], IKE_CHILD_CURRENT, 0xc1a55e01, true, true,
 	    12, 3130.25);

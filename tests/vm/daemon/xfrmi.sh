@@ -65,7 +65,7 @@ for n in a b; do
 done
 ctl a status | grep -q 'INSTALLED, TUNNEL, reqid [0-9]*, if_id 7,' ||
 	fail "status does not say if_id 7: $(ctl a status)"
-ctl a list | grep -q '^B: up .*, if_id 7, reqid [0-9]*, xfrm7 (xfrm) in netns vt-a-priv$' ||
+ctl a list | grep -q '^B: up .*, if_id 7, reqid [0-9]*, xfrm7 (xfrm) in netns vt-a-priv, link up$' ||
 	fail "list does not show the xfrm device: $(ctl a list | head -1)"
 ok "status: $(ctl a status | grep -o 'if_id 7'); list: $(ctl a list | head -1 | grep -o 'xfrm7.*')"
 

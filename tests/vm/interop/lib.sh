@@ -373,7 +373,7 @@ charon_ike_up() {
 	cipsec status 2>/dev/null | grep -c '^ *V\[[0-9]*\]: ESTABLISHED' || true
 }
 charon_spis() {
-	cipsec status 2>/dev/null | sed -n 's/.*V{[0-9]*}: *INSTALLED.*ESP SPIs: \([0-9a-f]*\)_i \([0-9a-f]*\)_o.*/\1 \2/p'
+	cipsec status 2>/dev/null | sed -n 's/.*V{[0-9]*}: *INSTALLED.*ESP \(in UDP \)\?SPIs: \([0-9a-f]*\)_i \([0-9a-f]*\)_o.*/\2 \3/p'
 }
 
 # ---- kernel state -----------------------------------------------------
