@@ -401,6 +401,9 @@ vtid_stop(struct vtid *v, size_t peers_set_up)
 		ev_timer_stop(v->loop, &v->watchdog_timer);
 	}
 	ike_engine_free(v->eng);
+	/* Gone: the kernel side asks it nothing more (kernel_peer_down). */
+	v->eng = NULL;
+	v->kernel.eng = NULL;
 	impair_free(v->impair);
 	/* A start-up that failed half-way undoes only what it made: the
 	 * VTIs of the peers it reached. */

@@ -263,7 +263,7 @@ static void
 auth_and_rekeys(const char *ike, const char *esp, const char *what)
 {
 	add(true, true, ike, esp);
-	assert_true(ep_run_until(&pair, 2, both_up, NULL));
+	assert_true(ep_run_until(&pair, 10, both_up, NULL));
 	assert_tunnel();
 	assert_int_equal(SKW(0, IKE_AUTH, 0) + SKW(1, IKE_AUTH, 1), 0);
 	assert_true(SKF(0, IKE_AUTH, 0) >= 2 && SKF(1, IKE_AUTH, 1) >= 2);
@@ -311,7 +311,7 @@ test_reorder_dup(void **state)
 	W.mode = M_REORDER;
 	frag_size = 180;
 	add(true, true, NULL, NULL);
-	assert_true(ep_run_until(&pair, 2, both_up, NULL));
+	assert_true(ep_run_until(&pair, 10, both_up, NULL));
 	assert_tunnel();
 	assert_true(W.done);
 	assert_true(W.n_held >= 4);
@@ -335,7 +335,7 @@ test_drop_retransmit(void **state)
 {
 	W.mode = M_DROP;
 	add(true, true, NULL, NULL);
-	assert_true(ep_run_until(&pair, 3, both_up, NULL));
+	assert_true(ep_run_until(&pair, 10, both_up, NULL));
 	assert_tunnel();
 	assert_int_equal(W.dropped, 2);
 	/* RFC 7383 2.6.1: the whole request again, twice (its fragment 2
@@ -362,7 +362,7 @@ test_forged(void **state)
 {
 	W.mode = M_FORGE;
 	add(true, true, NULL, NULL);
-	assert_true(ep_run_until(&pair, 2, both_up, NULL));
+	assert_true(ep_run_until(&pair, 10, both_up, NULL));
 	assert_tunnel();
 	assert_int_equal(W.forged, 2);
 	assert_int_equal(st(1)->rx_bad_icv, 2);
@@ -434,7 +434,7 @@ test_limits(void **state)
 	uint16_t i;
 
 	add(true, true, NULL, NULL);
-	assert_true(ep_run_until(&pair, 2, both_up, NULL));
+	assert_true(ep_run_until(&pair, 10, both_up, NULL));
 	s0 = *st(1);
 
 	/* More fragments than vtid reassembles: dropped unopened. */
@@ -492,7 +492,7 @@ test_not_announced(void **state)
 	struct ike_stats s0;
 
 	add(true, false, NULL, NULL);
-	assert_true(ep_run_until(&pair, 2, both_up, NULL));
+	assert_true(ep_run_until(&pair, 10, both_up, NULL));
 	assert_tunnel();
 	assert_int_equal(SKF(0, IKE_AUTH, 0) + SKF(1, IKE_AUTH, 1), 0);
 	assert_int_equal(SKW(0, IKE_AUTH, 0), 1);
