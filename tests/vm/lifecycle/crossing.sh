@@ -80,7 +80,7 @@ for r in $(seq "$ROUNDS"); do
 	kill -INT $pa $pb
 	wait $pa $pb || true
 	ua=$(stamp a 'CHILD SA installed') ub=$(stamp b 'CHILD SA installed')
-	up=$(awk -v ua="$ua" -v ub="$ub" 'BEGIN { printf "%.6f", ua > ub ? ua : ub }')
+	up=$(awk -v ua="$ua" -v ub="$ub" 'BEGIN { printf "%.6f", (ua > ub ? ua : ub) }')
 	la=$(lost "$W/pa" "$up") lb=$(lost "$W/pb" "$up")
 	[ "$la" = 0 ] && [ "$lb" = 0 ] ||
 		fail "round $r: pings sent after both tunnels were up ($up) and lost: a->b $la, b->a $lb (count, then their icmp_seq; -1: none answered, or answers stopped)"
