@@ -101,17 +101,15 @@ on_traffic() {
 	[ "$VI $VO" = "$vi $vo" ] || fail "the CHILD SA changed during DPD: $vi $vo -> $VI $VO"
 	ok "DPD: charon probed $((dpd1 - dpd0)) time(s) after $(elapsed "$t0") s idle, vtid answered (${l#*] }), same CHILD SA"
 
-	# The SRX clears the SA; traffic from vtid's side brings it back.
+	# The SRX clears the SA. vtid's VTI goes down with the tunnel (its
+	# link follows it), so no packet can reach its trap: it initiates
+	# again by itself, and the SRX side answers as responder.
 	cipsec down V > /dev/null
+	t0=$(now)
 	wait_for 10 "vtid removes its SAs after the SRX's DELETE" is_eq "xfrm_count io-v state" 0
 	ok "SRX side cleared the SA: vtid removed its SAs"
-	wait_for 10 "vtid's trap back" sh -c "[ \$(ip -n io-v xfrm policy | grep -c 'dir out') -ge 1 ]"
-	t0=$(now)
-	read -r sent rcvd < <(ip netns exec io-v-priv ping -c 10 -i 0.5 -W 1 "$C_IN6" 2>&1 |
-	    sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p')
-	[ "${rcvd:-0}" -gt 0 ] || fail "no reply to 10 pings from vtid's side"
-	wait_up 10
-	ok "on-traffic from vtid's side: up in $(elapsed "$t0") s, $rcvd/$sent pings answered"
+	wait_up 30
+	ok "vtid initiated again by itself (its link went down with the tunnel): up in $(elapsed "$t0") s"
 	check_spis
 	ping_all
 	cipsec statusall | grep -c >/dev/null 'V\[[0-9]*\]: .*2001:db8:1::1\[2001:db8:1::1\]' ||
