@@ -217,9 +217,12 @@ cmd_down(struct vtid *v, int argc, char **argv, FILE *out)
 		    ops[0]);
 		return -1;
 	}
+	/* A route peer whose link follows the tunnel gets no traffic: its
+	 * VTI is down too. */
 	fprintf(out, "%s: SAs deleted%s\n", ops[0],
-	    p->start == CONFIG_START_ROUTE ? "; its traffic brings it up "
-	    "again (start route)" : p->start == CONFIG_START_START ?
+	    p->start == CONFIG_START_ROUTE && !p->vti.link_follows ?
+	    "; its traffic brings it up again (start route)" :
+	    p->start != CONFIG_START_ADD ?
 	    "; down until 'vtictl up' or the peer initiates" : "");
 	return 0;
 }
