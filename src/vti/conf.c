@@ -291,9 +291,11 @@ vti_link_configure(struct nl_sock *s, const struct vti_link *cfg)
 	return rc;
 }
 
-int
-vti_link_set_up(struct nl_sock *s, const char *netns, const char *name,
-    bool up)
+/* Device name in netns (NULL: the socket's) brought to mtu (0: as it is)
+ * and up or down (-1: as it is), with a request only for what differs. */
+static int
+vti_link_adjust(struct nl_sock *s, const char *netns, const char *name,
+    int up, uint32_t mtu)
 {
 	struct vti_link_state st;
 	struct vti_sock vs;
@@ -304,8 +306,24 @@ vti_link_set_up(struct nl_sock *s, const char *netns, const char *name,
 	rc = vti_link_lookup(vs.t, name, &st);
 	if (rc < 0)
 		nl_sock_fail(s, rc, nl_sock_extack(vs.t), "%s: look up", name);
-	else if (st.up != up)
-		rc = vti_updown(s, vs.t, name, st.ifindex, up);
+	if (rc == 0 && mtu != 0 && st.mtu != mtu)
+		rc = vti_setlink(s, vs.t, name, st.ifindex, mtu, false);
+	if (rc == 0 && up >= 0 && st.up != (up != 0))
+		rc = vti_updown(s, vs.t, name, st.ifindex, up != 0);
 	vti_sock_leave(&vs);
 	return rc;
+}
+
+int
+vti_link_set_up(struct nl_sock *s, const char *netns, const char *name,
+    bool up)
+{
+	return vti_link_adjust(s, netns, name, up, 0);
+}
+
+int
+vti_link_set_mtu(struct nl_sock *s, const char *netns, const char *name,
+    uint32_t mtu)
+{
+	return vti_link_adjust(s, netns, name, -1, mtu);
 }

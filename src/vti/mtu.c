@@ -143,31 +143,3 @@ vti_path_mtu(struct nl_sock *s, const struct nl_addr *dst, uint32_t *mtu)
 	*mtu = st.mtu;
 	return 0;
 }
-
-int
-vti_link_set_mtu(struct nl_sock *s, const char *netns, const char *name,
-    uint32_t mtu)
-{
-	_Alignas(8) uint8_t buf[VTI_REQ_SIZE];
-	struct vti_link_state st;
-	struct vti_sock vs;
-	int rc;
-
-	if ((rc = vti_sock_enter(&vs, s, netns)) < 0)
-		return rc;
-	rc = vti_link_lookup(vs.t, name, &st);
-	if (rc < 0)
-		nl_sock_fail(s, rc, nl_sock_extack(vs.t), "%s: look up", name);
-	else if (st.mtu != mtu) {
-		rc = vti_setlink_msg_build(buf, sizeof(buf), st.ifindex, mtu,
-		    false, false, -1);
-		if (rc == 0)
-			rc = nl_sock_request(vs.t,
-			    (struct nlmsghdr *)(void *)buf, NULL, NULL);
-		if (rc < 0)
-			nl_sock_fail(s, rc, nl_sock_extack(vs.t), "%s: set mtu "
-			    "%u", name, mtu);
-	}
-	vti_sock_leave(&vs);
-	return rc;
-}
