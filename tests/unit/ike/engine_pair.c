@@ -414,6 +414,13 @@ ep_run(struct engine_pair *ep, double seconds)
 	ep_run_until(ep, seconds, NULL, NULL);
 }
 
+bool
+ep_both_up(struct engine_pair *ep, void *arg)
+{
+	return ike_peer_state(ep->side[0].eng, "B") == IKE_PEER_UP &&
+	    ike_peer_state(ep->side[1].eng, "A") == IKE_PEER_UP;
+}
+
 uint8_t
 ep_pkt_exchange(const struct ep_pkt *p)
 {

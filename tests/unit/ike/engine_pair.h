@@ -135,6 +135,10 @@ void	 ep_run(struct engine_pair *, double seconds);
 bool	 ep_run_until(struct engine_pair *, double seconds,
 	    bool (*done)(struct engine_pair *, void *), void *arg);
 
+/* For ep_run_until: both sides' peers ("B" on side 0, "A" on side 1, as
+ * ep_side_conf names them) have a CHILD SA. */
+bool	 ep_both_up(struct engine_pair *, void *arg);
+
 /* Datagram helpers. */
 uint8_t	 ep_pkt_exchange(const struct ep_pkt *);
 bool	 ep_pkt_response(const struct ep_pkt *);

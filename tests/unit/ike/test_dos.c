@@ -56,13 +56,6 @@ conf(struct ike_peer_conf *pc, int i, enum ike_start start)
 	pc->settle = 0.2;
 }
 
-static bool
-both_up(struct engine_pair *ep, void *arg)
-{
-	return ike_peer_state(ep->side[0].eng, "B") == IKE_PEER_UP &&
-	    ike_peer_state(ep->side[1].eng, "A") == IKE_PEER_UP;
-}
-
 static const struct ike_stats *
 stats(const struct ep_side *s)
 {
@@ -494,7 +487,7 @@ test_tunnel_with_cookie(void **state)
 	set_dos(B, 0, 0, 100, 100, 60);
 	assert_int_equal(ike_peer_add(B->eng, &pb), 0);
 	assert_int_equal(ike_peer_add(A->eng, &pa), 0);
-	assert_true(ep_run_until(&pair, 1, both_up, NULL));
+	assert_true(ep_run_until(&pair, 1, ep_both_up, NULL));
 	for (i = 0; i < A->n_sent && i < EP_SENT_MAX; i++)
 		inits += ep_pkt_exchange(&A->sent[i]) == IKE_SA_INIT;
 	assert_int_equal(inits, 2);
@@ -572,7 +565,7 @@ test_forged_init_start_peer(void **state)
 	}
 	conf(&pb, 1, IKE_START_ADD);
 	assert_int_equal(ike_peer_add(B->eng, &pb), 0);
-	assert_true(ep_run_until(&pair, 2, both_up, NULL));
+	assert_true(ep_run_until(&pair, 2, ep_both_up, NULL));
 	printf("  B answers: tunnel up %.2f s after the forged INIT, with "
 	    "%llu half-open SA beside it\n", ev_now(pair.loop) - forged,
 	    (unsigned long long)stats(A)->half_open);
@@ -601,7 +594,7 @@ test_forged_init_route_peer(void **state)
 		assert_int_equal(ike_peer_state(A->eng, "B"), k == 0 ?
 		    IKE_PEER_DOWN : IKE_PEER_UP);
 		assert_int_equal(ike_peer_acquire(A->eng, "B"), 0);
-		assert_true(ep_run_until(&pair, 1, both_up, NULL));
+		assert_true(ep_run_until(&pair, 1, ep_both_up, NULL));
 	}
 	assert_int_equal(at.n, 1);
 	/* The third found 2 half-open (cookie_threshold_peer): a COOKIE. */
@@ -636,7 +629,7 @@ test_forged_init_vendor_id(void **state)
 	ike_engine_set_vendor_id(B->eng, false);
 	assert_int_equal(ike_peer_add(B->eng, &pb), 0);
 	assert_int_equal(ike_peer_add(A->eng, &pa), 0);
-	assert_true(ep_run_until(&pair, 1, both_up, NULL));
+	assert_true(ep_run_until(&pair, 1, ep_both_up, NULL));
 	sent = A->n_sent;
 	set_spi(req, 0xbad1);
 	inject(A, EP_ADDR_B, req, len);

@@ -121,13 +121,6 @@ net(const struct ep_side *s)
 	return ep_ksa_net(s);
 }
 
-static bool
-both_up(struct engine_pair *ep, void *arg)
-{
-	return ike_peer_state(ep->side[0].eng, "B") == IKE_PEER_UP &&
-	    ike_peer_state(ep->side[1].eng, "A") == IKE_PEER_UP;
-}
-
 static void
 json_field(const char *t, const char *name, char *out, size_t outlen)
 {
@@ -280,7 +273,7 @@ static void
 test_happy(void **state)
 {
 	add_default();
-	assert_true(ep_run_until(&pair, 1, both_up, NULL));
+	assert_true(ep_run_until(&pair, 1, ep_both_up, NULL));
 	assert_tunnel();
 	assert_int_equal(A->policies, 1);
 	assert_int_equal(B->policies, 1);
@@ -352,7 +345,7 @@ test_invalid_ke(void **state)
 	ep_conf_suites(&pa, "aes256gcm16-prfsha384-ecp256-ecp384!", NULL);
 	ep_conf_suites(&pb, "aes256gcm16-prfsha384-ecp384!", NULL);
 	add(&pa, &pb);
-	assert_true(ep_run_until(&pair, 1, both_up, NULL));
+	assert_true(ep_run_until(&pair, 1, ep_both_up, NULL));
 	assert_tunnel();
 	/* INIT, INVALID_KE_PAYLOAD(20), INIT again. */
 	assert_int_equal(count_distinct(A, IKE_SA_INIT, false), 2);
@@ -459,7 +452,7 @@ test_lost_auth(void **state)
 	rto = 0.05;
 	ep_set_hook(&pair, fault_hook, &f);
 	add_default();
-	assert_true(ep_run_until(&pair, 1.5, both_up, NULL));
+	assert_true(ep_run_until(&pair, 1.5, ep_both_up, NULL));
 	assert_int_equal(f.hit, 1);
 	assert_true(count_sent(A, IKE_AUTH, false) >= 2);
 	assert_true(ike_engine_stats(A->eng)->tx_retransmit >= 1);
@@ -477,7 +470,7 @@ test_dup_auth(void **state)
 
 	ep_set_hook(&pair, fault_hook, &f);
 	add_default();
-	assert_true(ep_run_until(&pair, 1, both_up, NULL));
+	assert_true(ep_run_until(&pair, 1, ep_both_up, NULL));
 	assert_tunnel();
 	for (i = 0; i < B->n_sent && i < EP_SENT_MAX; i++)
 		if (ep_pkt_exchange(&B->sent[i]) == IKE_AUTH &&
@@ -502,7 +495,7 @@ test_corrupt_auth(void **state)
 	rto = 0.05;
 	ep_set_hook(&pair, fault_hook, &f);
 	add_default();
-	assert_true(ep_run_until(&pair, 1.5, both_up, NULL));
+	assert_true(ep_run_until(&pair, 1.5, ep_both_up, NULL));
 	assert_int_equal(f.hit, 1);
 	assert_true(ike_engine_stats(B->eng)->rx_bad_icv +
 	    ike_engine_stats(B->eng)->rx_invalid >= 1);
@@ -520,7 +513,7 @@ static void
 test_delete(void **state)
 {
 	add_default();
-	assert_true(ep_run_until(&pair, 1, both_up, NULL));
+	assert_true(ep_run_until(&pair, 1, ep_both_up, NULL));
 	assert_int_equal(ike_peer_down(A->eng, "B"), 0);
 	ep_run(&pair, 0.2);
 	assert_nothing();
@@ -813,7 +806,7 @@ one_each(struct engine_pair *ep, void *arg)
 	mbb.idle = true;
 	mbb_check();
 	mbb.idle = false;
-	return both_up(ep, NULL) && ike_sas(0) == 1 && ike_sas(1) == 1 &&
+	return ep_both_up(ep, NULL) && ike_sas(0) == 1 && ike_sas(1) == 1 &&
 	    net(A) == 2 && net(B) == 2;
 }
 
@@ -842,7 +835,7 @@ test_vendor_id(void **state)
 	const struct ike_pl_vendor *v;
 
 	add_default();
-	assert_true(ep_run_until(&pair, 1, both_up, NULL));
+	assert_true(ep_run_until(&pair, 1, ep_both_up, NULL));
 	assert_true(sent_init(0, false, 0, &rq));
 	assert_true(sent_init(1, true, rq.hdr.ispi, &rs));
 	assert_int_equal(rq.n_vendor, 1);
@@ -1192,7 +1185,7 @@ rekey_both(bool ike)
 	uint32_t in_before;
 
 	add_default();
-	assert_true(ep_run_until(&pair, 1, both_up, NULL));
+	assert_true(ep_run_until(&pair, 1, ep_both_up, NULL));
 	assert_non_null(ep_ksa_only(A, false));
 	in_before = ep_ksa_only(A, false)->spi;
 	t = list_json(0);
@@ -1250,7 +1243,7 @@ rekey_child_vs_ike(int child_side)
 	uint32_t in_before;
 
 	add_default();
-	assert_true(ep_run_until(&pair, 1, both_up, NULL));
+	assert_true(ep_run_until(&pair, 1, ep_both_up, NULL));
 	in_before = ep_ksa_only(c, false)->spi;
 	assert_int_equal(ike_peer_rekey(c->eng, pname(child_side), false), 0);
 	assert_int_equal(ike_peer_rekey(k->eng, pname(1 - child_side), true),
@@ -1300,7 +1293,7 @@ test_expire_soft(void **state)
 	uint32_t in, out;
 
 	add_default();
-	assert_true(ep_run_until(&pair, 1, both_up, NULL));
+	assert_true(ep_run_until(&pair, 1, ep_both_up, NULL));
 	in = ep_ksa_only(A, false)->spi;
 	out = ep_ksa_only(A, true)->spi;
 	ike_kernel_expire(A->eng, 7, in, false);
@@ -1327,7 +1320,7 @@ test_expire_hard(void **state)
 	pa.dpd_action = IKE_DPD_RESTART;
 	pa.retry_base = 0.05;
 	add(&pa, &pb);
-	assert_true(ep_run_until(&pair, 1, both_up, NULL));
+	assert_true(ep_run_until(&pair, 1, ep_both_up, NULL));
 	out = ep_ksa_only(A, true)->spi;
 	ike_kernel_expire(A->eng, 8, out, true);
 	ike_kernel_expire(A->eng, 7, 0xc0ffee00, true);

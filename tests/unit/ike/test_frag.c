@@ -173,13 +173,6 @@ add(bool frag_a, bool frag_b, const char *ike, const char *esp)
 	assert_int_equal(ike_peer_add(A->eng, &pa), 0);
 }
 
-static bool
-both_up(struct engine_pair *ep, void *arg)
-{
-	return ike_peer_state(ep->side[0].eng, "B") == IKE_PEER_UP &&
-	    ike_peer_state(ep->side[1].eng, "A") == IKE_PEER_UP;
-}
-
 /* The tunnel is up and its SAs cross: A out == B in and the other way. */
 static void
 assert_tunnel(void)
@@ -189,7 +182,7 @@ assert_tunnel(void)
 	const struct ep_ksa *bi = ep_ksa_only(B, false);
 	const struct ep_ksa *bo = ep_ksa_only(B, true);
 
-	assert_true(both_up(&pair, NULL));
+	assert_true(ep_both_up(&pair, NULL));
 	assert_non_null(ai);
 	assert_non_null(ao);
 	assert_non_null(bi);
@@ -263,7 +256,7 @@ static void
 auth_and_rekeys(const char *ike, const char *esp, const char *what)
 {
 	add(true, true, ike, esp);
-	assert_true(ep_run_until(&pair, 10, both_up, NULL));
+	assert_true(ep_run_until(&pair, 10, ep_both_up, NULL));
 	assert_tunnel();
 	assert_int_equal(SKW(0, IKE_AUTH, 0) + SKW(1, IKE_AUTH, 1), 0);
 	assert_true(SKF(0, IKE_AUTH, 0) >= 2 && SKF(1, IKE_AUTH, 1) >= 2);
@@ -311,7 +304,7 @@ test_reorder_dup(void **state)
 	W.mode = M_REORDER;
 	frag_size = 180;
 	add(true, true, NULL, NULL);
-	assert_true(ep_run_until(&pair, 10, both_up, NULL));
+	assert_true(ep_run_until(&pair, 10, ep_both_up, NULL));
 	assert_tunnel();
 	assert_true(W.done);
 	assert_true(W.n_held >= 4);
@@ -335,7 +328,7 @@ test_drop_retransmit(void **state)
 {
 	W.mode = M_DROP;
 	add(true, true, NULL, NULL);
-	assert_true(ep_run_until(&pair, 10, both_up, NULL));
+	assert_true(ep_run_until(&pair, 10, ep_both_up, NULL));
 	assert_tunnel();
 	assert_int_equal(W.dropped, 2);
 	/* RFC 7383 2.6.1: the whole request again, twice (its fragment 2
@@ -362,7 +355,7 @@ test_forged(void **state)
 {
 	W.mode = M_FORGE;
 	add(true, true, NULL, NULL);
-	assert_true(ep_run_until(&pair, 10, both_up, NULL));
+	assert_true(ep_run_until(&pair, 10, ep_both_up, NULL));
 	assert_tunnel();
 	assert_int_equal(W.forged, 2);
 	assert_int_equal(st(1)->rx_bad_icv, 2);
@@ -434,7 +427,7 @@ test_limits(void **state)
 	uint16_t i;
 
 	add(true, true, NULL, NULL);
-	assert_true(ep_run_until(&pair, 10, both_up, NULL));
+	assert_true(ep_run_until(&pair, 10, ep_both_up, NULL));
 	s0 = *st(1);
 
 	/* More fragments than vtid reassembles: dropped unopened. */
@@ -492,7 +485,7 @@ test_not_announced(void **state)
 	struct ike_stats s0;
 
 	add(true, false, NULL, NULL);
-	assert_true(ep_run_until(&pair, 10, both_up, NULL));
+	assert_true(ep_run_until(&pair, 10, ep_both_up, NULL));
 	assert_tunnel();
 	assert_int_equal(SKF(0, IKE_AUTH, 0) + SKF(1, IKE_AUTH, 1), 0);
 	assert_int_equal(SKW(0, IKE_AUTH, 0), 1);

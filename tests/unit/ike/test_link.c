@@ -49,13 +49,6 @@ add_pair(enum ike_start a, enum ike_start b, unsigned tries)
 }
 
 static bool
-both_up(struct engine_pair *ep, void *arg)
-{
-	return ike_peer_state(ep->side[0].eng, "B") == IKE_PEER_UP &&
-	    ike_peer_state(ep->side[1].eng, "A") == IKE_PEER_UP;
-}
-
-static bool
 a_link_up(struct engine_pair *ep, void *arg)
 {
 	return ep->side[0].link == 1;
@@ -82,7 +75,7 @@ test_start_peer(void **state)
 	/* Down from the start: nothing to carry traffic yet. */
 	assert_int_equal(A->link, 0);
 	assert_int_equal(B->link, 0);
-	assert_true(ep_run_until(&pair, 10, both_up, NULL));
+	assert_true(ep_run_until(&pair, 10, ep_both_up, NULL));
 	assert_int_equal(A->link, 1);
 	assert_int_equal(B->link, 1);
 	assert_string_equal(ike_link_name(snap_link(A, "B")), "up");
@@ -97,7 +90,7 @@ test_start_peer(void **state)
 
 	/* A start peer initiates again; B answers (the peer initiating
 	 * ends the operator's down) and both links come back. */
-	assert_true(ep_run_until(&pair, 10, both_up, NULL));
+	assert_true(ep_run_until(&pair, 10, ep_both_up, NULL));
 	assert_int_equal(A->link, 1);
 	assert_int_equal(B->link, 1);
 	/* down (added), up, down, up */
@@ -113,7 +106,7 @@ test_route_peer_recovers(void **state)
 	assert_int_equal(A->link, 1);
 	assert_int_equal(A->link_calls, 1);
 	assert_int_equal(ike_peer_acquire(A->eng, "B"), 0);
-	assert_true(ep_run_until(&pair, 10, both_up, NULL));
+	assert_true(ep_run_until(&pair, 10, ep_both_up, NULL));
 	/* No flap while the traffic's negotiation ran. */
 	assert_int_equal(A->link, 1);
 	assert_int_equal(A->link_calls, 1);
@@ -123,7 +116,7 @@ test_route_peer_recovers(void **state)
 	assert_int_equal(A->link, 0);
 	assert_int_equal(snap_link(A, "B"), IKE_LINK_RECOVERING);
 	/* No traffic can come through a down link: A re-initiates. */
-	assert_true(ep_run_until(&pair, 10, both_up, NULL));
+	assert_true(ep_run_until(&pair, 10, ep_both_up, NULL));
 	assert_int_equal(A->link, 1);
 	assert_int_equal(A->link_calls, 3);
 	assert_int_equal(snap_link(A, "B"), IKE_LINK_UP);
@@ -137,7 +130,7 @@ test_route_peer_gives_up(void **state)
 
 	add_pair(IKE_START_ROUTE, IKE_START_ADD, 2);
 	assert_int_equal(ike_peer_acquire(A->eng, "B"), 0);
-	assert_true(ep_run_until(&pair, 10, both_up, NULL));
+	assert_true(ep_run_until(&pair, 10, ep_both_up, NULL));
 	/* B forgets A (its DELETE goes out first) and answers no more. */
 	assert_int_equal(ike_peer_remove(B->eng, "A"), 0);
 	ep_pump(&pair);
@@ -168,7 +161,7 @@ test_link_fixed(void **state)
 	conf(&pc, 1, IKE_START_ADD);
 	pc.link_follows = false;
 	assert_int_equal(ike_peer_add(B->eng, &pc), 0);
-	assert_true(ep_run_until(&pair, 10, both_up, NULL));
+	assert_true(ep_run_until(&pair, 10, ep_both_up, NULL));
 	assert_int_equal(ike_peer_down(B->eng, "A"), 0);
 	ep_pump(&pair);
 	assert_int_equal(A->link_calls + B->link_calls, 0);
@@ -182,7 +175,7 @@ static void
 test_link_reset(void **state)
 {
 	add_pair(IKE_START_START, IKE_START_ADD, IKE_TRIES_FOREVER);
-	assert_true(ep_run_until(&pair, 10, both_up, NULL));
+	assert_true(ep_run_until(&pair, 10, ep_both_up, NULL));
 	assert_int_equal(A->link_calls, 2);
 	ike_peer_link_reset(A->eng, "B", true);
 	assert_int_equal(A->link_calls, 3);

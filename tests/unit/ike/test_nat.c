@@ -54,13 +54,6 @@ nat_hook(struct engine_pair *ep, struct ep_pkt *p, void *arg)
 	return EP_PASS;
 }
 
-static bool
-both_up(struct engine_pair *ep, void *arg)
-{
-	return ike_peer_state(ep->side[0].eng, "B") == IKE_PEER_UP &&
-	    ike_peer_state(ep->side[1].eng, "A") == IKE_PEER_UP;
-}
-
 static void
 conf(struct ike_peer_conf *pc, int i, enum ike_start start)
 {
@@ -108,7 +101,7 @@ test_behind_nat(void **state)
 	conf(&pc, 1, IKE_START_ADD);
 	ep_addr6(&pc.remote, NAT_ADDR, 0);	/* side 1 sees the NAT */
 	assert_int_equal(ike_peer_add(B->eng, &pc), 0);
-	assert_true(ep_run_until(&pair, 10, both_up, NULL));
+	assert_true(ep_run_until(&pair, 10, ep_both_up, NULL));
 
 	snap_nat(A, "B", &natt, &nat_local, &rport);
 	assert_true(natt);
@@ -161,7 +154,7 @@ up_behind_nat(void)
 	conf(&pc, 1, IKE_START_ADD);
 	ep_addr6(&pc.remote, NAT_ADDR, 0);
 	assert_int_equal(ike_peer_add(B->eng, &pc), 0);
-	assert_true(ep_run_until(&pair, 10, both_up, NULL));
+	assert_true(ep_run_until(&pair, 10, ep_both_up, NULL));
 }
 
 /* Side 1's one outbound SA goes to the port, and an inbound one comes
@@ -248,7 +241,7 @@ test_encap_without_nat(void **state)
 	assert_int_equal(ike_peer_add(A->eng, &pc), 0);
 	conf(&pc, 1, IKE_START_ADD);
 	assert_int_equal(ike_peer_add(B->eng, &pc), 0);
-	assert_true(ep_run_until(&pair, 10, both_up, NULL));
+	assert_true(ep_run_until(&pair, 10, ep_both_up, NULL));
 	snap_nat(A, "B", &natt, &nat_local, &rport);
 	assert_true(natt);
 	assert_false(nat_local);
@@ -276,7 +269,7 @@ test_no_nat(void **state)
 	assert_int_equal(ike_peer_add(A->eng, &pc), 0);
 	conf(&pc, 1, IKE_START_ADD);
 	assert_int_equal(ike_peer_add(B->eng, &pc), 0);
-	assert_true(ep_run_until(&pair, 10, both_up, NULL));
+	assert_true(ep_run_until(&pair, 10, ep_both_up, NULL));
 	assert_false(ksa(A, true)->natt);
 	assert_false(ksa(B, true)->natt);
 	ep_run(&pair, 0.5);

@@ -94,13 +94,6 @@ add_pair(void)
 	assert_int_equal(ike_peer_add(A->eng, &pa), 0);
 }
 
-static bool
-both_up(struct engine_pair *ep, void *arg)
-{
-	return ike_peer_state(ep->side[0].eng, "B") == IKE_PEER_UP &&
-	    ike_peer_state(ep->side[1].eng, "A") == IKE_PEER_UP;
-}
-
 /* One CHILD SA each side: an inbound and an outbound SA, nothing else. */
 static void
 assert_one_child(void)
@@ -122,7 +115,7 @@ establish(double limit)
 	ev_now_update(pair.loop);
 	t0 = ev_now(pair.loop);
 	add_pair();
-	if (!ep_run_until(&pair, limit, both_up, NULL)) {
+	if (!ep_run_until(&pair, limit, ep_both_up, NULL)) {
 		printf("not up within %.1f s\n", limit);
 		fail();
 	}
@@ -338,7 +331,7 @@ test_delay_resp(void **state)
 	assert_int_equal(impair_count(imp[1], IMPAIR_DELAY), 1);
 	assert_int_equal(impair_pending(imp[1]), 0);
 	assert_true(t >= 0.25);
-	assert_true(both_up(&pair, NULL));
+	assert_true(ep_both_up(&pair, NULL));
 	assert_int_equal(ike_engine_stats(A->eng)->child_up, 1);
 	assert_true(ike_engine_stats(A->eng)->tx_retransmit >= 1);
 	assert_true(ike_engine_stats(B->eng)->rx_retransmit >= 1);
@@ -374,7 +367,7 @@ test_sa_add_fails(void **state)
 	printf("sa_add failed (ENOBUFS): B holds %d kernel SAs, A is %s\n",
 	    ep_ksa_live(B), ike_peer_state_name(ike_peer_state(A->eng, "B")));
 	set(1, "off");
-	if (!ep_run_until(&pair, 5, both_up, NULL)) {
+	if (!ep_run_until(&pair, 5, ep_both_up, NULL)) {
 		printf("not up again within 5 s of the rule's removal\n");
 		fail();
 	}
