@@ -623,6 +623,19 @@ outage() {
 	tail -n 3 "$plog"
 }
 
+# outage_result WHAT NOTE: R1 reaches 2001:db8:a2::1 again; the check
+# "failover, WHAT" with the loss window outage measured.
+outage_result() {
+	local out
+	out=$(run_show ip netns exec "${P}R1" ping -c3 -i 0.5 2001:db8:a2::1)
+	echo "$out"
+	if grep -q ' 0% packet loss' <<<"$out" && [ "${OUT_END:--1}" != -1 ]; then
+		result pass "failover, $1" "R1's loss window ${OUT_END} s ($OUT_LOST pings of 0.2 s lost; $2)"
+	else
+		result fail "failover, $1" "R1 does not reach 2001:db8:a2::1 (last loss: ${OUT_END:-?} s, $OUT_LOST lost)"
+	fi
+}
+
 # back_up WHAT: V1-1 and V2-2 started again; the peers meet them again.
 back_up() {
 	local tr0 h n k tun=0 bgp=0 detail=
@@ -648,26 +661,14 @@ if [ "$failover" = 1 ]; then
 	run_show ip -n "${P}R1" -6 route show 2001:db8:a2::/64
 	echo "\$ birdc -s $W/V1-2/bird-private.ctl show protocols | grep IBGP"
 	birdc_ V1-2/bird-private show protocols | grep IBGP
-	out=$(run_show ip netns exec "${P}R1" ping -c3 -i 0.5 2001:db8:a2::1)
-	echo "$out"
-	if grep -q ' 0% packet loss' <<<"$out" && [ "${OUT_END:--1}" != -1 ]; then
-		result pass "failover, graceful" "R1's loss window ${OUT_END} s ($OUT_LOST pings of 0.2 s lost; aim 1 s)"
-	else
-		result fail "failover, graceful" "R1 does not reach 2001:db8:a2::1 (last loss: ${OUT_END:-?} s, $OUT_LOST lost)"
-	fi
+	outage_result graceful "aim 1 s"
 	back_up "graceful stop"
 
 	# A crash: no DELETE; the peers learn it from DPD (delay 30 s, the
 	# seed's) or BGP's hold timer (6 s), R1 from OSPF (dead after 5 s).
 	section "failover: V1-1 and V2-2 crash (every daemon SIGKILLed, their SAs gone)"
 	outage crash_host
-	out=$(run_show ip netns exec "${P}R1" ping -c3 -i 0.5 2001:db8:a2::1)
-	echo "$out"
-	if grep -q ' 0% packet loss' <<<"$out" && [ "${OUT_END:--1}" != -1 ]; then
-		result pass "failover, crash" "R1's loss window ${OUT_END} s ($OUT_LOST pings of 0.2 s lost; OSPF dead 5 s, BGP hold 6 s)"
-	else
-		result fail "failover, crash" "R1 does not reach 2001:db8:a2::1 (last loss: ${OUT_END:-?} s, $OUT_LOST lost)"
-	fi
+	outage_result crash "OSPF dead 5 s, BGP hold 6 s"
 	back_up "crash"
 fi
 
