@@ -134,6 +134,18 @@ auth_child_make(struct ike_sa *sa, const struct proposal_choice *choice,
 	return ike_child_make(sa, &sa->child, &cs);
 }
 
+/* Whether sa's peer has an established IKE SA besides sa. */
+static bool
+auth_other_sa(const struct ike_sa *sa)
+{
+	const struct ike_sa *o;
+
+	for (o = sa->peer->sas; o != NULL; o = o->next)
+		if (o != sa && o->state == SA_ESTABLISHED)
+			return true;
+	return false;
+}
+
 /* IKE_AUTH: HDR, SK {IDi, AUTH, [N(INITIAL_CONTACT)], SAi2, TSi, TSr} --> */
 int
 ike_auth_start(struct ike_sa *sa)
@@ -162,9 +174,10 @@ ike_auth_start(struct ike_sa *sa)
 	encode_our_id(sa, &o, IKE_PL_IDi);
 	ike_msg_encode_auth(&o.e, AUTH_SHARED_KEY_MIC, auth,
 	    sa->algs.prf->out_len);
-	/* RFC 7296 2.4: our first IKE SA with this peer since we started;
-	 * the peer drops whatever it still holds from our previous life. */
-	if (!peer->contacted)
+	/* RFC 7296 2.4: we hold no other IKE SA with this peer (the first
+	 * since we started, or the last one went: DPD, DELETE): the peer
+	 * drops whatever it still holds, which it may not know is gone. */
+	if (!auth_other_sa(sa))
 		ike_msg_encode_notify(&o.e, 0, NULL, 0, INITIAL_CONTACT, NULL,
 		    0);
 	ike_msg_encode_sa(&o.e, &offer);

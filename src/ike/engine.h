@@ -235,7 +235,6 @@ struct ike_peer {
 	ev_timer	 retry;
 	unsigned int	 failures;	/* in a row, for the back-off */
 	uint8_t		 pol;		/* IKE_POL_V4 | IKE_POL_V6 in */
-	bool		 contacted;	/* INITIAL_CONTACT sent once per run */
 	bool		 hold_down;	/* next retry after retry_max: the
 					 * failure will not mend soon */
 	double		 held_until;	/* ACQUIREs ignored until then */

@@ -17,6 +17,7 @@
  *                                                      ESTABLISHED
  *                CHILD SA deleted by peer, expired     gone, DELETE sent
  *                a newer SA with INITIAL_CONTACT       gone (peer.c)
+ *                the peer opened another (superseded)  DELETING
  *   REKEYED      we rekeyed: our D(IKE) at once        REKEYED, DELETE out
  *                peer's D(IKE), our D(IKE) answered    gone, silently
  *                EXPIRE (IKE_REPLACED_S)               gone
@@ -288,7 +289,6 @@ sa_established(struct ike_sa *sa)
 	    addr_str(&sa->remote, r, sizeof(r)),
 	    proposal_suite_str(&sa->choice.suite, IKE_PROTO_IKE, suite,
 	    sizeof(suite)));
-	peer->contacted = true;
 }
 
 /* An SA made by an IKE SA rekey, its keys derived. */
@@ -297,7 +297,6 @@ sa_established_rekey(struct ike_sa *ns)
 {
 	ns->state = SA_ESTABLISHED;
 	ns->established = clock_mono();
-	ns->peer->contacted = true;
 	ike_nonce_min(ns->ni, ns->ni_len, ns->nr, ns->nr_len, ns->nonce_min,
 	    &ns->nonce_min_len);
 }
@@ -353,9 +352,12 @@ ike_sa_moved(struct ike_sa *sa)
 
 /* ---- crossing ---- */
 
-/* Another established IKE SA of sa's peer made by a separate initiation
- * (not a rekey): the two crossed. With pending, one of ours still waiting
- * for its IKE_AUTH answer counts too. */
+/* Another IKE SA of sa's peer made by a separate initiation (not a
+ * rekey) that crossed sa: each end initiated one, and their negotiations
+ * overlapped. An SA already up when sa began is no crossing: the peer
+ * opened sa knowing nothing of it (it lost it, or replaces it), and
+ * sa_supersede retires it. With pending, one of ours still waiting for
+ * its IKE_AUTH answer counts too. */
 static struct ike_sa *
 crossing_other(struct ike_sa *sa, bool pending)
 {
@@ -365,10 +367,38 @@ crossing_other(struct ike_sa *sa, bool pending)
 		return NULL;
 	for (o = sa->peer->sas; o != NULL; o = o->next)
 		if (o != sa && o->origin == SA_FROM_INIT &&
-		    (o->state == SA_ESTABLISHED || (pending && o->initiator &&
-		    o->state == SA_AUTH_SENT)))
+		    o->initiator != sa->initiator &&
+		    ((o->state == SA_ESTABLISHED &&
+		    o->established >= sa->created) ||
+		    (pending && o->initiator && o->state == SA_AUTH_SENT)))
 			return o;
 	return NULL;
+}
+
+/* The peer opened sa while an SA of ours with it was already up (one
+ * vtid keeps one tunnel per peer): the peer no longer holds that one,
+ * or replaces it. It goes; sa carries the tunnel. INITIAL_CONTACT does
+ * this without a DELETE (ike_peer_restarted). */
+static void
+sa_supersede(struct ike_sa *sa)
+{
+	struct ike_sa *o, *next;
+
+	if (sa->initiator || sa->origin != SA_FROM_INIT)
+		return;
+	for (o = sa->peer->sas; o != NULL; o = next) {
+		next = o->next;
+		if (o == sa || o->state != SA_ESTABLISHED ||
+		    o->established >= sa->created)
+			continue;
+		log_msg(LOG_INFO, o->logp, "the peer opened %s while this IKE "
+		    "SA was up: deleting this one", sa->logp);
+		/* Its outbound SA goes now: the peer may not answer the
+		 * DELETE, and traffic is sent on sa's meanwhile. */
+		if (sa->child.out_on)
+			ike_child_drop_out(o, &o->child);
+		ike_sa_delete(o);
+	}
 }
 
 static struct ike_sa *
@@ -445,8 +475,10 @@ sa_resolve_crossing(struct ike_sa *sa)
 {
 	struct ike_sa *o, *loser, *winner;
 
-	if ((o = crossing_other(sa, false)) == NULL)
+	if ((o = crossing_other(sa, false)) == NULL) {
+		sa_supersede(sa);
 		return;
+	}
 	loser = crossing_loser(sa, o);
 	winner = loser == sa ? o : sa;
 	sa->peer->sa = winner;
