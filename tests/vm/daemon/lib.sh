@@ -11,17 +11,17 @@
 # Each test writes a.conf and b.conf, starts both daemons and checks.
 #
 # Each end's device type (vtid.conf "interface.type"), for every peer
-# that does not set its own: VTID_TEST_IFACE_A and VTID_TEST_IFACE_B, vti
-# (the default) or xfrm. The type is local to each end, so with
-# VTID_TEST_IFACE_B=xfrm every tunnel these tests build is a VTI facing
-# an XFRM interface, which proves both kinds without running the tests
-# twice; the devices keep the names "vti%mark%" either way.
+# that does not set its own: VTID_TEST_IFACE_A (default vti) and
+# VTID_TEST_IFACE_B (default xfrm). The type is local to each end, so
+# every tunnel these tests build is a VTI facing an XFRM interface: both
+# kinds are proven without running the tests twice. The devices keep the
+# names "vti%mark%" either way.
 set -euo pipefail
 # shellcheck source=tests/lib/testlib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../../lib/testlib.sh"
 
 need_vtid
-IFACE_A=${VTID_TEST_IFACE_A:-vti} IFACE_B=${VTID_TEST_IFACE_B:-vti}
+IFACE_A=${VTID_TEST_IFACE_A:-vti} IFACE_B=${VTID_TEST_IFACE_B:-xfrm}
 W=$(mktemp -d /tmp/vtid-test.XXXXXX)
 NS=(vt-a vt-b vt-a-priv vt-b-priv)
 
