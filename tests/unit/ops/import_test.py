@@ -262,6 +262,7 @@ conn lyon
 	mark=8
 	mobike=yes
 	forceencaps=yes
+	fragmentation=no
 	auto=route
 
 conn v1
@@ -389,8 +390,8 @@ def unconvertible(tmp):
                  'rekey_time = 3300; jitter = 300; margin = 300;',
                  'proposals = "aes128gcm16-prfsha256-x25519!";',
                  'name = "lyon";', 'start = "route";',
-                 # forceencaps=yes
-                 'nat = { encap = true; };',
+                 # forceencaps=yes, fragmentation=no
+                 'nat = { encap = true; };', 'fragmentation = false;',
                  'psk = "lyon-0123456789abcdefghijk";', "# TODO: the "
                  "addresses of its VTI"):
         if frag not in text:
