@@ -148,7 +148,9 @@ vtid_route() {
 	charon_conf auto=add
 	charon_vti
 	charon_start
-	vtid_conf start=route
+	# A VTI: an XFRM interface answers the held SYN with an ICMP error
+	# (vm_interop_xfrmi covers its route start).
+	vtid_conf start=route iface=vti
 	vtid_start
 	wait_for 10 "vtid's VTI and trap policies" sh -c "ip -n io-v-priv link show vti7 && [ \$(ip -n io-v xfrm policy | grep -c 'dir out') -ge 1 ]"
 	# A TCP connect (a BGP session's first SYN) through the tunnel that

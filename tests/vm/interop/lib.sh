@@ -144,6 +144,7 @@ phase() {
 	local name=$1 rc t0
 	shift
 	PHASE=$name
+	PHASE_N=$((${PHASE_N:--1} + 1))
 	echo
 	echo "=== phase: $name"
 	t0=$(now)
@@ -182,14 +183,19 @@ summary() {
 # vtid_conf [start=S] [ike=P] [esp=P] [ike_life=...] [esp_life=...]
 #     [dpd=...] [extra=...] [top=...] [iface=vti|xfrm]: vtid's peer "C"
 #     facing charon; iface=xfrm: an XFRM interface xfrm7 (if_id 7) in
-#     place of vti7.
+#     place of vti7. Without iface, the phases of a script alternate the
+#     two kinds (the first a VTI; VTID_TEST_IFACE_V=vti or xfrm for one
+#     kind only) under the name vti7, so that every script's tunnels meet
+#     charon's VTI from both.
 vtid_conf() {
 	local start=start ike="$SEED_SUITE!" esp="$SEED_SUITE!" extra='' top='' kv
-	local ike_life='' esp_life='' dpd='delay = 0;' iface=vti
+	local ike_life='' esp_life='' dpd='delay = 0;' iface=${VTID_TEST_IFACE_V:-}
+	local name=vti$MARK
+	[ -n "$iface" ] || iface=$( (( ${PHASE_N:-0} % 2 )) && echo xfrm || echo vti)
 	for kv in "$@"; do
 		case $kv in
 		start=*) start=${kv#*=} ;;
-		iface=*) iface=${kv#*=} ;;
+		iface=*) iface=${kv#*=} name=${iface}$MARK ;;
 		ike=*) ike=${kv#*=} ;;
 		esp=*) esp=${kv#*=} ;;
 		ike_life=*) ike_life=${kv#*=} ;;
@@ -200,6 +206,7 @@ vtid_conf() {
 		*) echo "vtid_conf: bad argument $kv"; exit 2 ;;
 		esac
 	done
+	echo "vtid's device: $name, $([ "$iface" = xfrm ] && echo "an XFRM interface" || echo "a VTI")"
 	cat > "$W/vtid.conf" <<-EOF
 	control_socket = "$W/vtid.sock";
 	log_level = "debug";
@@ -215,7 +222,7 @@ vtid_conf() {
 		ike = { proposals = "$ike"; $ike_life };
 		esp = { proposals = "$esp"; $esp_life };
 		dpd = { $dpd };
-		interface = { type = "$iface"; name = "$iface$MARK"; netns = "io-v-priv"; mtu = 1500;
+		interface = { type = "$iface"; name = "$name"; netns = "io-v-priv"; mtu = 1500;
 		    addresses = [ "$V_IN6/127", "$V_IN4/31" ]; };
 		$extra
 	} );
