@@ -297,14 +297,15 @@ w_sa_del(void *ctx, const struct ike_peer_conf *pc,
 }
 
 static int
-w_policies(void *ctx, const struct ike_peer_conf *pc, bool v4, bool v6)
+w_policies(void *ctx, const struct ike_peer_conf *pc,
+    const struct sockaddr_storage *remote, bool v4, bool v6)
 {
 	struct impair *imp = ctx;
 	struct impair_rule *r;
 
 	if ((r = call_fails(imp, IMPAIR_CALL_POLICIES, pc, "policies")))
 		return -r->err;
-	return imp->inner.policies(imp->inner.ctx, pc, v4, v6);
+	return imp->inner.policies(imp->inner.ctx, pc, remote, v4, v6);
 }
 
 static int
@@ -331,6 +332,17 @@ w_link(void *ctx, const struct ike_peer_conf *pc, bool up)
 }
 
 static int
+w_sa_encap(void *ctx, const struct ike_peer_conf *pc,
+    const struct sockaddr_storage *dst, uint32_t spi, uint16_t sport,
+    uint16_t dport)
+{
+	struct impair *imp = ctx;
+
+	return imp->inner.sa_encap(imp->inner.ctx, pc, dst, spi, sport,
+	    dport);
+}
+
+static int
 w_keepalive(void *ctx, const struct sockaddr_storage *local,
     const struct sockaddr_storage *remote)
 {
@@ -350,6 +362,7 @@ impair_wrap(struct impair *imp, const struct ike_ops *inner,
 	out->spi_alloc = w_spi_alloc;
 	out->sa_add = w_sa_add;
 	out->sa_del = w_sa_del;
+	out->sa_encap = imp->inner.sa_encap != NULL ? w_sa_encap : NULL;
 	out->policies = w_policies;
 	out->child_counters = w_counters;
 	out->link = w_link;

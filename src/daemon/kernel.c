@@ -281,10 +281,30 @@ kernel_sa_del(void *ctx, const struct ike_peer_conf *pc,
 }
 
 static int
-kernel_policies(void *ctx, const struct ike_peer_conf *pc, bool v4, bool v6)
+kernel_sa_encap(void *ctx, const struct ike_peer_conf *pc,
+    const struct sockaddr_storage *dst, uint32_t spi, uint16_t sport,
+    uint16_t dport)
 {
-	return policies_set(ctx, pc->name, &pc->local, &pc->remote,
-	    conf_key(pc), pc->reqid, v4, v6);
+	struct kernel *k = ctx;
+	struct xfrm_sa_id id;
+	int rc;
+
+	memset(&id, 0, sizeof(id));
+	addr_to_nl(dst, &id.dst);
+	id.spi = spi;
+	id.mark = conf_key(pc).mark;
+	rc = xfrm_sa_encap_move(&k->xfrm, &id, sport, dport);
+	if (rc != 0)
+		log_msg(LOG_WARNING, pc->name, "%s", nl_sock_error(&k->xfrm));
+	return rc;
+}
+
+static int
+kernel_policies(void *ctx, const struct ike_peer_conf *pc,
+    const struct sockaddr_storage *remote, bool v4, bool v6)
+{
+	return policies_set(ctx, pc->name, &pc->local, remote, conf_key(pc),
+	    pc->reqid, v4, v6);
 }
 
 static int
@@ -374,6 +394,7 @@ kernel_ops(struct kernel *k, struct ike_ops *ops)
 	ops->send = kernel_send;
 	ops->spi_alloc = kernel_spi_alloc;
 	ops->sa_add = kernel_sa_add;
+	ops->sa_encap = kernel_sa_encap;
 	ops->sa_del = kernel_sa_del;
 	ops->policies = kernel_policies;
 	ops->child_counters = kernel_child_counters;

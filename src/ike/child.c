@@ -150,6 +150,7 @@ ike_child_make(struct ike_sa *sa, struct ike_child *c,
 	c->in_on = true;
 	c->spi_in = cs->spi_in;
 	c->spi_out = cs->spi_out;
+	c->out_dst = out.dst;
 	if (cs->hold_out) {
 		if (child_hold_out(c, &out) == -1)
 			goto fail;
@@ -228,9 +229,9 @@ ike_child_drop_out(struct ike_sa *sa, struct ike_child *c)
 
 	held_free(c);
 	if (c->out_on) {
-		count_into(sa, &sa->remote, c->spi_out, &peer->bytes_out,
+		count_into(sa, &c->out_dst, c->spi_out, &peer->bytes_out,
 		    &peer->packets_out);
-		eng->ops.sa_del(eng->ops.ctx, &peer->conf, &sa->remote,
+		eng->ops.sa_del(eng->ops.ctx, &peer->conf, &c->out_dst,
 		    c->spi_out);
 		c->out_on = false;
 	}
@@ -290,6 +291,7 @@ ike_peer_policies_sync(struct ike_peer *peer)
 {
 	struct ike_engine *eng = peer->eng;
 	const struct ike_sa *sa;
+	struct sockaddr_storage remote = peer->conf.remote;
 	uint8_t want = 0;
 
 	for (sa = peer->sas; sa != NULL; sa = sa->next)
@@ -299,11 +301,19 @@ ike_peer_policies_sync(struct ike_peer *peer)
 	 * the next packet. */
 	if (want == 0 && peer->conf.start == IKE_START_ROUTE)
 		want = IKE_POL_V4 | IKE_POL_V6;
-	if (want != peer->pol) {
-		if (eng->ops.policies(eng->ops.ctx, &peer->conf,
+	/* The templates lead where the tunnel's SAs go (the kernel picks
+	 * the outbound SA by the template's addresses): the IKE SA's peer,
+	 * whom a NAT may have moved since. */
+	if ((sa = peer->sa) != NULL && sa->child.installed)
+		remote = sa->remote;
+	addr_set_port(&remote, 0);
+	if (want != peer->pol ||
+	    (want != 0 && !addr_equal(&remote, &peer->pol_remote))) {
+		if (eng->ops.policies(eng->ops.ctx, &peer->conf, &remote,
 		    (want & IKE_POL_V4) != 0, (want & IKE_POL_V6) != 0) != 0)
 			return -1;
 		peer->pol = want;
+		peer->pol_remote = remote;
 	}
 	/* The link after the policies: up once traffic has its way. */
 	ike_peer_link_sync(peer);

@@ -150,6 +150,7 @@ ike_kernel_mapping(struct ike_engine *eng, uint32_t mark, uint32_t spi,
 	struct ike_peer *peer;
 	struct ike_sa *sa;
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	bool addr;
 
 	for (peer = eng->peers; peer != NULL; peer = peer->next) {
 		if (peer->conf.mark != mark)
@@ -168,8 +169,9 @@ ike_kernel_mapping(struct ike_engine *eng, uint32_t mark, uint32_t spi,
 			    addr_str(&sa->remote, a, sizeof(a)),
 			    addr_port(&sa->remote), addr_str(from, b,
 			    sizeof(b)), addr_port(from));
+			addr = !addr_equal(&sa->remote, from);
 			sa->remote = *from;
-			ike_sa_moved(sa);
+			ike_sa_moved(sa, addr);
 			return true;
 		}
 	}

@@ -119,6 +119,9 @@ struct ike_child {
 	bool		 installed;	/* at least one of its SAs is in */
 	bool		 in_on, out_on;
 	uint32_t	 spi_in, spi_out;
+	/* The outbound SA's destination, part of its key in the kernel:
+	 * the peer's address when it was made (a NAT may move the peer). */
+	struct sockaddr_storage out_dst;
 	struct ike_suite suite;
 	bool		 family4, family6;
 	double		 established;
@@ -235,6 +238,9 @@ struct ike_peer {
 	ev_timer	 retry;
 	unsigned int	 failures;	/* in a row, for the back-off */
 	uint8_t		 pol;		/* IKE_POL_V4 | IKE_POL_V6 in */
+	/* The remote address of those policies' templates: the configured
+	 * one, or where the tunnel now is (a NAT gave the peer another). */
+	struct sockaddr_storage pol_remote;
 	bool		 hold_down;	/* next retry after retry_max: the
 					 * failure will not mend soon */
 	double		 held_until;	/* ACQUIREs ignored until then */

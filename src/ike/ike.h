@@ -141,10 +141,17 @@ struct ike_ops {
 	/* Absent already is not an error. */
 	void	(*sa_del)(void *ctx, const struct ike_peer_conf *,
 		    const struct sockaddr_storage *dst, uint32_t spi);
+	/* ESP in UDP: the SA (dst, spi) takes new UDP ports in place, its
+	 * SPI, keys and sequence numbers unchanged (a NAT's new mapping,
+	 * RFC 7296 2.23). May be NULL. */
+	int	(*sa_encap)(void *ctx, const struct ike_peer_conf *,
+		    const struct sockaddr_storage *dst, uint32_t spi,
+		    uint16_t sport, uint16_t dport);
 	/* The peer's marked out/in/fwd policies: for ::/0 when v6, for
-	 * 0.0.0.0/0 when v4, none for a family not wanted. */
+	 * 0.0.0.0/0 when v4, none for a family not wanted; their templates
+	 * between the configured local address and remote (no port). */
 	int	(*policies)(void *ctx, const struct ike_peer_conf *,
-		    bool v4, bool v6);
+		    const struct sockaddr_storage *remote, bool v4, bool v6);
 	/* Byte and packet counters of one SA. */
 	int	(*child_counters)(void *ctx, const struct ike_peer_conf *,
 		    const struct sockaddr_storage *dst, uint32_t spi,

@@ -31,8 +31,7 @@ expected_child(const struct ike_sa *sa, const struct ike_child *c,
 	}
 	if (c->out_on) {
 		k.spi = c->spi_out;
-		k.dst = sa->remote;
-		addr_set_port(&k.dst, 0);
+		k.dst = c->out_dst;
 		k.inbound = false;
 		cb(&k, arg);
 	}
@@ -60,7 +59,7 @@ ike_kernel_expected(const struct ike_engine *eng,
 		kp.xfrm_if = peer->conf.xfrm_if;
 		kp.reqid = peer->conf.reqid;
 		kp.local = &peer->conf.local;
-		kp.remote = &peer->conf.remote;
+		kp.remote = &peer->pol_remote;
 		kp.v4 = (peer->pol & IKE_POL_V4) != 0;
 		kp.v6 = (peer->pol & IKE_POL_V6) != 0;
 		pol_cb(&kp, arg);

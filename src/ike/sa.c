@@ -17,7 +17,6 @@
  *                                                      ESTABLISHED
  *                CHILD SA deleted by peer, expired     gone, DELETE sent
  *                a newer SA with INITIAL_CONTACT       gone (peer.c)
- *                the peer opened another (superseded)  DELETING
  *   REKEYED      we rekeyed: our D(IKE) at once        REKEYED, DELETE out
  *                peer's D(IKE), our D(IKE) answered    gone, silently
  *                EXPIRE (IKE_REPLACED_S)               gone
@@ -340,24 +339,58 @@ sa_timers_start(struct ike_sa *sa)
 		    peer->conf.nat_keepalive);
 }
 
-/* The CHILD SAs' ESP-in-UDP ports and addresses are the IKE SA's: a
- * rekey over this IKE SA makes them again where the peer now is (the old
- * ones go once the new are in). */
-void
-ike_sa_moved(struct ike_sa *sa)
+/* One CHILD SA pair's ESP-in-UDP ports to where the peer now is. */
+static int
+child_encap_follow(struct ike_sa *sa, struct ike_child *c)
 {
-	if (sa->state == SA_ESTABLISHED && sa->child.installed)
-		ike_sa_want(sa, IKE_TASK_REKEY_CHILD);
+	const struct ike_ops *ops = &sa->eng->ops;
+	const struct ike_peer_conf *conf = &sa->peer->conf;
+	uint16_t us = addr_port(&sa->local), them = addr_port(&sa->remote);
+
+	if (c->in_on && ops->sa_encap(ops->ctx, conf, &sa->local, c->spi_in,
+	    them, us) != 0)
+		return -1;
+	if (c->out_on && ops->sa_encap(ops->ctx, conf, &c->out_dst,
+	    c->spi_out, us, them) != 0)
+		return -1;
+	if (c->held_out != NULL) {
+		c->held_out->natt_sport = us;
+		c->held_out->natt_dport = them;
+	}
+	return 0;
+}
+
+/* The CHILD SAs' ESP-in-UDP ports and addresses are the IKE SA's. A new
+ * port (a NAT's new mapping): every SA takes it in place (RFC 7296 2.23),
+ * SPIs, keys and sequence numbers unchanged, no negotiation. A new
+ * address is part of the outbound SA's key in the kernel: a rekey over
+ * this IKE SA makes the CHILD SA again there (the old one goes once the
+ * new is in); so does an update the kernel refused. */
+void
+ike_sa_moved(struct ike_sa *sa, bool addr)
+{
+	if (sa->state != SA_ESTABLISHED || !sa->child.installed)
+		return;
+	if (!addr && sa->eng->ops.sa_encap != NULL &&
+	    child_encap_follow(sa, &sa->child) == 0 &&
+	    child_encap_follow(sa, &sa->peer_new) == 0 &&
+	    child_encap_follow(sa, &sa->old) == 0) {
+		log_msg(LOG_INFO, sa->logp, "CHILD SA follows to UDP port %u "
+		    "in place, SPIs %08x_i %08x_o", addr_port(&sa->remote),
+		    sa->child.spi_in, sa->child.spi_out);
+		return;
+	}
+	ike_sa_want(sa, IKE_TASK_REKEY_CHILD);
 }
 
 /* ---- crossing ---- */
 
-/* Another IKE SA of sa's peer made by a separate initiation (not a
- * rekey) that crossed sa: each end initiated one, and their negotiations
- * overlapped. An SA already up when sa began is no crossing: the peer
- * opened sa knowing nothing of it (it lost it, or replaces it), and
- * sa_supersede retires it. With pending, one of ours still waiting for
- * its IKE_AUTH answer counts too. */
+/* Another established IKE SA of sa's peer made by a separate initiation
+ * (not a rekey): the two crossed. With pending, one of ours still waiting
+ * for its IKE_AUTH answer counts too. A peer that lost an SA we still
+ * hold tells us with INITIAL_CONTACT (ike_peer_restarted), which vtid
+ * sends whenever it holds no other SA with us: without it, the other SA
+ * is one the peer still has, and the crossing rule decides. */
 static struct ike_sa *
 crossing_other(struct ike_sa *sa, bool pending)
 {
@@ -367,38 +400,10 @@ crossing_other(struct ike_sa *sa, bool pending)
 		return NULL;
 	for (o = sa->peer->sas; o != NULL; o = o->next)
 		if (o != sa && o->origin == SA_FROM_INIT &&
-		    o->initiator != sa->initiator &&
-		    ((o->state == SA_ESTABLISHED &&
-		    o->established >= sa->created) ||
-		    (pending && o->initiator && o->state == SA_AUTH_SENT)))
+		    (o->state == SA_ESTABLISHED || (pending && o->initiator &&
+		    o->state == SA_AUTH_SENT)))
 			return o;
 	return NULL;
-}
-
-/* The peer opened sa while an SA of ours with it was already up (one
- * vtid keeps one tunnel per peer): the peer no longer holds that one,
- * or replaces it. It goes; sa carries the tunnel. INITIAL_CONTACT does
- * this without a DELETE (ike_peer_restarted). */
-static void
-sa_supersede(struct ike_sa *sa)
-{
-	struct ike_sa *o, *next;
-
-	if (sa->initiator || sa->origin != SA_FROM_INIT)
-		return;
-	for (o = sa->peer->sas; o != NULL; o = next) {
-		next = o->next;
-		if (o == sa || o->state != SA_ESTABLISHED ||
-		    o->established >= sa->created)
-			continue;
-		log_msg(LOG_INFO, o->logp, "the peer opened %s while this IKE "
-		    "SA was up: deleting this one", sa->logp);
-		/* Its outbound SA goes now: the peer may not answer the
-		 * DELETE, and traffic is sent on sa's meanwhile. */
-		if (sa->child.out_on)
-			ike_child_drop_out(o, &o->child);
-		ike_sa_delete(o);
-	}
 }
 
 static struct ike_sa *
@@ -475,10 +480,8 @@ sa_resolve_crossing(struct ike_sa *sa)
 {
 	struct ike_sa *o, *loser, *winner;
 
-	if ((o = crossing_other(sa, false)) == NULL) {
-		sa_supersede(sa);
+	if ((o = crossing_other(sa, false)) == NULL)
 		return;
-	}
 	loser = crossing_loser(sa, o);
 	winner = loser == sa ? o : sa;
 	sa->peer->sa = winner;

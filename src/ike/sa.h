@@ -38,9 +38,9 @@ void		 ike_sa_recv_init(struct ike_engine *, struct ike_peer *,
 		    const struct ike_addrs *, const struct ike_msg *);
 /* a message checked (and authenticated but for IKE_SA_INIT), with what
  * our request was for when it answers one (IKE_REQ_NONE: a request), */
-/* The peer's NAT moved it (a new address or port, seen on an
- * authenticated message): the CHILD SAs follow. */
-void		 ike_sa_moved(struct ike_sa *);
+/* The peer's NAT moved it (a new port, or with addr a new address, seen
+ * on an authenticated message or in ESP): the CHILD SAs follow. */
+void		 ike_sa_moved(struct ike_sa *, bool addr);
 void		 ike_sa_recv(struct ike_sa *, const struct ike_msg *,
 		    enum ike_req answered);
 /* one whose SK payload opened but did not decode. */

@@ -138,7 +138,7 @@ snap_child(struct ike_sa *sa, const struct ike_child *c,
 	    &sa->timers[IKE_TIMER_REKEY_CHILD]) : -1;
 	snap_counters(sa, &sa->local, c->spi_in, &cs->kernel.bytes_in,
 	    &cs->kernel.packets_in);
-	snap_counters(sa, &sa->remote, c->spi_out, &cs->kernel.bytes_out,
+	snap_counters(sa, &c->out_dst, c->spi_out, &cs->kernel.bytes_out,
 	    &cs->kernel.packets_out);
 }
 

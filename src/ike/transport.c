@@ -505,12 +505,12 @@ static void
 input_follow(struct ike_sa *sa, const struct ike_addrs *from)
 {
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-	bool moved;
+	bool moved, addr;
 
 	if (!sa->natt || !from->natt)
 		return;
-	moved = !addr_equal(&sa->remote, from->remote) ||
-	    addr_port(&sa->remote) != addr_port(from->remote);
+	addr = !addr_equal(&sa->remote, from->remote);
+	moved = addr || addr_port(&sa->remote) != addr_port(from->remote);
 	if (from->local->ss_family == sa->local.ss_family)
 		sa->local = *from->local;
 	if (!moved)
@@ -521,7 +521,7 @@ input_follow(struct ike_sa *sa, const struct ike_addrs *from)
 		    sizeof(a)), addr_port(&sa->remote), addr_str(from->remote,
 		    b, sizeof(b)), addr_port(from->remote));
 	sa->remote = *from->remote;
-	ike_sa_moved(sa);
+	ike_sa_moved(sa, addr);
 }
 
 /* A response ends our request: what it was for goes up with it. */

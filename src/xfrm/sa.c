@@ -438,6 +438,100 @@ xfrm_sa_get(struct nl_sock *s, const struct xfrm_sa_id *id,
 	return 0;
 }
 
+/* ---- ESP in UDP: new ports in place ---- */
+
+/* UPDSA on a valid SA takes only its encapsulation and lifetimes from the
+ * message (xfrm_state_update): SPI, keys, replay state and counters stay.
+ * The kernel parses the message as a whole SA first, so it gets its own
+ * copy back (GETSA), with these attributes and the new ports. */
+static const uint16_t xfrm_encap_keep[] = {
+	XFRMA_ALG_AEAD, XFRMA_ALG_CRYPT, XFRMA_ALG_AUTH, XFRMA_ALG_AUTH_TRUNC,
+	XFRMA_REPLAY_VAL, XFRMA_REPLAY_ESN_VAL, XFRMA_MARK, XFRMA_IF_ID,
+	XFRMA_SA_EXTRA_FLAGS, XFRMA_TFCPAD,
+};
+
+struct xfrm_encap_req {
+	struct nl_msg	 m;
+	void		*buf;
+	size_t		 cap;
+	uint16_t	 sport, dport;
+	const char	*why;
+	bool		 built;
+};
+
+static int
+xfrm_encap_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct xfrm_encap_req *r = arg;
+	const struct nlattr *tb[XFRMA_MAX + 1], *a;
+	struct xfrm_usersa_info info;
+	struct xfrm_encap_tmpl e;
+	size_t i;
+	int rc;
+
+	if (nlh->nlmsg_type != XFRM_MSG_NEWSA || r->built)
+		return 0;
+	rc = nl_msg_parse(nlh, nlh->nlmsg_len, &info, sizeof(info),
+	    xfrm_attr_rules, XFRMA_MAX, tb);
+	if (rc < 0)
+		return rc;
+	a = tb[XFRMA_ENCAP];
+	if (a == NULL || nl_attr_len(a) < sizeof(e)) {
+		r->why = "the SA has no UDP encapsulation";
+		return -EINVAL;
+	}
+	memcpy(&e, nl_attr_data(a), sizeof(e));
+	e.encap_sport = htons(r->sport);
+	e.encap_dport = htons(r->dport);
+	xfrm_msg_start(&r->m, r->buf, r->cap, XFRM_MSG_UPDSA, &info,
+	    sizeof(info));
+	for (i = 0; i < sizeof(xfrm_encap_keep) / sizeof(xfrm_encap_keep[0]);
+	    i++)
+		if ((a = tb[xfrm_encap_keep[i]]) != NULL)
+			nl_msg_put(&r->m, xfrm_encap_keep[i], nl_attr_len(a),
+			    nl_attr_data(a));
+	nl_msg_put(&r->m, XFRMA_ENCAP, sizeof(e), &e);
+	r->built = true;
+	return 0;
+}
+
+int
+xfrm_sa_encap_move(struct nl_sock *s, const struct xfrm_sa_id *id,
+    uint16_t sport, uint16_t dport)
+{
+	_Alignas(8) uint8_t q[XFRM_REQ_SIZE], buf[XFRM_REQ_SIZE];
+	struct xfrm_encap_req r;
+	const char *why = NULL;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.buf = buf;
+	r.cap = sizeof(buf);
+	r.sport = sport;
+	r.dport = dport;
+	rc = xfrm_sa_id_msg_build(q, sizeof(q), XFRM_MSG_GETSA, id, &why);
+	if (rc == 0)
+		rc = nl_sock_request(s, (struct nlmsghdr *)(void *)q,
+		    xfrm_encap_cb, &r);
+	if (rc == 0 && !r.built) {
+		why = "the kernel acknowledged without the SA";
+		rc = -EPROTO;
+	}
+	if (rc == 0 && !nl_msg_ok(&r.m)) {
+		why = "message too large";
+		rc = -EMSGSIZE;
+	}
+	if (rc == 0)
+		rc = nl_sock_request(s, (struct nlmsghdr *)(void *)buf, NULL,
+		    NULL);
+	nl_buf_wipe(buf, sizeof(buf));	/* the kernel's copy held the keys */
+	if (rc < 0)
+		return nl_sock_fail(s, rc, r.why != NULL ? r.why : why,
+		    "xfrm: move SA spi 0x%08x to UDP ports %u/%u", id->spi,
+		    sport, dport);
+	return 0;
+}
+
 int
 xfrm_spi_alloc(struct nl_sock *s, const struct xfrm_spi_req *req,
     uint32_t *spi)

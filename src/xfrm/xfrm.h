@@ -167,6 +167,11 @@ int	 xfrm_sa_get(struct nl_sock *, const struct xfrm_sa_id *,
 	    struct xfrm_sa_info *);
 int	 xfrm_spi_alloc(struct nl_sock *, const struct xfrm_spi_req *,
 	    uint32_t *spi);
+/* An ESP-in-UDP SA's ports (host order) changed in place: SPI, keys,
+ * replay state and counters unchanged (RFC 7296 2.23, a NAT's new
+ * mapping). -EINVAL for an SA without encapsulation. */
+int	 xfrm_sa_encap_move(struct nl_sock *, const struct xfrm_sa_id *,
+	    uint16_t sport, uint16_t dport);
 int	 xfrm_policy_add(struct nl_sock *, const struct xfrm_policy *);
 int	 xfrm_policy_update(struct nl_sock *, const struct xfrm_policy *);
 /* By direction, selector and mark (the template is not part of the key). */

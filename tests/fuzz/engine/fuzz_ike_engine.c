@@ -158,7 +158,8 @@ op_sa_del(void *ctx, const struct ike_peer_conf *pc,
 }
 
 static int
-op_policies(void *ctx, const struct ike_peer_conf *pc, bool v4, bool v6)
+op_policies(void *ctx, const struct ike_peer_conf *pc,
+    const struct sockaddr_storage *remote, bool v4, bool v6)
 {
 	return fails(side_of(ctx), FZ_FAIL_POLICIES) ? -EINVAL : 0;
 }

@@ -1,5 +1,6 @@
 /* Two IKE engines over a packet queue: see engine_pair.h. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -177,11 +178,34 @@ op_sa_del(void *ctx, const struct ike_peer_conf *pc,
 }
 
 static int
-op_policies(void *ctx, const struct ike_peer_conf *pc, bool v4, bool v6)
+op_sa_encap(void *ctx, const struct ike_peer_conf *pc,
+    const struct sockaddr_storage *dst, uint32_t spi, uint16_t sport,
+    uint16_t dport)
+{
+	struct ep_side *s = ctx;
+	size_t i;
+
+	for (i = 0; i < s->n_ksa; i++)
+		if (s->ksa[i].live && !s->ksa[i].larval &&
+		    s->ksa[i].spi == spi && same_addr6(&s->ksa[i].dst, dst)) {
+			if (!s->ksa[i].natt)
+				return -EINVAL;
+			s->ksa[i].natt_sport = sport;
+			s->ksa[i].natt_dport = dport;
+			s->sa_encaps++;
+			return 0;
+		}
+	return -ESRCH;
+}
+
+static int
+op_policies(void *ctx, const struct ike_peer_conf *pc,
+    const struct sockaddr_storage *remote, bool v4, bool v6)
 {
 	struct ep_side *s = ctx;
 
 	s->policy_calls++;
+	s->pol_remote = *remote;
 	s->policies = v4 || v6;
 	s->pol_v4 = v4;
 	s->pol_v6 = v6;
@@ -231,6 +255,7 @@ ep_init_wrapped(struct engine_pair *ep, ep_wrap_fn wrap, void *arg)
 		ops.child_counters = op_counters;
 		ops.sa_add = op_sa_add;
 		ops.sa_del = op_sa_del;
+		ops.sa_encap = op_sa_encap;
 		ops.policies = op_policies;
 		ops.link = op_link;
 		ops.keepalive = op_keepalive;

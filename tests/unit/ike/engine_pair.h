@@ -60,9 +60,11 @@ struct ep_side {
 	unsigned	 sas;		/* kernel SAs installed (net) */
 	unsigned	 sa_adds, sa_dels, spi_allocs;
 	unsigned	 sa_updates;	/* sa_adds filling a reserved SPI */
+	unsigned	 sa_encaps;	/* sa_encap: ports moved in place */
 	int		 policies;	/* 1 while any is in */
 	bool		 pol_v4, pol_v6;	/* the families in */
 	unsigned	 policy_calls;
+	struct sockaddr_storage pol_remote;	/* their templates' remote */
 	struct ep_ksa	 ksa[EP_KSA_MAX];
 	size_t		 n_ksa;
 	/* Every datagram sent (whatever the hook did with it). */

@@ -1160,34 +1160,6 @@ test_peer_lost_sa(void **state)
 	    "replaced it, one IKE SA each side\n");
 }
 
-/* Without INITIAL_CONTACT (A still holds the old SA, as a peer that
- * replaces its SA might): the new IKE SA is no crossing with one that was
- * up before it began. B keeps the new one and deletes the old. */
-static void
-test_peer_replaces_sa(void **state)
-{
-	uint32_t old_a, old_b;
-	int i;
-
-	add_default();
-	assert_true(ep_run_until(&pair, 1, ep_both_up, NULL));
-	old_a = current_sa(A)->serial;
-	old_b = current_sa(B)->serial;
-	/* Several runs: the nonce rule, wrongly applied, would keep the
-	 * old SA about half of the time. */
-	for (i = 0; i < 4; i++) {
-		assert_int_equal(ike_sa_initiate(A->eng->peers), 0);
-		ep_run(&pair, 0.6);
-		assert_tunnel();
-		assert_int_not_equal(current_sa(A)->serial, old_a);
-		assert_int_not_equal(current_sa(B)->serial, old_b);
-		old_a = current_sa(A)->serial;
-		old_b = current_sa(B)->serial;
-	}
-	printf("A opened a new IKE SA beside its established one, 4 times: B "
-	    "deleted the old each time, one IKE SA each side\n");
-}
-
 /* A peer without the Vendor ID (B: an engine told to send none and heed
  * none, as vtid was before it) gets the settle time: both SAs live for
  * it, then the same nonce rule decides. */
@@ -1418,7 +1390,6 @@ main(void)
 		T(test_crossing_deleted_pending),
 		T(test_crossing_not_vtid),
 		T(test_peer_lost_sa),
-		T(test_peer_replaces_sa),
 		T(test_rekey_child_collision),
 		T(test_rekey_ike_collision),
 		T(test_rekey_child_vs_ike),

@@ -22,7 +22,9 @@
 #define NAT_PORT_IKE	40500
 #define NAT_PORT_NATT	44500
 
-/* The NAT's port for side 0's 4500: changes when its mapping does. */
+/* The NAT's address and port for side 0's 4500: change when its mapping
+ * does. */
+static const char *nat_addr = NAT_ADDR;
 static uint16_t nat_port = NAT_PORT_NATT;
 
 static struct engine_pair pair;
@@ -46,7 +48,7 @@ nat_hook(struct engine_pair *ep, struct ep_pkt *p, void *arg)
 	if (ep_pkt_exchange(p) == IKE_SA_INIT)
 		assert_false(p->natt);
 	if (p->from == 0)
-		ep_addr6(&p->remote, NAT_ADDR, port_of(&p->remote) == 4500 ?
+		ep_addr6(&p->remote, nat_addr, port_of(&p->remote) == 4500 ?
 		    nat_port : NAT_PORT_IKE);
 	else
 		ep_addr6(&p->local, EP_ADDR_A, port_of(&p->local) ==
@@ -146,6 +148,7 @@ up_behind_nat(void)
 {
 	struct ike_peer_conf pc;
 
+	nat_addr = NAT_ADDR;
 	nat_port = NAT_PORT_NATT;
 	ep_init(&pair);
 	ep_set_hook(&pair, nat_hook, NULL);
@@ -177,37 +180,97 @@ b_out_on(struct engine_pair *ep, void *arg)
 }
 
 /* The NAT gives side 0 a new port; the kernel reports ESP from it
- * (XFRM_MSG_MAPPING): side 1's IKE SA follows and its CHILD SAs are made
- * again there, over the same IKE SA. A mapping for an SPI that is not
- * ours changes nothing. */
+ * (XFRM_MSG_MAPPING): side 1's IKE SA follows, and its CHILD SAs take the
+ * new port in place (RFC 7296 2.23): same SPIs, no negotiation. A
+ * mapping for an SPI that is not ours changes nothing. */
 static void
 test_mapping_from_kernel(void **state)
 {
 	struct sockaddr_storage from;
 	struct ike_snapshot *snap;
 	uint16_t want = 45500, rport;
-	unsigned serial;
+	uint32_t in, out;
+	unsigned serial, adds, sent;
 	bool natt, nat_local;
 
 	up_behind_nat();
 	snap = ike_snapshot_take(B->eng, "A");
 	serial = snap->sas[0].serial;
 	ike_snapshot_free(snap);
+	in = ksa(B, false)->spi;
+	out = ksa(B, true)->spi;
+	adds = B->sa_adds;
+	sent = B->n_sent;
 	ep_addr6(&from, NAT_ADDR, want);
 	assert_false(ike_kernel_mapping(B->eng, 7, 0x1234, &from));
-	assert_false(ike_kernel_mapping(B->eng, 8,
-	    ksa(B, false)->spi, &from));
+	assert_false(ike_kernel_mapping(B->eng, 8, in, &from));
+	assert_int_equal(B->sa_encaps, 0);
 	nat_port = want;
-	assert_true(ike_kernel_mapping(B->eng, 7, ksa(B, false)->spi, &from));
+	assert_true(ike_kernel_mapping(B->eng, 7, in, &from));
 	snap_nat(B, "A", &natt, &nat_local, &rport);
 	assert_int_equal(rport, want);
-	assert_true(ep_run_until(&pair, 3, b_out_on, &want));
+	/* At once, not after an exchange. */
+	assert_int_equal(ksa(B, true)->natt_dport, want);
+	assert_int_equal(ksa(B, true)->natt_sport, 4500);
+	assert_int_equal(ksa(B, false)->natt_sport, want);
+	assert_int_equal(ksa(B, false)->natt_dport, 4500);
+	assert_int_equal(B->sa_encaps, 2);
+	/* The same mapping again (every packet says it): nothing more. */
+	assert_true(ike_kernel_mapping(B->eng, 7, in, &from));
+	assert_int_equal(B->sa_encaps, 2);
+	ep_run(&pair, 0.5);
+	assert_int_equal(ksa(B, false)->spi, in);
+	assert_int_equal(ksa(B, true)->spi, out);
+	assert_int_equal(B->sa_adds, adds);
+	assert_int_equal(B->n_sent, sent);
 	snap = ike_snapshot_take(B->eng, "A");
 	assert_int_equal(snap->n_sas, 1);
 	assert_int_equal(snap->sas[0].serial, serial);
 	ike_snapshot_free(snap);
-	printf("mapping 44500 -> %u from the kernel: CHILD SAs made again "
-	    "on the new port, same IKE SA #%u\n", want, serial);
+	printf("mapping 44500 -> %u from the kernel: both SAs moved in place "
+	    "(SPIs %08x_i %08x_o kept), no IKE message, same IKE SA #%u\n",
+	    want, in, out, serial);
+	ep_free(&pair);
+}
+
+/* A new address, not only a port: it is the outbound SA's key in the
+ * kernel, so the CHILD SA is made again there by a rekey over the same
+ * IKE SA. */
+static void
+test_mapping_new_address(void **state)
+{
+	struct sockaddr_storage from, want_dst;
+	struct ike_snapshot *snap;
+	uint16_t want = 47500;
+	uint32_t in;
+	unsigned serial;
+
+	up_behind_nat();
+	snap = ike_snapshot_take(B->eng, "A");
+	serial = snap->sas[0].serial;
+	ike_snapshot_free(snap);
+	in = ksa(B, false)->spi;
+	nat_addr = "2001:db8::98";
+	nat_port = want;
+	ep_addr6(&from, nat_addr, want);
+	assert_true(ike_kernel_mapping(B->eng, 7, in, &from));
+	assert_int_equal(B->sa_encaps, 0);
+	assert_true(ep_run_until(&pair, 3, b_out_on, &want));
+	ep_addr6(&want_dst, nat_addr, 0);
+	assert_memory_equal(&((const struct sockaddr_in6 *)(const void *)
+	    &ksa(B, true)->dst)->sin6_addr, &((const struct sockaddr_in6 *)
+	    (const void *)&want_dst)->sin6_addr, 16);
+	/* The policies' templates lead there too, or the kernel would find
+	 * no SA for them. */
+	assert_memory_equal(&((const struct sockaddr_in6 *)(const void *)
+	    &B->pol_remote)->sin6_addr, &((const struct sockaddr_in6 *)
+	    (const void *)&want_dst)->sin6_addr, 16);
+	snap = ike_snapshot_take(B->eng, "A");
+	assert_int_equal(snap->n_sas, 1);
+	assert_int_equal(snap->sas[0].serial, serial);
+	ike_snapshot_free(snap);
+	printf("mapping to a new address %s:%u: CHILD SA and policies made "
+	    "again there, same IKE SA #%u\n", nat_addr, want, serial);
 	ep_free(&pair);
 }
 
@@ -225,6 +288,7 @@ test_mapping_from_ike(void **state)
 	assert_true(ep_run_until(&pair, 3, b_out_on, &want));
 	snap_nat(B, "A", &natt, &nat_local, &rport);
 	assert_int_equal(rport, want);
+	assert_int_equal(B->sa_encaps, 2);
 	ep_free(&pair);
 }
 
@@ -283,6 +347,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_behind_nat),
 		cmocka_unit_test(test_mapping_from_kernel),
+		cmocka_unit_test(test_mapping_new_address),
 		cmocka_unit_test(test_mapping_from_ike),
 		cmocka_unit_test(test_encap_without_nat),
 		cmocka_unit_test(test_no_nat),

@@ -186,7 +186,8 @@ test_spec(void **state)
 static unsigned inner_calls;
 
 static int
-inner_policies(void *ctx, const struct ike_peer_conf *pc, bool v4, bool v6)
+inner_policies(void *ctx, const struct ike_peer_conf *pc,
+    const struct sockaddr_storage *remote, bool v4, bool v6)
 {
 	inner_calls++;
 	return 0;
@@ -213,7 +214,8 @@ test_which(void **state)
 	    "policies:fail=ENOBUFS@6+", why, sizeof(why)), 0);
 	inner_calls = 0;
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
-		assert_int_equal(out.policies(out.ctx, &pc, true, true),
+		assert_int_equal(out.policies(out.ctx, &pc, &pc.remote, true,
+		    true),
 		    want[i]);
 	assert_int_equal(inner_calls, 3);
 	assert_int_equal(impair_count(im, IMPAIR_FAIL), 4);

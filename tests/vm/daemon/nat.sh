@@ -124,10 +124,15 @@ ip netns exec nt-b-priv ping -c2 -i0.5 -W2 10.9.0.1 > /dev/null ||
 ok "idle 30 s (NAT UDP timeout 10 s): $ka keepalives from a, b reached a first, no new IKE SA"
 # The NAT forgets every mapping under traffic: a's next packets leave on
 # another port; b's kernel sees authenticated ESP from there, vtid b
-# follows (XFRM_MSG_MAPPING) and rekeys the CHILD SA over the same IKE SA.
+# follows (XFRM_MSG_MAPPING) and moves both SAs to the new port in place:
+# same SPIs, no exchange (RFC 7296 2.23).
+spis() {	# spis NS: the ESP SPIs in NS's kernel, sorted, one line
+	ip -n "$1" xfrm state | sed -n 's/.*proto esp spi \(0x[0-9a-f]*\).*/\1/p' | sort | tr '\n' ' '
+}
 ip netns exec nt-a-priv ping -D -i 0.05 -c 400 -W 1 10.9.0.2 > "$W/flush.out" 2>&1 &
 pp=$!
 sleep 2
+spis_b=$(spis nt-b) spis_a=$(spis nt-a)
 t0=$(now)
 ip netns exec nt-r conntrack -F 2>/dev/null || fail "conntrack -F"
 wait_for 15 "b follows a to its new port" sh -c "ip netns exec nt-b '$VTICTL' -s '$W/b.conf.sock' list | grep -q 'ESP in UDP 198.51.100.2:4500 -> 198.51.100.254:[0-9]*, ' && ! ip netns exec nt-b '$VTICTL' -s '$W/b.conf.sock' list | grep -q ':$port, '"
@@ -138,7 +143,38 @@ wait "$pp" || true
 back=$(awk -v t0="$t0" '/bytes from/ { ts = $1; gsub(/[][]/, "", ts); if (ts + 0 > t0 + 0) { printf "%.2f", ts - t0; exit } }' "$W/flush.out")
 [ -n "$back" ] || fail "no reply after the NAT flushed its mappings: $(tail -n 3 "$W/flush.out")"
 grep -q 'peer moved from 198.51.100.254' "$W/b.log" || fail "b did not log the move"
+grep -q 'CHILD SA follows to UDP port' "$W/b.log" || fail "b did not move its CHILD SA in place: $(grep -E 'moved|rekey' "$W/b.log" | tail -3)"
+[ "$(spis nt-b)" = "$spis_b" ] && [ "$(spis nt-a)" = "$spis_a" ] ||
+	fail "the SPIs changed: b $spis_b-> $(spis nt-b), a $spis_a-> $(spis nt-a)"
+[ "$(ip -n nt-b xfrm state | grep -c "encap type espinudp sport \(4500 dport $port2\|$port2 dport 4500\)")" = 2 ] ||
+	fail "b's SAs are not on port $port2: $(ip -n nt-b xfrm state | grep encap)"
+lost=$(sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\1 \2/p' "$W/flush.out")
 [ "$(ctln b list | grep -c 'IKE SA \[')" = 1 ] && [ "$(grep -c 'IKE SA established' "$W/b.log")" = 1 ] ||
 	fail "a new IKE SA was negotiated: $(grep 'IKE SA established' "$W/b.log")"
-ok "NAT mappings flushed under traffic: a moved from port $port to $port2, b followed in $moved s, traffic back $back s after the flush, same IKE SA"
-echo "PASS: NAT traversal: ESP in UDP through masquerade (a 4500, NAT port $port), rekeys at 200 pps $recv/$sent, $ka keepalives kept the mapping over 30 s idle, a new mapping followed in $moved s (traffic back in $back s) without a new IKE SA"
+ok "NAT mappings flushed under traffic: a moved from port $port to $port2, b followed in $moved s, in place (SPIs $spis_b kept), traffic back $back s after the flush (pings sent/answered: $lost), same IKE SA"
+# The NAT's public address changes (a CGNAT's pool): a's packets now come
+# from 198.51.100.253. The address is part of the kernel's key of b's
+# outbound SA, so b makes its CHILD SA again there over the same IKE SA,
+# and its policies' templates follow (the kernel picks the SA by them).
+ip -n nt-r addr add 198.51.100.253/24 dev r1
+ip netns exec nt-r nft -f - <<'EOF2'
+flush chain ip nat post
+add rule ip nat post oifname "r1" snat to 198.51.100.253
+EOF2
+ip netns exec nt-a-priv ping -D -i 0.05 -c 300 -W 1 10.9.0.2 > "$W/addr.out" 2>&1 &
+pp=$!
+sleep 1
+t0=$(now)
+ip netns exec nt-r conntrack -F 2>/dev/null || fail "conntrack -F"
+wait_for 20 "b follows a to 198.51.100.253" sh -c "ip netns exec nt-b '$VTICTL' -s '$W/b.conf.sock' list | grep -q 'ESP in UDP 198.51.100.2:4500 -> 198.51.100.253:'"
+wait_for 20 "b's policies lead to 198.51.100.253" sh -c "[ \$(ip -n nt-b xfrm policy | grep -c 'tmpl src 198.51.100.2 dst 198.51.100.253\|tmpl src 198.51.100.253 dst 198.51.100.2') -ge 3 ]"
+moved2=$(elapsed "$t0")
+wait "$pp" || true
+back2=$(awk -v t0="$t0" '/bytes from/ { ts = $1; gsub(/[][]/, "", ts); if (ts + 0 > t0 + 0.5) { printf "%.2f", ts - t0; exit } }' "$W/addr.out")
+[ -n "$back2" ] || fail "no reply after the NAT's address changed: $(tail -n 3 "$W/addr.out")"
+ip -n nt-b xfrm state | grep -q 'dst 198.51.100.253' || fail "b has no SA to 198.51.100.253"
+! ip -n nt-b xfrm state | grep -q 'dst 198.51.100.254' || fail "b kept an SA to 198.51.100.254"
+[ "$(grep -c 'IKE SA established' "$W/b.log")" = 1 ] ||
+	fail "a new IKE SA was negotiated: $(grep 'IKE SA established' "$W/b.log")"
+ok "the NAT's address changed under traffic: b's CHILD SA made again to 198.51.100.253 over the same IKE SA, policies followed in $moved2 s, traffic back $back2 s after the change"
+echo "PASS: NAT traversal: ESP in UDP through masquerade (a 4500, NAT port $port), rekeys at 200 pps $recv/$sent, $ka keepalives kept the mapping over 30 s idle, a new mapping followed in place in $moved s (traffic back in $back s) without a new IKE SA or CHILD SA, a new NAT address in $moved2 s by a CHILD SA rekey"
