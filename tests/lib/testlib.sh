@@ -23,6 +23,22 @@ need_vtid() {
 
 # ---- reporting --------------------------------------------------------
 
+# dev_kind NS DEV: the device's kind as "ip -d" shows it (vti, vti6, xfrm).
+dev_kind() {
+	ip -n "$1" -d -o link show "$2" 2>/dev/null |
+		grep -oE '\b(vti6|vti|xfrm)\b' | head -n 1
+}
+# kinds_facing NS-A NS-B DEV: ok "DEV: A's KIND facing B's KIND", or fail
+# unless B's device is of the kind VTID_TEST_IFACE_B asks (default xfrm)
+# and A's a VTI.
+kinds_facing() {
+	local ka kb want=${VTID_TEST_IFACE_B:-xfrm}
+	ka=$(dev_kind "$1" "$3") kb=$(dev_kind "$2" "$3")
+	[ "${ka%6}" = vti ] && [ "${kb%6}" = "$want" ] ||
+		fail "$3: $1 has a ${ka:-no device}, $2 a ${kb:-no device} (want vti, $want)"
+	ok "$3: a $ka in $1 facing a $kb in $2"
+}
+
 ok() {
 	echo "ok: $*"
 }

@@ -51,6 +51,7 @@ ok "SPIs match: a ${ai}_i ${ao}_o, b ${bi}_i ${bo}_o"
 ip -n vt-a-priv -d link show vti7 | grep -c >/dev/null 'ikey 0.0.0.7' || ip -n vt-a-priv -d link show vti7 | grep -c >/dev/null 'ikey 7' ||
 	fail "vti7 in vt-a-priv without ikey 7: $(ip -n vt-a-priv -d link show vti7)"
 ok "vti7 in vt-a-priv: $(ip -n vt-a-priv -d link show vti7 | grep -o 'vti6 .*' | head -1)"
+kinds_facing vt-a-priv vt-b-priv vti7
 
 before=$(counter a out)
 ip netns exec vt-a-priv ping -6 -c 5 -i 0.2 -W 2 2001:db8:ff::1 >/dev/null ||

@@ -62,9 +62,14 @@ peer() {
 }
 
 # conf SIDE HEAD PEER...: $W/SIDE.conf, mode 0600.
+# conf SIDE HEAD PEER...: b's devices are XFRM interfaces
+# (VTID_TEST_IFACE_B, as in tests/vm/daemon/lib.sh), a's VTIs: every
+# tunnel has one of each, under the names vti%mark%.
 conf() {
 	local side=$1 head=$2
 	shift 2
+	[ "$side" != b ] || head="interface = { type = \"${VTID_TEST_IFACE_B:-xfrm}\"; name = \"vti%mark%\"; };
+$head"
 	conf_write "$W/$side.conf" "control_socket = \"$W/$side.sock\";
 retransmit = { timeout = 1.0; tries = 3; };
 ike = { proposals = \"aes128gcm16-prfsha256-x25519!\"; };

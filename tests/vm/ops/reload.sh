@@ -64,6 +64,7 @@ spi1=$(spis a B1)
 spi3=$(spis a B3)
 spi2=$(spis a B2)
 ip netns exec op-a ping -c 3 -W 5 10.1.0.2 > /dev/null || fail "no ping through vti1"
+kinds_facing op-a op-b vti1
 
 # The steady ping through peer 1, for the whole of the reloads.
 ip netns exec op-a ping -i 0.01 -W 1 10.1.0.2 > "$W/ping" 2>&1 &

@@ -78,6 +78,7 @@ out=$(ctl a -t 60 up B1 -w) || fail "up -w: $out"
 ok "vtictl up B1 -w: up in $(elapsed "$t0") s"
 ip netns exec op-a-priv ping -c 3 -i 0.2 -W 5 10.1.0.2 > /dev/null || fail "no ping from op-a-priv"
 ok "3/3 pings from op-a-priv through vti1"
+kinds_facing op-a-priv op-b vti1
 wait_for 3 "STATUS=1/1 peers up" sh -c "tail -1 '$W/notify' | grep -c >/dev/null 'STATUS=1/1 peers up'"
 ok "sd_notify: $(grep -c . "$W/notify") messages, the last STATUS=1/1 peers up"
 

@@ -54,11 +54,15 @@ peer() {
 	    start = \"start\";
 	    vti = { addresses = [ \"10.$2.0.$l/30\" ]; ${3:-} }; }"
 }
-conf() {	# conf SIDE PEER...
-	local side=$1
+# conf SIDE PEER...: B's devices are XFRM interfaces (VTID_TEST_IFACE_B,
+# as in tests/vm/daemon/lib.sh), A's VTIs, both named vti%mark%.
+conf() {
+	local side=$1 t=vti
 	shift
+	[ "$side" != b ] || t=${VTID_TEST_IFACE_B:-xfrm}
 	conf_write "$W/$side.conf" "control_socket = \"$W/$side.sock\";
-retransmit = { timeout = 1.0; tries = 3; };" "$@"
+retransmit = { timeout = 1.0; tries = 3; };
+interface = { type = \"$t\"; name = \"vti%mark%\"; };" "$@"
 }
 # Both alive, both still under the filter, no call stopped.
 confined() {
@@ -124,6 +128,7 @@ wait_for 60 "B3 up" up a B3
 ping_in sv-a 10.1.0.2 || fail "ping through vti1"
 ping_in sv-priv 10.3.0.2 || fail "ping through vti3 (in sv-priv)"
 ok "B1 and B3 up; ping through vti1 and through vti3 in sv-priv"
+kinds_facing sv-a sv-b vti1
 for c in status "status -j" list "list B1" "-j list" metrics config "log-level"; do
 	# shellcheck disable=SC2086
 	ctl a $c > "$W/out" || fail "vtictl $c"
