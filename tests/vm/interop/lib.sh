@@ -144,7 +144,7 @@ phase() {
 	local name=$1 rc t0
 	shift
 	PHASE=$name
-	PHASE_N=$((${PHASE_N:--1} + 1))
+	PHASE_N=$((${PHASE_N:--1} + 1)) V_DEV=''
 	echo
 	echo "=== phase: $name"
 	t0=$(now)
@@ -206,7 +206,7 @@ vtid_conf() {
 		*) echo "vtid_conf: bad argument $kv"; exit 2 ;;
 		esac
 	done
-	echo "vtid's device: $name, $([ "$iface" = xfrm ] && echo "an XFRM interface" || echo "a VTI")"
+	V_DEV=$name V_KIND=$iface
 	cat > "$W/vtid.conf" <<-EOF
 	control_socket = "$W/vtid.sock";
 	log_level = "debug";
@@ -231,8 +231,15 @@ vtid_conf() {
 }
 
 vtid_start() {
+	local k
 	spawn "$W/vtid.pid" "$W/vtid.log" ip netns exec io-v "$VTID" -c "$W/vtid.conf"
 	wait_for 20 "vtid ready" grep -q 'vtid started' "$W/vtid.log"
+	# The kind vtid_conf asked for (none: a configuration of the
+	# script's own), as the kernel has it.
+	[ -n "${V_DEV:-}" ] || return 0
+	k=$(dev_kind io-v-priv "$V_DEV")
+	[ "${k%6}" = "$V_KIND" ] || fail "vtid's $V_DEV is a ${k:-missing device}, not $V_KIND"
+	echo "vtid's device: $V_DEV, $([ "$V_KIND" = xfrm ] && echo "an XFRM interface" || echo "a VTI") ($k)"
 }
 vtid_stop() {	# SIGTERM, and a clean exit within 10 s
 	stop_pidfile "$W/vtid.pid" 10 vtid
