@@ -23,19 +23,26 @@ need_vtid() {
 
 # ---- reporting --------------------------------------------------------
 
-# dev_kind NS DEV: the device's kind as "ip -d" shows it (vti, vti6, xfrm).
+# dev_kind NS DEV: the device's kind as "ip -d" shows it (vti, vti6, xfrm);
+# nothing (and success) when there is no such device.
 dev_kind() {
-	ip -n "$1" -d -o link show "$2" 2>/dev/null |
-		grep -oE '\b(vti6|vti|xfrm)\b' | head -n 1
+	{ ip -n "$1" -d -o link show "$2" 2>/dev/null |
+		grep -oE '\b(vti6|vti|xfrm)\b' | head -n 1; } || true
+}
+# dev_is NS DEV KIND: DEV is there, a KIND (vti: vti or vti6).
+dev_is() {
+	local k
+	k=$(dev_kind "$1" "$2")
+	[ -n "$k" ] && [ "${k%6}" = "$3" ]
 }
 # kinds_facing NS-A NS-B DEV: ok "DEV: A's KIND facing B's KIND", or fail
 # unless B's device is of the kind VTID_TEST_IFACE_B asks (default xfrm)
 # and A's a VTI.
 kinds_facing() {
 	local ka kb want=${VTID_TEST_IFACE_B:-xfrm}
+	poll 10 dev_is "$1" "$3" vti && poll 10 dev_is "$2" "$3" "$want" ||
+		fail "$3: $1 has a $(dev_kind "$1" "$3"), $2 a $(dev_kind "$2" "$3") (want vti, $want)"
 	ka=$(dev_kind "$1" "$3") kb=$(dev_kind "$2" "$3")
-	[ "${ka%6}" = vti ] && [ "${kb%6}" = "$want" ] ||
-		fail "$3: $1 has a ${ka:-no device}, $2 a ${kb:-no device} (want vti, $want)"
 	ok "$3: a $ka in $1 facing a $kb in $2"
 }
 

@@ -237,8 +237,11 @@ vtid_start() {
 	# The kind vtid_conf asked for (none: a configuration of the
 	# script's own), as the kernel has it.
 	[ -n "${V_DEV:-}" ] || return 0
+	poll 10 dev_is io-v-priv "$V_DEV" "$V_KIND" || {
+		k=$(dev_kind io-v-priv "$V_DEV")
+		fail "vtid's $V_DEV in io-v-priv is a ${k:-missing device} after 10 s, not $V_KIND"
+	}
 	k=$(dev_kind io-v-priv "$V_DEV")
-	[ "${k%6}" = "$V_KIND" ] || fail "vtid's $V_DEV is a ${k:-missing device}, not $V_KIND"
 	echo "vtid's device: $V_DEV, $([ "$V_KIND" = xfrm ] && echo "an XFRM interface" || echo "a VTI") ($k)"
 }
 vtid_stop() {	# SIGTERM, and a clean exit within 10 s
