@@ -57,6 +57,20 @@ conf_key(const struct ike_peer_conf *pc)
 	return peer_key(pc->mark, pc->xfrm_if);
 }
 
+/* One SA of the peer's, as the kernel keys it: destination, SPI, mark. */
+static struct xfrm_sa_id
+sa_id(const struct ike_peer_conf *pc, const struct sockaddr_storage *dst,
+    uint32_t spi)
+{
+	struct xfrm_sa_id id;
+
+	memset(&id, 0, sizeof(id));
+	addr_to_nl(dst, &id.dst);
+	id.spi = spi;
+	id.mark = conf_key(pc).mark;
+	return id;
+}
+
 static int
 kernel_send(void *ctx, const struct sockaddr_storage *local,
     const struct sockaddr_storage *remote, bool natt, const uint8_t *buf,
@@ -271,10 +285,7 @@ kernel_sa_del(void *ctx, const struct ike_peer_conf *pc,
 
 	if (spi == 0)
 		return;
-	memset(&id, 0, sizeof(id));
-	addr_to_nl(dst, &id.dst);
-	id.spi = spi;
-	id.mark = conf_key(pc).mark;
+	id = sa_id(pc, dst, spi);
 	rc = xfrm_sa_delete(&k->xfrm, &id);
 	if (rc != 0 && rc != -ESRCH)
 		log_msg(LOG_WARNING, pc->name, "%s", nl_sock_error(&k->xfrm));
@@ -289,10 +300,7 @@ kernel_sa_encap(void *ctx, const struct ike_peer_conf *pc,
 	struct xfrm_sa_id id;
 	int rc;
 
-	memset(&id, 0, sizeof(id));
-	addr_to_nl(dst, &id.dst);
-	id.spi = spi;
-	id.mark = conf_key(pc).mark;
+	id = sa_id(pc, dst, spi);
 	rc = xfrm_sa_encap_move(&k->xfrm, &id, sport, dport);
 	if (rc != 0)
 		log_msg(LOG_WARNING, pc->name, "%s", nl_sock_error(&k->xfrm));
@@ -317,10 +325,7 @@ kernel_child_counters(void *ctx, const struct ike_peer_conf *pc,
 	struct xfrm_sa_id id;
 	int rc;
 
-	memset(&id, 0, sizeof(id));
-	addr_to_nl(dst, &id.dst);
-	id.spi = spi;
-	id.mark = conf_key(pc).mark;
+	id = sa_id(pc, dst, spi);
 	if ((rc = xfrm_sa_get(&k->xfrm, &id, &info)) != 0)
 		return rc;
 	*bytes = info.bytes;
