@@ -571,6 +571,8 @@ config_peer_equal(const struct config_peer *a, const struct config_peer *b)
 	    (a->psk_len == 0 || CRYPTO_memcmp(a->psk, b->psk, a->psk_len) == 0);
 	return psk_eq && strcmp(a->name, b->name) == 0 &&
 	    addr_equal(&a->local, &b->local) && addr_equal(&a->remote, &b->remote) &&
+	    a->remote_dynamic == b->remote_dynamic &&
+	    a->remote_plen == b->remote_plen &&
 	    id_eq(&a->local_id, &b->local_id) &&
 	    id_eq(&a->remote_id, &b->remote_id) &&
 	    a->mark == b->mark && a->reqid == b->reqid &&

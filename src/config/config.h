@@ -188,6 +188,10 @@ struct config_peer {
 	char		 origin[CONFIG_ORIGIN_MAX];	/* "vtid.conf:12" */
 	struct sockaddr_storage local;			/* port 0 */
 	struct sockaddr_storage remote;
+	/* remote = "%any" or a prefix: remote is the network (the family's
+	 * unspecified address for %any), remote_plen its length. */
+	bool		 remote_dynamic;
+	uint8_t		 remote_plen;
 	struct config_id local_id;
 	struct config_id remote_id;
 	uint8_t		*psk;				/* wiped on free */
@@ -277,6 +281,8 @@ int	 config_prefix_parse(const char *, struct config_prefix *, char *why,
  * "email:ike@example.net" (or any "user@host"), "keyid:#0a0b0c" (hex) or
  * "keyid:text"; a bare name without '@' is an FQDN. 0 or -1 + reason. */
 int	 config_id_parse(const char *, struct config_id *, char *why, size_t);
+/* A peer's remote as configured: "%any", "2001:db8::/48" or an address. */
+char	*config_remote_str(const struct config_peer *, char *buf, size_t len);
 void	 config_id_from_addr(const struct sockaddr_storage *,
 	    struct config_id *);
 /* Seconds: 3600, or "90s", "15m", "4h", "1d", "1h30m"; 0 or -1. */

@@ -284,14 +284,98 @@ default_local(struct loader *ld, const config_setting_t *g,
 	return 0;
 }
 
+static bool
+prefix_host_zero(const struct sockaddr_storage *a, unsigned plen)
+{
+	const uint8_t *o;
+	size_t n, i;
+
+	o = addr_octets(a, &n);
+	for (i = plen / 8; i < n; i++)
+		if ((o[i] & (i == plen / 8 ? 0xff >> (plen % 8) : 0xff)) != 0)
+			return false;
+	return true;
+}
+
+char *
+config_remote_str(const struct config_peer *p, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (p->remote_dynamic && p->remote_plen == 0)
+		snprintf(buf, len, "%%any%s", p->remote.ss_family == AF_INET ?
+		    "4" : "6");
+	else if (p->remote_dynamic)
+		snprintf(buf, len, "%s/%u", addr_str(&p->remote, a, sizeof(a)),
+		    p->remote_plen);
+	else
+		snprintf(buf, len, "%s", addr_str(&p->remote, a, sizeof(a)));
+	return buf;
+}
+
+/* remote: an address; or, for a peer that can only connect to us, "%any"
+ * ("%any4", "%any6": of that family; plain "%any" takes local's) or a
+ * prefix "2001:db8:5::/48". */
+static int
+parse_remote(struct loader *ld, const config_setting_t *s, const char *v,
+    struct config_peer *p)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	unsigned long len;
+	size_t n;
+	int family = 0;
+
+	if (strcmp(v, "%any") == 0) {
+		if ((family = p->local.ss_family) == 0)
+			return cfg_fail(ld, s, "remote: '%%any' takes its address "
+			    "family from local, which is not set (or say "
+			    "'%%any6' or '%%any4')");
+	} else if (strcmp(v, "%any6") == 0)
+		family = AF_INET6;
+	else if (strcmp(v, "%any4") == 0)
+		family = AF_INET;
+	if (family != 0) {
+		memset(&p->remote, 0, sizeof(p->remote));
+		p->remote.ss_family = (sa_family_t)family;
+		p->remote_dynamic = true;
+		p->remote_plen = 0;
+		return 0;
+	}
+	if ((slash = strchr(v, '/')) == NULL)
+		return cfg_get_addr(ld, s, "remote", v, &p->remote);
+	if ((size_t)(slash - v) >= sizeof(buf))
+		return cfg_fail(ld, s, "remote: '%s' is not an address or a "
+		    "prefix", v);
+	memcpy(buf, v, (size_t)(slash - v));
+	buf[slash - v] = '\0';
+	errno = 0;
+	len = strtoul(slash + 1, &end, 10);
+	if (addr_parse(buf, &p->remote) == -1 || slash[1] == '\0' ||
+	    *end != '\0' || errno != 0)
+		return cfg_fail(ld, s, "remote: '%s' is not an address or a "
+		    "prefix", v);
+	(void)addr_octets(&p->remote, &n);
+	if (len > n * 8)
+		return cfg_fail(ld, s, "remote: '%s': a prefix of %s is at "
+		    "most /%zu", v, n == 4 ? "IPv4" : "IPv6", n * 8);
+	if (!prefix_host_zero(&p->remote, (unsigned)len))
+		return cfg_fail(ld, s, "remote: '%s' has bits set past the "
+		    "prefix length", v);
+	if (len == n * 8)
+		return cfg_get_addr(ld, s, "remote", buf, &p->remote);
+	p->remote_dynamic = true;
+	p->remote_plen = (uint8_t)len;
+	return 0;
+}
+
 static int
 parse_peer(struct loader *ld, const config_setting_t *g, size_t idx,
     struct config_peer *p)
 {
 	const struct vtid_config *c = ld->conf;
 	const config_setting_t *s, *sl;
-	const char *v;
-	char why[CONFIG_MSG_MAX], a[INET6_ADDRSTRLEN];
+	const char *v, *vl;
+	char why[CONFIG_MSG_MAX], a[INET6_ADDRSTRLEN + 8];
 	const char *file;
 	unsigned line;
 	size_t i;
@@ -340,20 +424,21 @@ parse_peer(struct loader *ld, const config_setting_t *g, size_t idx,
 
 	if ((v = cfg_get_str(g, "remote", &s)) == NULL)
 		return cfg_fail(ld, g, "remote: required");
-	if (cfg_get_addr(ld, s, "remote", v, &p->remote) == -1)
+	if ((vl = cfg_get_str(g, "local", &sl)) != NULL &&
+	    cfg_get_addr(ld, sl, "local", vl, &p->local) == -1)
 		return -1;
-	if ((v = cfg_get_str(g, "local", &sl)) != NULL) {
-		if (cfg_get_addr(ld, sl, "local", v, &p->local) == -1)
-			return -1;
+	if (parse_remote(ld, s, v, p) == -1)
+		return -1;
+	if (vl != NULL) {
 		if (p->local.ss_family != p->remote.ss_family)
 			return cfg_fail(ld, sl, "local: '%s' and remote are not of "
-			    "the same address family", v);
+			    "the same address family", vl);
 		for (i = 0; i < c->n_local; i++)
 			if (addr_equal(&c->local[i], &p->local))
 				break;
 		if (c->n_local > 0 && i == c->n_local)
 			return cfg_fail(ld, sl, "local: '%s' is not in "
-			    "local_addresses", v);
+			    "local_addresses", vl);
 	} else if (default_local(ld, g, p) == -1)
 		return -1;
 	if (addr_equal(&p->local, &p->remote))
@@ -368,6 +453,11 @@ parse_peer(struct loader *ld, const config_setting_t *g, size_t idx,
 	if ((v = cfg_get_str(g, "remote_id", &s)) != NULL &&
 	    config_id_parse(v, &p->remote_id, why, sizeof(why)) == -1)
 		return cfg_fail(ld, s, "remote_id: %s", why);
+	if (p->remote_dynamic && v == NULL)
+		return cfg_fail(ld, config_setting_get_member(g, "remote"),
+		    "remote_id: required with remote '%s': the identity "
+		    "tells this peer from any other that may connect from "
+		    "there", config_remote_str(p, a, sizeof(a)));
 
 	if (parse_psk(ld, g, p) == -1 ||
 	    cfg_get_start(ld, g, "start", &p->start) == -1 ||
@@ -385,6 +475,40 @@ parse_peer(struct loader *ld, const config_setting_t *g, size_t idx,
 	    &p->fragment_size) == -1 ||
 	    parse_vti_peer(ld, g, p) == -1)
 		return -1;
+	if (p->remote_dynamic && p->start != CONFIG_START_ADD)
+		return cfg_fail(ld, cfg_member_or(g, "start"), "start: '%s' "
+		    "needs the peer's address, and remote '%s' has none: "
+		    "the peer connects to us (start = \"add\")",
+		    config_start_name(p->start),
+		    config_remote_str(p, a, sizeof(a)));
+	return 0;
+}
+
+/* Two peers that connect from anywhere: told apart by their identity
+ * (the engine finds them by it), and, on VTIs, not on one local address:
+ * the kernel finds a VTI by its endpoints, and theirs would be the same
+ * (local, any). An XFRM interface is found by the SA's if_id. */
+static int
+check_dynamic_pair(struct loader *ld, const config_setting_t *gb,
+    const struct config_peer *a, const struct config_peer *b)
+{
+	char id[CONFIG_ID_MAX * 2 + 16];
+
+	if (a->remote_id.type == b->remote_id.type &&
+	    a->remote_id.len == b->remote_id.len &&
+	    memcmp(a->remote_id.data, b->remote_id.data, a->remote_id.len) == 0)
+		return cfg_fail(ld, cfg_member_or(gb, "remote_id"),
+		    "remote_id: '%s' already identifies peer '%s', and peers "
+		    "without a fixed address are told apart by identity",
+		    config_id_str(&b->remote_id, id, sizeof(id)), a->name);
+	if (addr_equal(&a->local, &b->local) &&
+	    (a->vti.type == CONFIG_IFACE_VTI || b->vti.type ==
+	    CONFIG_IFACE_VTI))
+		return cfg_fail(ld, cfg_member_or(gb, "remote"), "remote: a "
+		    "second peer without a fixed address on this local address "
+		    "(peer '%s' is one) needs interface type \"xfrm\" on both: "
+		    "the kernel tells VTIs apart by their endpoints only",
+		    a->name);
 	return 0;
 }
 
@@ -405,7 +529,11 @@ check_pair(struct loader *ld, const config_setting_t *gb,
 	if (a->mark == b->mark)
 		return cfg_fail(ld, config_setting_get_member(gb, "mark"),
 		    "mark: %u already used by peer '%s'", b->mark, a->name);
-	if (addr_equal(&a->local, &b->local) && addr_equal(&a->remote, &b->remote))
+	if (a->remote_dynamic && b->remote_dynamic) {
+		if (check_dynamic_pair(ld, gb, a, b) == -1)
+			return -1;
+	} else if (addr_equal(&a->local, &b->local) &&
+	    addr_equal(&a->remote, &b->remote))
 		return cfg_fail(ld, config_setting_get_member(gb, "remote"),
 		    "remote: %s with this local address already used by "
 		    "peer '%s'", addr_str(&b->remote, x, sizeof(x)),

@@ -171,11 +171,19 @@ cmd_up(struct vtid *v, int argc, char **argv, FILE *out)
 {
 	static const char *const opts[] = { NULL };
 	char *ops[1];
+	const struct config_peer *p;
+	char r[INET6_ADDRSTRLEN + 8];
 	int n;
 
 	if ((n = operands(argc, argv, opts, ops, 1, out)) < 0 ||
-	    peer_arg(v, argv[0], n == 1 ? ops[0] : NULL, out) == NULL)
+	    (p = peer_arg(v, argv[0], n == 1 ? ops[0] : NULL, out)) == NULL)
 		return -1;
+	if (p->remote_dynamic) {
+		fprintf(out, "%s: remote is %s: it connects to us, vtid has no "
+		    "address to initiate to\n", ops[0],
+		    config_remote_str(p, r, sizeof(r)));
+		return -1;
+	}
 	switch (ike_peer_state(v->eng, ops[0])) {
 	case IKE_PEER_UP:
 		fprintf(out, "%s: already up\n", ops[0]);
@@ -490,7 +498,7 @@ vtid_config_dump(const struct vtid_config *c, FILE *out)
 		fprintf(out, "\t\tlocal = \"%s\";\n",
 		    addr_str(&p->local, a, sizeof(a)));
 		fprintf(out, "\t\tremote = \"%s\";\n",
-		    addr_str(&p->remote, a, sizeof(a)));
+		    config_remote_str(p, a, sizeof(a)));
 		fprintf(out, "\t\tlocal_id = \"%s\";\n",
 		    config_id_str(&p->local_id, id, sizeof(id)));
 		fprintf(out, "\t\tremote_id = \"%s\";\n",

@@ -346,7 +346,12 @@ vti_fill(struct kernel *k, const struct config_peer *p, struct vti_link *v)
 	}
 	v->family = p->remote.ss_family;
 	addr_to_nl(&p->local, &v->local);
-	addr_to_nl(&p->remote, &v->remote);
+	/* A peer without a fixed address: a VTI open to any (the config
+	 * allows one per local address); an XFRM interface has none. */
+	if (p->remote_dynamic)
+		v->remote.family = p->remote.ss_family;
+	else
+		addr_to_nl(&p->remote, &v->remote);
 	v->ikey = v->okey = p->mark;
 	v->netns = p->vti.netns[0] != '\0' ? p->vti.netns : NULL;
 	v->mtu = p->vti.mtu_auto ? mtu_auto_initial(&k->mtus, &k->rtnl, p) :

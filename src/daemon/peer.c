@@ -69,6 +69,8 @@ vtid_peer_conf(const struct vtid_config *c, const struct config_peer *p,
 	snprintf(pc->name, sizeof(pc->name), "%s", p->name);
 	pc->local = p->local;
 	pc->remote = p->remote;
+	pc->remote_dynamic = p->remote_dynamic;
+	pc->remote_plen = p->remote_plen;
 	pc->local_id_type = (uint8_t)p->local_id.type;
 	memcpy(pc->local_id, p->local_id.data, p->local_id.len);
 	pc->local_id_len = p->local_id.len;

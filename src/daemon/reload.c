@@ -54,7 +54,9 @@ peer_change(const struct config_peer *a, const struct config_peer *b)
 	    strcmp(a->vti.name, b->vti.name) != 0 ||
 	    strcmp(a->vti.netns, b->vti.netns) != 0 ||
 	    !addr_equal(&a->local, &b->local) ||
-	    !addr_equal(&a->remote, &b->remote) || a->mark != b->mark ||
+	    !addr_equal(&a->remote, &b->remote) ||
+	    a->remote_dynamic != b->remote_dynamic ||
+	    a->remote_plen != b->remote_plen || a->mark != b->mark ||
 	    a->reqid != b->reqid || a->start != b->start)
 		return CH_KERNEL;
 	/* b with a's device settings: equal means only those differ. A

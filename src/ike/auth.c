@@ -198,6 +198,19 @@ auth_respond_error(struct ike_sa *sa, uint16_t type)
 	ike_out_send_response(sa, &o);
 }
 
+/* A dynamic peer's IKE SA was chosen on another dynamic peer's terms
+ * (sa_bind_identity): they must be this one's too. */
+static bool
+auth_ike_allowed(const struct ike_sa *sa, char *why, size_t whylen)
+{
+	struct ike_proposal_list one = { .n = 1 };
+	struct proposal_choice c;
+
+	one.p[0] = sa->choice.chosen;
+	return proposal_check_reply(&sa->peer->conf.ike, &one, 0, &c, why,
+	    whylen) == 0;
+}
+
 int
 ike_auth_check_request(struct ike_sa *sa, const struct ike_msg *m,
     struct ike_auth_data *auth, struct ike_fail *f)
@@ -214,6 +227,13 @@ ike_auth_check_request(struct ike_sa *sa, const struct ike_msg *m,
 		auth_respond_error(sa, AUTHENTICATION_FAILED);
 		return ike_fail_set(f, "AUTHENTICATION_FAILED: peer identity "
 		    "%s is not the one configured", ids);
+	}
+	if (sa->peer->conf.remote_dynamic && !auth_ike_allowed(sa, ids,
+	    sizeof(ids))) {
+		sa->eng->stats.auth_failed++;
+		auth_respond_error(sa, AUTHENTICATION_FAILED);
+		return ike_fail_set(f, "AUTHENTICATION_FAILED: the IKE SA's "
+		    "proposal is not this peer's: %s", ids);
 	}
 	if (auth_verify(sa, &m->idi, &m->auth) == -1) {
 		sa->eng->stats.auth_failed++;

@@ -290,13 +290,17 @@ int
 ike_peer_policies_sync(struct ike_peer *peer)
 {
 	struct ike_engine *eng = peer->eng;
-	const struct ike_sa *sa;
+	const struct ike_sa *sa, *some = NULL;
 	struct sockaddr_storage remote = peer->conf.remote;
-	uint8_t want = 0;
+	uint8_t want = 0, f;
 
-	for (sa = peer->sas; sa != NULL; sa = sa->next)
-		want |= child_families(&sa->child) | child_families(&sa->old) |
+	for (sa = peer->sas; sa != NULL; sa = sa->next) {
+		f = child_families(&sa->child) | child_families(&sa->old) |
 		    child_families(&sa->peer_new);
+		if (f != 0 && some == NULL)
+			some = sa;
+		want |= f;
+	}
 	/* Route peers keep both as the traps that bring the tunnel back on
 	 * the next packet. */
 	if (want == 0 && peer->conf.start == IKE_START_ROUTE)
@@ -306,6 +310,8 @@ ike_peer_policies_sync(struct ike_peer *peer)
 	 * whom a NAT may have moved since. */
 	if ((sa = peer->sa) != NULL && sa->child.installed)
 		remote = sa->remote;
+	else if (peer->conf.remote_dynamic && some != NULL)
+		remote = some->remote;	/* a prefix is no template */
 	addr_set_port(&remote, 0);
 	if (want != peer->pol ||
 	    (want != 0 && !addr_equal(&remote, &peer->pol_remote))) {

@@ -230,7 +230,10 @@ struct ike_sa {
 struct ike_peer {
 	struct ike_peer	*next;		/* engine: in the order added */
 	UT_hash_handle	 hh_name;	/* engine: by conf.name */
-	struct ike_peer	*addr_next;	/* same remote address (table.c) */
+	struct ike_peer	*addr_next;	/* same remote address, or the next
+					 * dynamic peer (table.c) */
+	UT_hash_handle	 hh_id;		/* engine: dynamic, by remote ID */
+	uint8_t		 id_key[1 + IKE_ID_MAX];	/* type, ID */
 	struct ike_engine *eng;
 	struct ike_peer_conf conf;
 	struct ike_sa	*sas;		/* newest first */
@@ -275,6 +278,8 @@ struct ike_engine {
 	struct ike_peer	*peers;		/* in the order added */
 	struct ike_peer	*by_name;
 	struct ike_peer_addr *by_addr;
+	struct ike_peer	*dynamic;	/* remote %any or prefix, in order */
+	struct ike_peer	*by_id;		/* the same, by remote ID */
 	struct ike_sa	*by_spi;
 	struct ike_sa	*by_init;
 	unsigned int	 serial;

@@ -46,6 +46,12 @@ struct ike_peer_conf {
 	char		 name[IKE_NAME_MAX];
 	struct sockaddr_storage local;	/* family set; address may be any */
 	struct sockaddr_storage remote;	/* port 0 means 500 */
+	/* A peer whose address is not known in advance (remote = "%any" or
+	 * a prefix): it can only connect to us, from any address within
+	 * remote/remote_plen (0: any of the family), and is told from other
+	 * such peers by its identity at IKE_AUTH, so remote_id is set. */
+	bool		 remote_dynamic;
+	uint8_t		 remote_plen;
 	uint8_t		 local_id_type;	/* enum ike_id_type */
 	uint8_t		 local_id[IKE_ID_MAX];
 	size_t		 local_id_len;
@@ -398,6 +404,8 @@ struct ike_peer_snap {
 	uint32_t	 mark, reqid;
 	bool		 xfrm_if;	/* mark is an XFRM interface's if_id */
 	struct sockaddr_storage local, remote;
+	bool		 remote_dynamic;	/* remote/remote_plen a prefix */
+	uint8_t		 remote_plen;
 	struct ike_id_snap local_id, remote_id;
 	char		 last_error[IKE_ERROR_MAX];
 	double		 up_since;	/* 0: down */

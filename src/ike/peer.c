@@ -107,7 +107,8 @@ ike_peer_initiate(struct ike_engine *eng, const char *name)
 {
 	struct ike_peer *peer = ike_table_peer_find(eng, name);
 
-	if (peer == NULL)
+	/* Its address is known once it connects: it can only answer. */
+	if (peer == NULL || peer->conf.remote_dynamic)
 		return -1;
 	if (peer->admin_down) {
 		peer->admin_down = false;
@@ -263,7 +264,7 @@ ike_peer_closed(struct ike_peer *peer, enum ike_closed why)
 {
 	struct ike_peer_conf *c = &peer->conf;
 
-	if (peer->sa != NULL)
+	if (peer->sa != NULL || c->remote_dynamic)
 		return;
 	if (c->start == IKE_START_ROUTE && c->link_follows) {
 		/* Its link goes down with the tunnel, so no packet can reach

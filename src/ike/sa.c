@@ -811,12 +811,45 @@ sa_init_response(struct ike_sa *sa, const struct ike_msg *m)
 	sa->state = SA_AUTH_SENT;
 }
 
+/* A dynamic peer's IKE_SA_INIT was answered on the terms of the first
+ * dynamic peer its address is in (table.h); IDi tells which peer it is.
+ * The SA moves to that one before AUTH is checked with its PSK: the
+ * identity, not the address, binds the key. An IDi that is no dynamic
+ * peer's leaves the SA where it is, to fail the identity check. */
+static void
+sa_bind_identity(struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_peer *to, *from = sa->peer;
+	struct ike_sa **pp;
+	char a[INET6_ADDRSTRLEN];
+
+	if (!from->conf.remote_dynamic || !ike_msg_has(m, IKE_PL_IDi) ||
+	    (to = ike_table_peer_by_id(sa->eng, m->idi.type, m->idi.data,
+	    m->idi.len, &sa->local, &sa->remote)) == NULL || to == from)
+		return;
+	ike_admit_half_open_end(sa);
+	for (pp = &from->sas; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == sa) {
+			*pp = sa->next;
+			break;
+		}
+	sa->next = to->sas;
+	to->sas = sa;
+	sa->peer = to;
+	snprintf(sa->logp, sizeof(sa->logp), "%s #%u", to->conf.name,
+	    sa->serial);
+	ike_admit_half_open(sa);
+	log_msg(LOG_INFO, sa->logp, "IKE SA from %s: its identity is this "
+	    "peer's", addr_str(&sa->remote, a, sizeof(a)));
+}
+
 static void
 sa_auth_request(struct ike_sa *sa, const struct ike_msg *m)
 {
 	struct ike_auth_data auth;
 	struct ike_fail f;
 
+	sa_bind_identity(sa, m);
 	if (ike_auth_check_request(sa, m, &auth, &f) == -1) {
 		ike_sa_fail(sa, "%s", f.why);
 		return;

@@ -215,6 +215,8 @@ snap_peer(struct ike_engine *eng, struct ike_peer *p,
 	ps->reqid = c->reqid;
 	ps->local = c->local;
 	ps->remote = c->remote;
+	ps->remote_dynamic = c->remote_dynamic;
+	ps->remote_plen = c->remote_plen;
 	snap_id(&ps->local_id, c->local_id_type, c->local_id,
 	    c->local_id_len);
 	snap_id(&ps->remote_id, c->remote_id_type, c->remote_id,

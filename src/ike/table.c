@@ -187,6 +187,62 @@ addr_find(const struct ike_engine *eng, const struct sockaddr_storage *remote)
 	return pa;
 }
 
+/* A dynamic peer's key in by_id: its ID's type, then the ID. */
+static size_t
+id_key(uint8_t *key, uint8_t type, const uint8_t *id, size_t len)
+{
+	key[0] = type;
+	memcpy(key + 1, id, len);
+	return 1 + len;
+}
+
+static bool
+local_ok(const struct ike_peer *p, const struct sockaddr_storage *local)
+{
+	return addr_is_unspec(&p->conf.local) ||
+	    addr_equal(&p->conf.local, local);
+}
+
+static bool
+dynamic_ok(const struct ike_peer *p, const struct sockaddr_storage *local,
+    const struct sockaddr_storage *remote)
+{
+	return local_ok(p, local) && addr_in_prefix(remote, &p->conf.remote,
+	    p->conf.remote_plen);
+}
+
+static int
+dynamic_add(struct ike_engine *eng, struct ike_peer *peer)
+{
+	const struct ike_peer_conf *c = &peer->conf;
+	struct ike_peer **pp;
+	size_t n;
+
+	n = id_key(peer->id_key, c->remote_id_type, c->remote_id,
+	    c->remote_id_len);
+	HASH_ADD_KEYPTR(hh_id, eng->by_id, peer->id_key, n, peer);
+	if (table_check() == -1)
+		return -1;
+	for (pp = &eng->dynamic; *pp != NULL; pp = &(*pp)->addr_next)
+		;
+	*pp = peer;
+	peer->addr_next = NULL;
+	return 0;
+}
+
+static void
+dynamic_del(struct ike_engine *eng, struct ike_peer *peer)
+{
+	struct ike_peer **pp;
+
+	HASH_DELETE(hh_id, eng->by_id, peer);
+	for (pp = &eng->dynamic; *pp != NULL; pp = &(*pp)->addr_next)
+		if (*pp == peer) {
+			*pp = peer->addr_next;
+			break;
+		}
+}
+
 int
 ike_table_peer_add(struct ike_engine *eng, struct ike_peer *peer)
 {
@@ -197,6 +253,11 @@ ike_table_peer_add(struct ike_engine *eng, struct ike_peer *peer)
 	    strlen(peer->conf.name), peer);
 	if (table_check() == -1)
 		return -1;
+	if (peer->conf.remote_dynamic) {
+		if (dynamic_add(eng, peer) == 0)
+			return 0;
+		goto fail;
+	}
 	if ((pa = addr_find(eng, &peer->conf.remote)) == NULL) {
 		if ((pa = calloc(1, sizeof(*pa))) == NULL)
 			goto fail;
@@ -220,11 +281,15 @@ fail:
 void
 ike_table_peer_del(struct ike_engine *eng, struct ike_peer *peer)
 {
-	struct ike_peer_addr *pa = addr_find(eng, &peer->conf.remote);
+	struct ike_peer_addr *pa;
 	struct ike_peer **pp;
 
 	HASH_DELETE(hh_name, eng->by_name, peer);
-	if (pa == NULL)
+	if (peer->conf.remote_dynamic) {
+		dynamic_del(eng, peer);
+		return;
+	}
+	if ((pa = addr_find(eng, &peer->conf.remote)) == NULL)
 		return;
 	for (pp = &pa->first; *pp != NULL; pp = &(*pp)->addr_next)
 		if (*pp == peer) {
@@ -254,8 +319,26 @@ ike_table_peer_match(const struct ike_engine *eng,
 	struct ike_peer *p;
 
 	for (p = pa != NULL ? pa->first : NULL; p != NULL; p = p->addr_next)
-		if (addr_is_unspec(&p->conf.local) ||
-		    addr_equal(&p->conf.local, local))
+		if (local_ok(p, local))
+			return p;
+	for (p = eng->dynamic; p != NULL; p = p->addr_next)
+		if (dynamic_ok(p, local, remote))
 			return p;
 	return NULL;
+}
+
+struct ike_peer *
+ike_table_peer_by_id(const struct ike_engine *eng, uint8_t id_type,
+    const uint8_t *id, size_t id_len, const struct sockaddr_storage *local,
+    const struct sockaddr_storage *remote)
+{
+	uint8_t key[1 + IKE_ID_MAX];
+	struct ike_peer *p;
+	size_t n;
+
+	if (id_len > IKE_ID_MAX)
+		return NULL;
+	n = id_key(key, id_type, id, id_len);
+	HASH_FIND(hh_id, eng->by_id, key, n, p);
+	return p != NULL && dynamic_ok(p, local, remote) ? p : NULL;
 }

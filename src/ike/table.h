@@ -24,8 +24,15 @@ int		 ike_table_peer_add(struct ike_engine *, struct ike_peer *);
 void		 ike_table_peer_del(struct ike_engine *, struct ike_peer *);
 struct ike_peer	*ike_table_peer_find(const struct ike_engine *, const char *name);
 /* The peer a new IKE_SA_INIT comes from: by its remote address, and our
- * address if it has one configured; of several, the first added. */
+ * address if it has one configured; of several, the first added. Failing
+ * that, the first dynamic peer (remote %any or a prefix) the address is
+ * in: the IKE_SA_INIT's terms, until IKE_AUTH tells which one it is. */
 struct ike_peer	*ike_table_peer_match(const struct ike_engine *,
+		    const struct sockaddr_storage *local,
+		    const struct sockaddr_storage *remote);
+/* The dynamic peer with this remote ID, if local and remote are its. */
+struct ike_peer	*ike_table_peer_by_id(const struct ike_engine *,
+		    uint8_t id_type, const uint8_t *id, size_t id_len,
 		    const struct sockaddr_storage *local,
 		    const struct sockaddr_storage *remote);
 

@@ -13,6 +13,8 @@ const char	*report_role_name(enum ike_child_role);
 void		 report_age(double secs, char *, size_t);
 /* "192.0.2.1", "fqdn:vpn.example.org", "keyid:#0a1b", "%any" */
 void		 report_id_str(const struct ike_id_snap *, char *, size_t);
+/* The peer's remote: its address, or "%any6", "2001:db8::/48". */
+void		 report_remote_str(const struct ike_peer_snap *, char *, size_t);
 /* The SA's current CHILD SA, NULL when it has none installed. */
 const struct ike_child_snap *report_current(const struct ike_sa_snap *);
 /* What a CHILD SA's SAs still in the kernel have carried. */

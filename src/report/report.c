@@ -102,6 +102,21 @@ report_age(double secs, char *buf, size_t len)
 }
 
 void
+report_remote_str(const struct ike_peer_snap *p, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	addr_str(&p->remote, a, sizeof(a));
+	if (p->remote_dynamic && p->remote_plen == 0)
+		snprintf(buf, len, "%%any%s", p->remote.ss_family == AF_INET ?
+		    "4" : "6");
+	else if (p->remote_dynamic)
+		snprintf(buf, len, "%s/%u", a, p->remote_plen);
+	else
+		snprintf(buf, len, "%s", a);
+}
+
+void
 report_id_str(const struct ike_id_snap *id, char *buf, size_t buflen)
 {
 	struct sockaddr_storage ss;

@@ -200,7 +200,8 @@ list_peer(const struct ike_snapshot *s, const struct ike_peer_snap *p,
 	fprintf(out, ",\"state\":\"%s\",\"mark\":%u,\"reqid\":%u",
 	    ike_peer_state_name(p->state), p->mark, p->reqid);
 	json_member(out, "local", addr_str(&p->local, a, sizeof(a)));
-	json_member(out, "remote", addr_str(&p->remote, a, sizeof(a)));
+	report_remote_str(p, id, sizeof(id));
+	json_member(out, "remote", id);
 	report_id_str(&p->local_id, id, sizeof(id));
 	json_member(out, "local_id", id);
 	report_id_str(&p->remote_id, id, sizeof(id));

@@ -190,7 +190,7 @@ list_peer(const struct ike_snapshot *s, const struct ike_peer_snap *p,
     const struct report_info *info, FILE *out)
 {
 	struct ike_traffic t;
-	char l[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN], age[32];
+	char l[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN + 8], age[32];
 	char lid[ID_STR_MAX], rid[ID_STR_MAX];
 	size_t i;
 
@@ -213,9 +213,9 @@ list_peer(const struct ike_snapshot *s, const struct ike_peer_snap *p,
 	fputc('\n', out);
 	report_id_str(&p->local_id, lid, sizeof(lid));
 	report_id_str(&p->remote_id, rid, sizeof(rid));
+	report_remote_str(p, r, sizeof(r));
 	fprintf(out, "  %s [%s] ... %s [%s]",
-	    addr_str(&p->local, l, sizeof(l)), lid,
-	    addr_str(&p->remote, r, sizeof(r)), rid);
+	    addr_str(&p->local, l, sizeof(l)), lid, r, rid);
 	/* Its Vendor ID, authenticated (src/ike/vendor.h). */
 	if (p->peer_vtid != 0)
 		fprintf(out, ", vtid (crossing rule %u)", p->peer_vtid);

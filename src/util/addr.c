@@ -75,6 +75,25 @@ addr_octets(const struct sockaddr_storage *a, size_t *len)
 	return NULL;
 }
 
+bool
+addr_in_prefix(const struct sockaddr_storage *a,
+    const struct sockaddr_storage *net, unsigned plen)
+{
+	const uint8_t *x, *y;
+	size_t n, m;
+	unsigned i;
+
+	x = addr_octets(a, &n);
+	y = addr_octets(net, &m);
+	if (x == NULL || a->ss_family != net->ss_family || plen > n * 8)
+		return false;
+	for (i = 0; i < plen / 8; i++)
+		if (x[i] != y[i])
+			return false;
+	return plen % 8 == 0 ||
+	    ((x[i] ^ y[i]) & (uint8_t)(0xff << (8 - plen % 8))) == 0;
+}
+
 void
 addr_from_octets(struct sockaddr_storage *a, int family, const void *octets)
 {

@@ -22,6 +22,10 @@ socklen_t	 addr_socklen(const struct sockaddr_storage *);
 /* The address octets (4 or 16) and their number; NULL and 0 for
  * AF_UNSPEC. */
 const uint8_t	*addr_octets(const struct sockaddr_storage *, size_t *len);
+/* Whether a is in the prefix net/plen (same family; plen 0: any address
+ * of net's family). */
+bool		 addr_in_prefix(const struct sockaddr_storage *a,
+		    const struct sockaddr_storage *net, unsigned plen);
 /* An address, no port, from family and its octets (4 or 16). */
 void		 addr_from_octets(struct sockaddr_storage *, int family,
 		    const void *octets);

@@ -493,6 +493,15 @@ test_defaults(void **state)
 
 /* ---- bad configurations ---- */
 
+/* Two peers without a fixed address on VTIs, the first with this ID. */
+#define DYN2(id_a) \
+	"start = \"add\";\npeers = (\n" \
+	"  { name = \"a\"; local = \"2001:db8::1\"; remote = \"%any\";\n" \
+	"    remote_id = \"" id_a "\"; psk = \"" GOOD_PSK "\"; mark = 1; },\n" \
+	"  { name = \"b\"; local = \"2001:db8::1\"; psk = \"" GOOD_PSK "\";\n" \
+	"    remote = \"2001:db8:5::/48\"; mark = 2;\n" \
+	"    remote_id = \"fqdn:b.example\"; }\n);\n"
+
 #define PEER(extra) \
 	"peers = ( {\n" \
 	"  name = \"p\"; local = \"2001:db8::1\"; remote = \"2001:db8::2\";\n" \
@@ -649,6 +658,43 @@ static const struct {
 	{ "peers = ( { name = \"p\"; mark = 1; remote = \"2001:db8::2\";\n"
 	  "  local = \"2001:db8::2\"; } );\n",
 	    "1: peer 'p': remote: '2001:db8::2' is the local address" },
+	/* peers without a fixed address */
+	{ "peers = ( { name = \"p\"; mark = 1;\n remote = \"%any\"; } );\n",
+	    "2: peer 'p': remote: '%any' takes its address family from local, "
+	    "which is not set (or say '%any6' or '%any4')" },
+	{ "peers = ( { name = \"p\"; mark = 1; local = \"2001:db8::1\";\n"
+	  " remote = \"%any\"; } );\n", "2: peer 'p': remote_id: required "
+	    "with remote '%any6': the identity tells this peer from any other "
+	    "that may connect from there" },
+	{ "peers = ( { name = \"p\"; mark = 1; local = \"2001:db8::1\";\n"
+	  " remote = \"2001:db8:5::1/48\"; } );\n", "2: peer 'p': remote: "
+	    "'2001:db8:5::1/48' has bits set past the prefix length" },
+	{ "peers = ( { name = \"p\"; mark = 1; local = \"192.0.2.1\";\n"
+	  " remote = \"198.51.100.0/33\"; } );\n", "2: peer 'p': remote: "
+	    "'198.51.100.0/33': a prefix of IPv4 is at most /32" },
+	{ "peers = ( { name = \"p\"; mark = 1; local = \"192.0.2.1\";\n"
+	  " remote = \"198.51.100.0/\"; } );\n", "2: peer 'p': remote: "
+	    "'198.51.100.0/' is not an address or a prefix" },
+	{ "peers = ( { name = \"p\"; mark = 1; local = \"2001:db8::1\";\n"
+	  " remote = \"%any\"; remote_id = \"fqdn:b.example\";\n"
+	  " start = \"start\"; psk = \"" GOOD_PSK "\"; } );\n",
+	    "3: peer 'p': start: 'start' needs the peer's address, and remote "
+	    "'%any6' has none: the peer connects to us (start = \"add\")" },
+	{ "start = \"route\";\n"
+	  "peers = ( { name = \"p\"; mark = 1; local = \"2001:db8::1\";\n"
+	  " remote = \"%any6\"; remote_id = \"fqdn:b.example\";\n"
+	  " psk = \"" GOOD_PSK "\"; } );\n",
+	    "2: peer 'p': start: 'route' needs the peer's address, and remote "
+	    "'%any6' has none: the peer connects to us (start = \"add\")" },
+	{ DYN2("fqdn:b.example"),
+	    "7: peer 'b': remote_id: 'fqdn:b.example' already identifies "
+	    "peer 'a', and peers without a fixed address are told apart by "
+	    "identity" },
+	{ DYN2("fqdn:a.example"),
+	    "6: peer 'b': remote: a second peer without a fixed address on "
+	    "this local address (peer 'a' is one) needs interface type "
+	    "\"xfrm\" on both: the kernel tells VTIs apart by their endpoints "
+	    "only" },
 	{ PEER("  local_id = \"foo:bar\";\n"), "4: peer 'p': local_id: "
 	    "'foo:bar': unknown identity type (ip:, fqdn:, email: or keyid:)" },
 	{ PEER("  remote_id = \"keyid:#abc\";\n"), "4: peer 'p': remote_id: "
@@ -1091,6 +1137,53 @@ test_interface(void **state)
 	print_message("a changed type is a changed peer; no group: vti1 (vti)\n");
 }
 
+/* Peers without a fixed address: %any of local's family, %any4, a
+ * prefix; beside a peer on one address inside that prefix; a /128 is
+ * one address. */
+static void
+test_dynamic(void **state)
+{
+	struct vtid_config *c;
+	char r[64];
+
+	(void)state;
+	c = load_ok(write_file("d.conf",
+	    "interface = { type = \"xfrm\"; };\nstart = \"add\";\n"
+	    "peers = (\n"
+	    "  { name = \"a\"; local = \"2001:db8::1\"; remote = \"%any\";\n"
+	    "    remote_id = \"fqdn:a.example\"; psk = \"" GOOD_PSK "\"; "
+	    "mark = 1; },\n"
+	    "  { name = \"b\"; local = \"2001:db8::1\";\n"
+	    "    remote = \"2001:db8:5::/48\"; remote_id = \"fqdn:b.example\";\n"
+	    "    psk = \"" GOOD_PSK "\"; mark = 2; },\n"
+	    "  { name = \"c\"; local = \"192.0.2.1\"; remote = \"%any4\";\n"
+	    "    remote_id = \"email:c@example.org\"; psk = \"" GOOD_PSK "\"; "
+	    "mark = 3; },\n"
+	    "  { name = \"d\"; local = \"2001:db8::1\";\n"
+	    "    remote = \"2001:db8:5::7/128\"; psk = \"" GOOD_PSK "\"; "
+	    "mark = 4;\n    start = \"start\"; }\n"
+	    ");\n", 0600));
+	assert_int_equal(c->n_peers, 4);
+	assert_true(c->peers[0].remote_dynamic);
+	assert_int_equal(c->peers[0].remote_plen, 0);
+	assert_int_equal(c->peers[0].remote.ss_family, AF_INET6);
+	assert_string_equal(config_remote_str(&c->peers[0], r, sizeof(r)),
+	    "%any6");
+	assert_true(c->peers[1].remote_dynamic);
+	assert_int_equal(c->peers[1].remote_plen, 48);
+	assert_string_equal(config_remote_str(&c->peers[1], r, sizeof(r)),
+	    "2001:db8:5::/48");
+	assert_string_equal(config_remote_str(&c->peers[2], r, sizeof(r)),
+	    "%any4");
+	assert_false(c->peers[3].remote_dynamic);
+	assert_string_equal(config_remote_str(&c->peers[3], r, sizeof(r)),
+	    "2001:db8:5::7");
+	assert_false(config_peer_equal(&c->peers[0], &c->peers[1]));
+	config_free(c);
+	print_message("remote %%any (local's family), 2001:db8:5::/48, %%any4 "
+	    "on XFRM interfaces; 2001:db8:5::7/128 is one address\n");
+}
+
 /* ---- value syntax ---- */
 
 static void
@@ -1211,6 +1304,7 @@ main(void)
 		cmocka_unit_test(test_peer_equal),
 		cmocka_unit_test(test_interface),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_dynamic),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

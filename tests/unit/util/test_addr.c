@@ -1,6 +1,7 @@
 /* Socket addresses: equality ignores ports, the unspecified addresses of
  * both families, ports, octets and text round trips. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -79,6 +80,43 @@ test_unspec_octets(void **state)
 	    "trip\n");
 }
 
+/* The prefixes a %any or prefix peer is matched by. */
+static void
+test_in_prefix(void **state)
+{
+	static const struct {
+		const char	*a, *net;
+		unsigned	 plen;
+		bool		 in;
+	} t[] = {
+		{ "2001:db8:5::7", "::", 0, true },
+		{ "192.0.2.1", "::", 0, false },	/* other family */
+		{ "192.0.2.1", "0.0.0.0", 0, true },
+		{ "2001:db8:5::7", "2001:db8:5::", 48, true },
+		{ "2001:db8:6::7", "2001:db8:5::", 48, false },
+		{ "198.51.100.129", "198.51.100.128", 25, true },
+		{ "198.51.100.127", "198.51.100.128", 25, false },
+		{ "198.51.100.7", "198.51.100.0", 29, true },
+		{ "198.51.100.8", "198.51.100.0", 29, false },
+		{ "198.51.100.8", "198.51.100.8", 32, true },
+		{ "198.51.100.9", "198.51.100.8", 32, false },
+		{ "198.51.100.9", "198.51.100.8", 33, false },
+	};
+	struct sockaddr_storage a, n;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_int_equal(addr_parse(t[i].a, &a), 0);
+		assert_int_equal(addr_parse(t[i].net, &n), 0);
+		if (addr_in_prefix(&a, &n, t[i].plen) != t[i].in)
+			fail_msg("%s in %s/%u: expected %d", t[i].a, t[i].net,
+			    t[i].plen, t[i].in);
+	}
+	printf("addr_in_prefix: %zu cases (/0 of each family, /25, /29, /32, "
+	    "/48, past the length)\n", i);
+}
+
 int
 main(void)
 {
@@ -86,6 +124,7 @@ main(void)
 		cmocka_unit_test(test_parse_str),
 		cmocka_unit_test(test_equal_ports),
 		cmocka_unit_test(test_unspec_octets),
+		cmocka_unit_test(test_in_prefix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
