@@ -450,6 +450,55 @@ def binary_psk(tmp):
        "file, vtid -t reads 33 bytes")
 
 
+def dynamic(tmp):
+    """right=%any and a subnet with rightid: vtid's remote %any / prefix,
+    start add, remote_id; vtid -t accepts it and -T shows it. Without a
+    rightid it is refused."""
+    d = os.path.join(tmp, "dyn")
+    os.makedirs(d)
+    conf = os.path.join(d, "ipsec.conf")
+    with open(conf, "w") as f:
+        f.write("conn %default\n\tauthby=secret\n\tkeyexchange=ikev2\n"
+                "\nconn br1\n\tleft=2001:db8:1::2\n\tright=%any\n"
+                "\trightid=@one.example\n\tmark=7\n\tauto=start\n"
+                "\nconn br2\n\tleft=2001:db8:1::2\n\tright=2001:db8:5::/48\n"
+                "\trightid=two@example.org\n\tmark=8\n\tauto=add\n")
+    with open(os.path.join(d, "ipsec.secrets"), "w") as f:
+        f.write("@one.example : PSK \"one-0123456789abcdefghijklm\"\n"
+                "two@example.org : PSK \"two-0123456789abcdefghijklm\"\n")
+    out = os.path.join(d, "vtid.conf")
+    r = run([sys.executable, IMPORT, "-o", out, "--vti-type", "xfrm", conf])
+    if r.returncode != 0:
+        fail("right=%%any: exit %d: %s" % (r.returncode, r.stderr))
+    want = "conn br1: auto=start with right=%any: vtid has no address to " \
+        "initiate to; converted with start = \"add\""
+    if want not in r.stderr:
+        fail("right=%%any auto=start: no '%s' in %s" % (want, r.stderr))
+    r = run([VTID, "-t", "-c", out])
+    if r.returncode != 0:
+        fail("right=%%any: vtid -t: %s" % r.stderr)
+    dump = vtid_dump(out)
+    for frag in ('remote = "%any6";', 'remote_id = "fqdn:one.example";',
+                 'remote = "2001:db8:5::/48";',
+                 'remote_id = "email:two@example.org";'):
+        if frag not in dump:
+            fail("right=%%any: no '%s' in vtid -T:\n%s" % (frag, dump))
+    if dump.count('start = "add";') < 2:
+        fail("right=%%any: not start add:\n%s" % dump)
+    ok("right=%any and right=2001:db8:5::/48 with rightid: remote %any6 / "
+       "the prefix, remote_id, start add; vtid -t accepts them")
+    with open(conf, "w") as f:
+        f.write("conn br3\n\tleft=192.0.2.1\n\tright=%any\n"
+                "\tauthby=secret\n\tmark=9\n\tauto=add\n")
+    r = run([sys.executable, IMPORT, "-o", out, conf])
+    want = "error: conn br3: right=%any needs rightid= (vtid tells peers " \
+        "without a fixed address apart by their identity)"
+    if r.returncode != 1 or want not in r.stderr:
+        fail("right=%%any without rightid: %d %s" % (r.returncode,
+                                                      r.stderr))
+    ok("right=%any without rightid: refused, " + want)
+
+
 def unreadable():
     r = run([sys.executable, IMPORT, "/nonexistent/ipsec.conf"])
     if r.returncode != 2 or "No such file or directory" not in r.stderr:
@@ -463,6 +512,7 @@ def main():
         seed_hosts(tmp)
         unconvertible(tmp)
         binary_psk(tmp)
+        dynamic(tmp)
     print("PASS: vtid-import: %d checks" % checks)
 
 
