@@ -3,13 +3,17 @@
 # and a failover; see lab/README.md. Run by lab/run (directly, or inside the
 # test VM when this kernel lacks ESP or VTI) and by tests/vm/lab/lab.sh.
 #
-#   lab/lab.sh [--mixed] [--xfrm] [--keep] [--no-failover]
+#   lab/lab.sh [--mixed] [--xfrm] [--nat] [--keep] [--no-failover]
 #   lab/lab.sh --stop          # tear down a lab left by --keep
 #
 #   --mixed        V3-2 (the seed's Junos slot) runs strongSwan's charon,
 #                  with the seed's ipsec.conf, instead of vtid
 #   --xfrm         vtid's devices are XFRM interfaces (interface = { type =
 #                  "xfrm"; }, if_id = mark) under the VTIs' names
+#   --nat          site 3 behind a NAT router (lab-N3, 1:1 NAT66 to
+#                  2001:db8:33::1 and ::2): IKE on 4500, ESP in UDP,
+#                  keepalives; the other sites know its hosts by those
+#                  addresses and by their own identity
 #   --keep         leave the lab running at the end (V1-1 and V2-2 are
 #                  started again after the failover)
 #   --no-failover  skip the failover and restart steps
@@ -33,15 +37,16 @@ CONVERGE=${VTID_LAB_CONVERGE:-240}
 HOSTS=(V1-1 V1-2 V2-1 V2-2 V3-1 V3-2)
 SITES=(1 2 3)
 
-mixed=0 keep=0 failover=1 stop_only=0 xfrm=0
+mixed=0 keep=0 failover=1 stop_only=0 xfrm=0 nat=0
 for a in "$@"; do
 	case $a in
 	--mixed) mixed=1 ;;
 	--xfrm) xfrm=1 ;;
+	--nat) nat=1 ;;
 	--keep) keep=1 ;;
 	--no-failover) failover=0 ;;
 	--stop) stop_only=1 ;;
-	*) echo "usage: lab/lab.sh [--mixed] [--xfrm] [--keep] [--no-failover] | --stop" >&2
+	*) echo "usage: lab/lab.sh [--mixed] [--xfrm] [--nat] [--keep] [--no-failover] | --stop" >&2
 	   exit 2 ;;
 	esac
 done
@@ -71,6 +76,14 @@ vpn_of() { echo "${1#*-}"; }
 pub() { echo "$P$1"; }
 priv() { echo "$P$1-priv"; }
 is_charon() { [ "$mixed" = 1 ] && [ "$1" = V3-2 ]; }
+natted() { [ "$nat" = 1 ] && [ "$(site_of "$1")" = 3 ]; }
+# seen_as FROM TO: the address host FROM reaches host TO at (with --nat,
+# the NAT's public one for site 3's hosts, from outside site 3)
+seen_as() {
+	local s v
+	s=$(site_of "$2") v=$(vpn_of "$2")
+	if natted "$2" && ! natted "$1"; then echo "2001:db8:33::$v"; else echo "2001:db8:$s::$v"; fi
+}
 # Interco addresses: ours and theirs, per remote host, from conf/lab/render's
 # numbering (lab/gen writes them into the BIRD configurations).
 remotes() {	# remotes HOST: "REMOTE OURS THEIRS" lines
@@ -167,6 +180,7 @@ for c in ip bird birdc fping ping python3 nsenter unshare; do
 	command -v "$c" >/dev/null || missing+=" $c"
 done
 [ "$mixed" = 0 ] || command -v ipsec >/dev/null || missing+=" ipsec"
+[ "$nat" = 0 ] || command -v nft >/dev/null || missing+=" nft"
 [ -z "$missing" ] || { echo "lab: missing commands:$missing" >&2; exit 2; }
 for n in $(ip netns list 2>/dev/null | awk '{print $1}'); do
 	case $n in
@@ -191,6 +205,7 @@ section "configurations (lab/gen, conf/lab/render)"
 gen_args=("$W" --prefix "$P")
 [ "$mixed" = 0 ] || gen_args+=(--mixed)
 [ "$xfrm" = 0 ] || gen_args+=(--xfrm)
+[ "$nat" = 0 ] || gen_args+=(--nat)
 python3 -B "$SRC/lab/gen" "${gen_args[@]}" || { echo "lab: lab/gen failed"; exit 1; }
 say "written in $W: $(find "$W" -name '*.conf' | wc -l) files"
 
@@ -202,11 +217,15 @@ say "written in $W: $(find "$W" -name '*.conf' | wc -l) files"
 #             eth2 on the site's LAN (192.168.x.1y/24), the VTIs; bird
 #   lab-Rx:   bridge eth0 on the site's LAN (192.168.x.1/24), dummy0
 #             2001:db8:ax::1/64; bird
+#   --nat:    lab-N3 between inet (its eth0) and site 3's VPN hosts (their
+#             eth0 on its bridge "in"); dummy0 2001:db8:33::1, ::2 (the
+#             public addresses); bird (OSPFv3 OUTSIDE and INSIDE), nftables
 
 section "topology"
 NSS=("${P}inet")
 for h in "${HOSTS[@]}"; do NSS+=("$(pub "$h")" "$(priv "$h")"); done
 for s in "${SITES[@]}"; do NSS+=("${P}R$s"); done
+[ "$nat" = 0 ] || NSS+=("${P}N3")
 printf 'netns add %s\n' "${NSS[@]}" | ip -batch - || { echo "lab: cannot create the namespaces"; exit 1; }
 printf '%s\n' "${NSS[@]}" >"$W/netns"
 # Before any device exists, so that they inherit it: no DAD (addresses
@@ -215,25 +234,51 @@ for n in "${NSS[@]}"; do
 	sc=(net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
 	    net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0)
 	case $n in
-	*-priv|"${P}"R*) sc+=(net.ipv6.conf.all.forwarding=1 net.ipv4.ip_forward=1) ;;
+	*-priv|"${P}"R*|"${P}"N*) sc+=(net.ipv6.conf.all.forwarding=1 net.ipv4.ip_forward=1) ;;
 	esac
 	ip netns exec "$n" sysctl -qw "${sc[@]}" || { echo "lab: sysctl in $n failed"; exit 1; }
 done
 {
 	for h in "${HOSTS[@]}"; do
-		echo "link add eth0 netns $(pub "$h") type veth peer name $h netns ${P}inet"
+		if natted "$h"; then
+			echo "link add eth0 netns $(pub "$h") type veth peer name $h netns ${P}N3"
+		else
+			echo "link add eth0 netns $(pub "$h") type veth peer name $h netns ${P}inet"
+		fi
 		echo "link add eth2 netns $(priv "$h") type veth peer name $h netns ${P}R$(site_of "$h")"
 	done
 	for s in "${SITES[@]}"; do
 		echo "link add eth1 netns $(priv "V$s-1") type veth peer name eth1 netns $(priv "V$s-2")"
 	done
+	[ "$nat" = 0 ] || echo "link add eth0 netns ${P}N3 type veth peer name N3 netns ${P}inet"
 } | ip -batch - || { echo "lab: cannot create the links"; exit 1; }
 {
 	echo "link set lo up"
 	echo "link add inet type bridge mcast_snooping 0"
-	for h in "${HOSTS[@]}"; do echo "link set $h master inet"; echo "link set $h up"; done
+	for h in "${HOSTS[@]}"; do
+		natted "$h" && continue
+		echo "link set $h master inet"; echo "link set $h up"
+	done
+	[ "$nat" = 0 ] || { echo "link set N3 master inet"; echo "link set N3 up"; }
 	echo "link set inet up"
 } | ip -n "${P}inet" -batch - || exit 1
+if [ "$nat" = 1 ]; then
+	ip -n "${P}N3" -batch - <<-EOF || exit 1
+	link set lo up
+	link add in type bridge mcast_snooping 0
+	link set V3-1 master in
+	link set V3-2 master in
+	link set V3-1 up
+	link set V3-2 up
+	link set in up
+	link set eth0 up
+	link add dummy0 type dummy
+	addr add 2001:db8:33::1/128 dev dummy0
+	addr add 2001:db8:33::2/128 dev dummy0
+	link set dummy0 up
+	EOF
+	ip netns exec "${P}N3" nft -f "$W/N3/nat.nft" || { echo "lab: N3's nftables rules failed"; exit 1; }
+fi
 for h in "${HOSTS[@]}"; do
 	s=$(site_of "$h") v=$(vpn_of "$h")
 	ip -n "$(pub "$h")" -batch - <<-EOF || exit 1
@@ -418,6 +463,7 @@ maxof() {	# maxof CHECK: the latest time among the hosts, or "-"
 section "daemons: BIRD on the public side and in the routers R1-R3"
 T_BIRD=$(now_us)
 for s in "${SITES[@]}"; do start_bird "${P}R$s" "R$s" bird; done
+[ "$nat" = 0 ] || start_bird "${P}N3" N3 bird
 for h in "${HOSTS[@]}"; do start_bird "$(pub "$h")" "$h" bird-public; done
 converge 60 "$T_BIRD" pub
 T_PUB=$(maxof pub)
@@ -434,14 +480,17 @@ say "converged: tunnels ${T_TUN} s, BGP ${T_BGP} s, R1 -> 2001:db8:a3::1 ${CONV[
 # ---- the seed README's checks ----
 
 section "public side: each VPN host sees the others (OSPFv3)"
-run_show ip netns exec "$(pub V1-1)" fping -S 2001:db8:1::1 2001:db8:{1,2,3}::{1,2}
+to=()
+for o in "${HOSTS[@]}"; do to+=("$(seen_as V1-1 "$o")"); done
+run_show ip netns exec "$(pub V1-1)" fping -S 2001:db8:1::1 "${to[@]}"
 alive=0
 for h in "${HOSTS[@]}"; do
-	s=$(site_of "$h") v=$(vpn_of "$h")
-	n=$(ip netns exec "$(pub "$h")" fping -S "2001:db8:$s::$v" -r 1 2001:db8:{1,2,3}::{1,2} 2>/dev/null | grep -c 'is alive')
+	s=$(site_of "$h") v=$(vpn_of "$h") to=()
+	for o in "${HOSTS[@]}"; do to+=("$(seen_as "$h" "$o")"); done
+	n=$(ip netns exec "$(pub "$h")" fping -S "2001:db8:$s::$v" -r 1 "${to[@]}" 2>/dev/null | grep -c 'is alive')
 	alive=$((alive + n))
 done
-[ "$alive" = 36 ] && result pass "public reachability" "36/36 (6 hosts x 6 addresses), routes in ${T_PUB} s" ||
+[ "$alive" = 36 ] && result pass "public reachability" "36/36 (6 hosts x 6 addresses$([ "$nat" = 0 ] || echo ", site 3 at its NAT's 2001:db8:33::1 and ::2")), routes in ${T_PUB} s" ||
 	result fail "public reachability" "$alive/36 alive"
 
 section "IPsec: 4 tunnels up per host"
@@ -477,6 +526,29 @@ fig="$tot/24 tunnels up ($detail ), ${T_TUN} s after vtid started"
 coll=$(cat "$W"/*/vtid.log 2>/dev/null | grep -c 'duplicate IKE SA (both ends initiated), deleting it')
 [ -n "$settled" ] && result pass "one IKE SA per peer" "24 IKE SAs for 24 tunnel ends ($coll collisions resolved by vtid; settled ${settled} s after convergence; at most $IKE_MAX on one host at any time, $IKE_MAX_HOST)" ||
 	result fail "one IKE SA per peer" "$sas IKE SAs for 24 tunnel ends 40 s after convergence (per host:$dups; $coll collisions resolved by vtid)"
+
+if [ "$nat" = 1 ]; then
+	section "NAT: site 3 behind lab-N3 (1:1 NAT66), ESP in UDP"
+	echo "\$ ip netns exec ${P}V1-1 vtictl -s $W/V1-1/vtid.sock list V3-1 | grep -A1 'IKE SA'"
+	ctl V1-1 list V3-1 | grep -A1 'IKE SA'
+	nat_n=0 nat_want=0 detail=
+	for h in "${HOSTS[@]}"; do
+		is_charon "$h" && continue
+		if natted "$h"; then
+			n=$(ctl "$h" list | grep -c 'ESP in UDP .*NAT in front of us')
+			want=4
+		else
+			n=$(ctl "$h" list | grep -c 'ESP in UDP .*NAT in front of the peer')
+			want=2
+		fi
+		nat_n=$((nat_n + n)) nat_want=$((nat_want + want)) detail+=" $h:$n/$want"
+	done
+	nft_n() { ip netns exec "${P}N3" nft list counter ip6 lab_nat "$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
+	bare=$(nft_n bare_esp) udp=$(nft_n esp_in_udp) ka=$(nft_n keepalives)
+	fig="$nat_n/$nat_want tunnel ends in ESP in UDP ($detail ); across the NAT: $udp packets to 4500, $ka keepalives, $bare bare ESP"
+	[ "$nat_n" = "$nat_want" ] && [ "$bare" = 0 ] && [ "$udp" -gt 0 ] &&
+		result pass "NAT traversal" "$fig" || result fail "NAT traversal" "$fig"
+fi
 
 section "interco addresses through the tunnels"
 theirs=()

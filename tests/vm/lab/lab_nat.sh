@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# vm_lab_nat: lab/lab.sh --nat, site 3 behind a 1:1 NAT66 router (see
+# lab/README.md): the seed's checks with IKE on 4500 and ESP in UDP on 8 of
+# the 12 tunnels, keepalives from site 3, no bare ESP across the NAT.
+export VTID_LAB_DIR=${VTID_LAB_DIR:-/tmp/vtid-lab-test-nat}
+exec "${VTID_SRC:?VTID_SRC unset}/lab/lab.sh" --nat "$@"
