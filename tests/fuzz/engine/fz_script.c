@@ -123,7 +123,8 @@ proposals(struct ike_peer_conf *pc, const char *ike, const char *esp)
 /* fz.variant: bits 0-1 I's start (start, add, route, start; the second
  * start with IKE fragmentation on both sides, 256-byte fragments, so that
  * IKE_AUTH and CREATE_CHILD_SA go as SKF payloads), bit 2 R
- * starts too (crossing initiations), bits 3-4 the suites (GCM; CBC with
+ * starts too (crossing initiations; with I on add, I's peer has no fixed
+ * address), bits 3-4 the suites (GCM; CBC with
  * HMAC; I offers ECP-256 first, so INVALID_KE_PAYLOAD; ESP mismatch),
  * bit 5 DPD, bit 6 a wrong PSK on R, bit 7 short lifetimes. X25519
  * everywhere else: the cheapest key exchange keeps the target fast. */
@@ -158,6 +159,12 @@ fz_peer_conf(struct ike_peer_conf *pc, int s)
 	pc->reqid = 0x40000007;
 	pc->start = s == 0 ? starts[v & 3] : (v & 4) ? IKE_START_START :
 	    IKE_START_ADD;
+	/* I only answers and R starts: I has no fixed address for R (remote
+	 * %any, or a /64 with DPD), and finds it by its identity. */
+	if (s == 0 && (v & 7) == 5) {
+		pc->remote_dynamic = true;
+		pc->remote_plen = (v & 0x20) ? 64 : 0;
+	}
 	if ((v & 3) == 3) {
 		pc->fragmentation = true;
 		pc->fragment_size = 256;

@@ -39,6 +39,11 @@ static const struct seed seeds[] = {
 	SEED("wrong-psk", 0x40, P, P, T(T1), P),
 	SEED("crossing", 0x04, P, P, T(T30), P, T(T30), P),
 	SEED("route-acquire", 0x02, FZ_OP_ACQUIRE, 0, P, P),
+	/* I has no fixed address for R (variant 5): R initiates, I finds
+	 * it by its identity; within a /64 (bit 5); with a wrong PSK. */
+	SEED("dynamic", 0x05, P, P, T(T1), P, FZ_OP_REKEY, 2, P, T(T1), P),
+	SEED("dynamic-prefix", 0x25, P, P, T(T30), P, T(T30), P),
+	SEED("dynamic-wrong-psk", 0x45, P, P, T(T1), P, T(T30), P),
 	/* Lost, duplicated, corrupted and late IKE_AUTH requests. */
 	SEED("auth-lost", 0x00, D, D, FZ_OP_DROP, T(T1), P, T(T1), P),
 	SEED("auth-dup", 0x00, D, D, FZ_OP_DUP, P),
