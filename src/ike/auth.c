@@ -1,13 +1,18 @@
-/* IKE_AUTH (RFC 7296 1.2): identities, the shared-key AUTH payload (2.15)
- * and the first CHILD SA, whose failure leaves the IKE SA up.
+/* IKE_AUTH (RFC 7296 1.2): identities, the AUTH payload (2.15) made
+ * with the PSK or signed with our certificate's key (src/pki, RFC 7427),
+ * the peer's certificates checked, and the first CHILD SA, whose failure
+ * leaves the IKE SA up.
  *
- *   HDR, SK {IDi, AUTH, [N(INITIAL_CONTACT)], SAi2, TSi, TSr} -->
- *                   <-- HDR, SK {IDr, AUTH, SAr2, TSi, TSr}
+ *   HDR, SK {IDi, [CERT+], [CERTREQ], AUTH, [N(INITIAL_CONTACT)], SAi2,
+ *            TSi, TSr} -->
+ *                   <-- HDR, SK {IDr, [CERT+], AUTH, SAr2, TSi, TSr}
  *               or  <-- HDR, SK {N(AUTHENTICATION_FAILED)}
  *               or  <-- HDR, SK {IDr, AUTH, N(error for the CHILD SA)}
  */
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -83,32 +88,147 @@ auth_input(const struct ike_sa *sa, bool signer_i, const uint8_t *id_body,
 	in->id_body.len = id_len;
 }
 
-/* Our AUTH: prf(prf(PSK, "Key Pad for IKEv2"), <our first message> |
- * <peer's nonce> | prf(SK_p, our ID body)), RFC 7296 2.15. */
+/* Our AUTH with the PSK: prf(prf(PSK, "Key Pad for IKEv2"), <our first
+ * message> | <peer's nonce> | prf(SK_p, our ID body)), RFC 7296 2.15; or
+ * those octets signed with our certificate's key, by the method the
+ * peer's SIGNATURE_HASH_ALGORITHMS allow. */
 static int
-auth_compute(struct ike_sa *sa, uint8_t *auth)
+auth_make(struct ike_sa *sa, struct ike_auth_data *a, char *why,
+    size_t whylen)
 {
 	struct ike_peer_conf *c = &sa->peer->conf;
 	struct ike_auth_input in;
-	uint8_t body[4 + IKE_ID_MAX];
+	uint8_t body[4 + IKE_ID_MAX], *octets;
 	size_t blen = id_body(c->local_id_type, c->local_id, c->local_id_len,
-	    body);
+	    body), n;
+	int rc;
 
 	auth_input(sa, sa->initiator, body, blen, &in);
-	return ike_keys_psk_auth(sa->algs.prf, &in, auth);
+	if (c->cred == NULL) {
+		a->method = AUTH_SHARED_KEY_MIC;
+		a->len = sa->algs.prf->out_len;
+		if (ike_keys_psk_auth(sa->algs.prf, &in, a->data) == 0)
+			return 0;
+		snprintf(why, whylen, "cannot compute AUTH");
+		return -1;
+	}
+	if ((octets = ike_keys_signed_octets(sa->algs.prf, &in, &n)) == NULL) {
+		snprintf(why, whylen, "cannot compute AUTH's signed octets");
+		return -1;
+	}
+	rc = pki_sign(c->cred, sa->peer_hashes, c->rsa_pss, octets, n,
+	    &a->method, a->data, sizeof(a->data), &a->len, why, whylen);
+	free(octets);
+	return rc;
 }
 
-/* The peer's AUTH, over its ID body as it sent it. */
-static int
-auth_verify(struct ike_sa *sa, const struct ike_pl_id *id,
-    const struct ike_pl_auth *auth)
+/* The peer's CERT payloads of X.509 certificates, its own first. */
+static size_t
+auth_certs(const struct ike_msg *m, const uint8_t **der, size_t *len,
+    size_t max)
 {
-	struct ike_auth_input in;
+	size_t i, n = 0;
 
-	if (auth->method != AUTH_SHARED_KEY_MIC)
-		return -1;
+	for (i = 0; i < m->n_other && n < max; i++)
+		if (m->other[i].type == IKE_PL_CERT && m->other[i].len > 1 &&
+		    m->other[i].body[0] == IKE_CERT_X509_SIG) {
+			der[n] = m->other[i].body + 1;
+			len[n++] = m->other[i].len - 1;
+		}
+	return n;
+}
+
+/* The peer's AUTH, over its ID body as it sent it: with the PSK, or its
+ * certificates checked against our CAs, its identity in its own, and
+ * its signature. 0, or -1 and why. */
+static int
+auth_check(struct ike_sa *sa, const struct ike_msg *m,
+    const struct ike_pl_id *id, char *why, size_t whylen)
+{
+	const struct ike_peer_conf *c = &sa->peer->conf;
+	const struct ike_pl_auth *auth = &m->auth;
+	const uint8_t *der[IKE_OTHER_MAX];
+	struct ike_auth_input in;
+	struct pki_peer *pc;
+	size_t len[IKE_OTHER_MAX], n;
+	uint8_t *octets;
+	char ids[128];
+	int rc;
+
 	auth_input(sa, !sa->initiator, id->body, id->body_len, &in);
-	return ike_keys_psk_verify(sa->algs.prf, &in, auth->data, auth->len);
+	if (c->cred == NULL) {
+		if (auth->method != AUTH_SHARED_KEY_MIC) {
+			snprintf(why, whylen, "peer signs (AUTH method %u), "
+			    "we have a PSK for it", auth->method);
+			return -1;
+		}
+		if (ike_keys_psk_verify(sa->algs.prf, &in, auth->data,
+		    auth->len) == 0)
+			return 0;
+		snprintf(why, whylen, "peer's AUTH does not match our PSK");
+		return -1;
+	}
+	if (auth->method == AUTH_SHARED_KEY_MIC) {
+		snprintf(why, whylen, "peer uses a PSK, we want its "
+		    "certificate");
+		return -1;
+	}
+	n = auth_certs(m, der, len, IKE_OTHER_MAX);
+	if (pki_peer_check(c->ca, der, len, n, time(NULL), &pc, why,
+	    whylen) == -1)
+		return -1;
+	if (!pki_peer_has_id(pc, id->type, id->data, id->len)) {
+		id_str(id, ids, sizeof(ids));
+		snprintf(why, whylen, "identity %s is not in its certificate "
+		    "(%s)", ids, pki_peer_subject(pc));
+		pki_peer_free(pc);
+		return -1;
+	}
+	if ((octets = ike_keys_signed_octets(sa->algs.prf, &in, &n)) == NULL) {
+		pki_peer_free(pc);
+		snprintf(why, whylen, "cannot compute AUTH's signed octets");
+		return -1;
+	}
+	rc = pki_verify(pc, auth->method, auth->data, auth->len, octets, n,
+	    why, whylen);
+	free(octets);
+	if (rc == -1) {
+		pki_peer_free(pc);
+		return -1;
+	}
+	pki_peer_free(sa->peer_cert);
+	sa->peer_cert = pc;
+	log_msg(LOG_INFO, sa->logp, "certificate \"%s\" checked: issuer "
+	    "\"%s\"", pki_peer_subject(pc), pki_peer_issuer(pc));
+	return 0;
+}
+
+/* Our certificates (CERT: ours, then its intermediates) and, with
+ * certreq, the CAs we want the peer's from (RFC 7296 3.6, 3.7). */
+static void
+encode_certs(struct ike_sa *sa, struct ike_out *o, bool certreq)
+{
+	const struct ike_peer_conf *c = &sa->peer->conf;
+	const uint8_t *der[PKI_CHAIN_MAX];
+	uint8_t buf[1 + 8 * PKI_KEYID_LEN], *p;
+	size_t len[PKI_CHAIN_MAX], n, i;
+
+	if (c->cred == NULL)
+		return;
+	n = pki_cred_chain(c->cred, der, len);
+	for (i = 0; i < n; i++) {
+		if ((p = malloc(1 + len[i])) == NULL)
+			continue;	/* the peer will say what is missing */
+		p[0] = IKE_CERT_X509_SIG;
+		memcpy(p + 1, der[i], len[i]);
+		ike_msg_encode_generic(&o->e, IKE_PL_CERT, 0, p, 1 + len[i]);
+		free(p);
+	}
+	if (certreq && c->ca != NULL && (n = pki_ca_keyids(c->ca, buf + 1,
+	    sizeof(buf) - 1)) > 0) {
+		buf[0] = IKE_CERT_X509_SIG;
+		ike_msg_encode_generic(&o->e, IKE_PL_CERTREQ, 0, buf, 1 + n);
+	}
 }
 
 /* The first CHILD SA, keyed with the IKE_SA_INIT nonces (no PFS); the
@@ -153,7 +273,8 @@ ike_auth_start(struct ike_sa *sa)
 	struct ike_engine *eng = sa->eng;
 	struct ike_peer *peer = sa->peer;
 	struct ike_proposal_list offer;
-	uint8_t auth[IKE_PRF_OUT_MAX];
+	struct ike_auth_data auth;
+	char why[PKI_WHY_MAX];
 	struct ike_ts ts[2];
 	struct ike_out o;
 	size_t i, nts;
@@ -162,8 +283,10 @@ ike_auth_start(struct ike_sa *sa)
 	if (eng->ops.spi_alloc(eng->ops.ctx, &peer->conf,
 	    &sa->pending_spi) != 0)
 		return -1;
-	if (auth_compute(sa, auth) == -1)
+	if (auth_make(sa, &auth, why, sizeof(why)) == -1) {
+		log_msg(LOG_WARNING, sa->logp, "no AUTH: %s", why);
 		return -1;
+	}
 	proposal_conf_offer(&peer->conf.esp, PROPOSAL_SKIP_DH, &offer);
 	for (i = 0; i < offer.n; i++) {
 		offer.p[i].spi_size = 4;
@@ -172,8 +295,8 @@ ike_auth_start(struct ike_sa *sa)
 	nts = ike_ts_all(ts, true, true);
 	ike_out_request(sa, &o, IKE_AUTH);
 	encode_our_id(sa, &o, IKE_PL_IDi);
-	ike_msg_encode_auth(&o.e, AUTH_SHARED_KEY_MIC, auth,
-	    sa->algs.prf->out_len);
+	encode_certs(sa, &o, true);
+	ike_msg_encode_auth(&o.e, auth.method, auth.data, auth.len);
 	/* RFC 7296 2.4: we hold no other IKE SA with this peer (the first
 	 * since we started, or the last one went: DPD, DELETE): the peer
 	 * drops whatever it still holds, which it may not know is gone. */
@@ -184,7 +307,7 @@ ike_auth_start(struct ike_sa *sa)
 	ike_msg_encode_ts(&o.e, IKE_PL_TSi, ts, nts);
 	ike_msg_encode_ts(&o.e, IKE_PL_TSr, ts, nts);
 	rc = ike_out_send_request(sa, &o, IKE_REQ_AUTH);
-	OPENSSL_cleanse(auth, sizeof(auth));
+	OPENSSL_cleanse(&auth, sizeof(auth));
 	return rc;
 }
 
@@ -215,7 +338,7 @@ int
 ike_auth_check_request(struct ike_sa *sa, const struct ike_msg *m,
     struct ike_auth_data *auth, struct ike_fail *f)
 {
-	char ids[128];
+	char ids[128], why[PKI_WHY_MAX];
 
 	if (!ike_msg_has(m, IKE_PL_IDi) || !ike_msg_has(m, IKE_PL_AUTH)) {
 		auth_respond_error(sa, INVALID_SYNTAX);
@@ -235,14 +358,15 @@ ike_auth_check_request(struct ike_sa *sa, const struct ike_msg *m,
 		return ike_fail_set(f, "AUTHENTICATION_FAILED: the IKE SA's "
 		    "proposal is not this peer's: %s", ids);
 	}
-	if (auth_verify(sa, &m->idi, &m->auth) == -1) {
+	if (auth_check(sa, m, &m->idi, why, sizeof(why)) == -1) {
 		sa->eng->stats.auth_failed++;
 		auth_respond_error(sa, AUTHENTICATION_FAILED);
-		return ike_fail_set(f, "AUTHENTICATION_FAILED: peer's AUTH "
-		    "does not match our PSK (method %u)", m->auth.method);
+		return ike_fail_set(f, "AUTHENTICATION_FAILED: %s", why);
 	}
-	if (auth_compute(sa, auth->data) == -1)
-		return ike_fail_set(f, "cannot compute AUTH");
+	if (auth_make(sa, auth, why, sizeof(why)) == -1) {
+		auth_respond_error(sa, AUTHENTICATION_FAILED);
+		return ike_fail_set(f, "no AUTH of ours: %s", why);
+	}
 	return 0;
 }
 
@@ -322,8 +446,8 @@ ike_auth_answer(struct ike_sa *sa, const struct ike_msg *m,
 	}
 	ike_out_response(sa, &o, IKE_AUTH);
 	encode_our_id(sa, &o, IKE_PL_IDr);
-	ike_msg_encode_auth(&o.e, AUTH_SHARED_KEY_MIC, auth->data,
-	    sa->algs.prf->out_len);
+	encode_certs(sa, &o, false);
+	ike_msg_encode_auth(&o.e, auth->method, auth->data, auth->len);
 	OPENSSL_cleanse(auth, sizeof(*auth));
 	if (child_err != 0) {
 		ike_msg_encode_notify(&o.e, 0, NULL, 0, child_err, NULL, 0);
@@ -345,13 +469,14 @@ int
 ike_auth_check_response(struct ike_sa *sa, const struct ike_msg *m,
     struct ike_fail *f)
 {
-	char ids[128];
+	char ids[128], why[PKI_WHY_MAX];
 	uint16_t err;
 
 	if (ike_msg_notify(m, AUTHENTICATION_FAILED) != NULL) {
 		sa->eng->stats.auth_failed++;
 		return ike_fail_set(f, "AUTHENTICATION_FAILED: peer rejected "
-		    "our AUTH (check the PSK and identities on both ends)");
+		    "our AUTH (check the %s and identities on both ends)",
+		    sa->peer->conf.cred != NULL ? "certificates, CAs" : "PSK");
 	}
 	if (!ike_msg_has(m, IKE_PL_IDr) || !ike_msg_has(m, IKE_PL_AUTH)) {
 		err = ike_msg_error(m);
@@ -364,10 +489,9 @@ ike_auth_check_response(struct ike_sa *sa, const struct ike_msg *m,
 		return ike_fail_set(f, "AUTHENTICATION_FAILED: peer identity "
 		    "%s is not the one configured", ids);
 	}
-	if (auth_verify(sa, &m->idr, &m->auth) == -1) {
+	if (auth_check(sa, m, &m->idr, why, sizeof(why)) == -1) {
 		sa->eng->stats.auth_failed++;
-		return ike_fail_set(f, "AUTHENTICATION_FAILED: peer's AUTH "
-		    "does not match our PSK");
+		return ike_fail_set(f, "AUTHENTICATION_FAILED: %s", why);
 	}
 	return 0;
 }

@@ -115,6 +115,12 @@ ike_engine_set_vendor_id(struct ike_engine *eng, bool send)
 }
 
 void
+ike_engine_set_signature_hashes(struct ike_engine *eng, bool send)
+{
+	eng->no_sig_hashes = !send;
+}
+
+void
 ike_engine_free(struct ike_engine *eng)
 {
 	struct ike_peer *peer;
@@ -135,8 +141,7 @@ ike_engine_free(struct ike_engine *eng)
 		eng->peers = peer->next;
 		ike_table_peer_del(eng, peer);
 		ike_peer_timer_cancel(peer);
-		OPENSSL_cleanse(peer, sizeof(*peer));
-		free(peer);
+		ike_peer_free(peer);
 	}
 	OPENSSL_cleanse(eng->rxbuf, sizeof(eng->rxbuf));
 	ike_cookies_wipe(&eng->cookies);

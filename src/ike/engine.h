@@ -32,12 +32,14 @@
 #include "ike/keys.h"
 #include "ike/message.h"
 #include "ike/sk.h"
+#include "pki/pki.h"
 #include "util/log.h"
 
 void		 ike_table_oom(void);
 unsigned int	 ike_table_hash(const void *, size_t);
 
-#define IKE_OUT_MAX		4096	/* every message vtid builds fits */
+#define IKE_OUT_MAX		12288	/* every message vtid builds fits: IKE_AUTH
+				 * with a chain of RSA-4096 certificates */
 #define IKE_NONCE_LEN		32	/* ours: >= half the PRF key, 2.10 */
 #define IKE_HALF_OPEN_S		30.0	/* responder waits this for IKE_AUTH */
 #define IKE_INVALID_KE_MAX	3	/* group changes before we give up */
@@ -222,6 +224,11 @@ struct ike_sa {
 	 * unauthenticated), and as trusted once IKE_AUTH succeeded (vtid,
 	 * which is all the crossing code reads). */
 	uint16_t	 init_vtid, vtid;
+	/* Certificates: the peer's SIGNATURE_HASH_ALGORITHMS (RFC 7427,
+	 * PKI_HASH_BIT mask; 0: none came), and its certificate once
+	 * IKE_AUTH checked it. */
+	unsigned int	 peer_hashes;
+	struct pki_peer	*peer_cert;
 	/* Responder of a crossing with a vtid peer: the first CHILD SA's
 	 * outbound SA waits (sa.c, crossing_hold). */
 	bool		 hold_out;
@@ -288,6 +295,7 @@ struct ike_engine {
 	struct ike_dos_conf dos;
 	struct ike_cookies cookies;	/* the secret, rotating */
 	bool		 no_vendor_id;	/* ike_engine_set_vendor_id(false) */
+	bool		 no_sig_hashes;	/* ike_engine_set_signature_hashes */
 	uint8_t		 rxbuf[IKE_MSG_MAX];
 };
 

@@ -20,7 +20,7 @@
 
 /* Why an exchange could not go on: the lifecycle fails the SA with it. */
 struct ike_fail {
-	char		 why[192];
+	char		 why[256];
 	bool		 hold_down;	/* a failure that will not mend soon */
 };
 
@@ -76,10 +76,12 @@ int		 ike_init_answer(struct ike_sa *, const struct ike_msg *,
 		    const struct proposal_choice *, struct ike_fail *);
 
 /* auth.c */
-/* Our AUTH payload data, made when the peer's AUTH checks out and sent
- * with the answer, which wipes it. */
+/* Our AUTH payload, made when the peer's AUTH checks out and sent with
+ * the answer, which wipes it: the PSK's MAC or a signature. */
 struct ike_auth_data {
-	uint8_t		 data[IKE_PRF_OUT_MAX];
+	uint8_t		 method;
+	size_t		 len;
+	uint8_t		 data[PKI_SIG_MAX];
 };
 int		 ike_auth_start(struct ike_sa *);
 /* The peer's IKE_AUTH request: identity and AUTH; on failure the peer

@@ -17,6 +17,7 @@
 
 #define IKE_NAME_MAX		64
 #define IKE_ID_MAX		255
+#define IKE_CERT_NAME_MAX	256	/* a subject or issuer, one line */
 #define IKE_PSK_MAX		256
 #define IKE_ERROR_MAX		192	/* a peer's last error, with its NUL */
 
@@ -40,6 +41,9 @@ struct ike_lifetime {
 	double		 rekey, jitter, margin;
 };
 
+struct pki_cred;
+struct pki_ca;
+
 /* What the engine needs to know about a peer; the daemon fills it from the
  * configuration. The PSK is wiped when the peer is removed. */
 struct ike_peer_conf {
@@ -60,6 +64,13 @@ struct ike_peer_conf {
 	size_t		 remote_id_len;
 	uint8_t		 psk[IKE_PSK_MAX];
 	size_t		 psk_len;
+	/* Certificates instead of the PSK (src/pki): our credential, the
+	 * CAs and CRLs the peer's chain must lead to, RSA signatures with
+	 * PSS. The engine holds a reference of each while it has the
+	 * peer. */
+	struct pki_cred	*cred;
+	struct pki_ca	*ca;
+	bool		 rsa_pss;
 	uint32_t	 mark;		/* VTI i_key/o_key, policy and SA mark */
 	/* An XFRM interface's peer: mark is the interface's if_id, which
 	 * its SAs and policies carry instead of a mark (the daemon's
@@ -225,6 +236,10 @@ void	 ike_engine_set_dos(struct ike_engine *, const struct ike_dos_conf *);
  * once. false: neither, the engine behaves as an implementation without
  * it (tests: a peer that waits for settle). */
 void	 ike_engine_set_vendor_id(struct ike_engine *, bool send);
+/* Whether IKE_SA_INIT carries SIGNATURE_HASH_ALGORITHMS when a peer uses
+ * certificates (default true); false makes the engine a peer of RFC 7296
+ * alone, whose signatures use methods 1 and 9-11 (tests). */
+void	 ike_engine_set_signature_hashes(struct ike_engine *, bool send);
 /* Runs each DH group and PRF the peers offer once, at startup. */
 void	 ike_engine_warm(struct ike_engine *);
 /* Sends DELETE for every IKE SA, removes every CHILD SA from the kernel,
@@ -386,6 +401,11 @@ struct ike_sa_snap {
 	/* The crossing rule of a vtid peer (its Vendor ID), once IKE_AUTH
 	 * authenticated it; 0: another implementation, or not yet known. */
 	uint16_t	 peer_vtid;
+	/* The peer's certificate, as IKE_AUTH checked it ("" with a PSK);
+	 * not_after in seconds since the epoch. */
+	char		 peer_cert_subject[IKE_CERT_NAME_MAX];
+	char		 peer_cert_issuer[IKE_CERT_NAME_MAX];
+	int64_t		 peer_cert_not_after;
 	size_t		 n_children;	/* the installed ones, by role */
 	struct ike_child_snap children[IKE_CHILD_ROLES];
 };
@@ -407,6 +427,10 @@ struct ike_peer_snap {
 	bool		 remote_dynamic;	/* remote/remote_plen a prefix */
 	uint8_t		 remote_plen;
 	struct ike_id_snap local_id, remote_id;
+	/* Our certificate for it ("" with a PSK), its key, its expiry. */
+	char		 cert_subject[IKE_CERT_NAME_MAX];
+	char		 cert_key[32];
+	int64_t		 cert_not_after;
 	char		 last_error[IKE_ERROR_MAX];
 	double		 up_since;	/* 0: down */
 	struct ike_traffic gone;	/* of its CHILD SAs no longer in */

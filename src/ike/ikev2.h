@@ -130,6 +130,11 @@ enum ike_auth_method {
 	AUTH_DIGITAL_SIG	= 14,	/* RFC 7427 */
 };
 
+/* CERT and CERTREQ encodings, RFC 7296 3.6. */
+enum ike_cert_encoding {
+	IKE_CERT_X509_SIG	= 4,	/* X.509 Certificate - Signature */
+};
+
 /* Traffic selector types, RFC 7296 3.13.1 */
 enum ike_ts_type {
 	TS_IPV4_ADDR_RANGE	= 7,

@@ -130,6 +130,48 @@ vendor_check(struct ike_sa *sa, const struct ike_msg *m)
 	sa->init_vtid = sa->eng->no_vendor_id ? 0 : ike_vendor_vtid_rule(m);
 }
 
+/* Certificates (RFC 7427 4): the hashes we verify signatures with, and
+ * in our answer the CAs we trust (CERTREQ, RFC 7296 3.7: SHA-1 of each
+ * SubjectPublicKeyInfo), so that the peer picks its certificate. */
+static void
+certs_encode(struct ike_sa *sa, struct ike_out *o, bool response)
+{
+	static const uint8_t hashes[] = { 0, PKI_HASH_SHA256, 0,
+	    PKI_HASH_SHA384, 0, PKI_HASH_SHA512, 0, PKI_HASH_IDENTITY };
+	const struct ike_peer_conf *c = &sa->peer->conf;
+	uint8_t req[1 + 8 * PKI_KEYID_LEN];
+	size_t n;
+
+	if (c->cred == NULL)
+		return;
+	if (response && c->ca != NULL && (n = pki_ca_keyids(c->ca, req + 1,
+	    sizeof(req) - 1)) > 0) {
+		req[0] = IKE_CERT_X509_SIG;
+		ike_msg_encode_generic(&o->e, IKE_PL_CERTREQ, 0, req, 1 + n);
+	}
+	if (!sa->eng->no_sig_hashes)
+		ike_msg_encode_notify(&o->e, 0, NULL, 0,
+		    SIGNATURE_HASH_ALGORITHMS, hashes, sizeof(hashes));
+}
+
+/* The hashes the peer verifies our signatures with; none: RFC 7296's
+ * own methods. */
+static void
+certs_check(struct ike_sa *sa, const struct ike_msg *m)
+{
+	const struct ike_pl_notify *n = ike_msg_notify(m,
+	    SIGNATURE_HASH_ALGORITHMS);
+	size_t i;
+	unsigned h;
+
+	sa->peer_hashes = 0;
+	for (i = 0; n != NULL && i + 1 < n->len; i += 2) {
+		h = (unsigned)n->data[i] << 8 | n->data[i + 1];
+		if (h >= PKI_HASH_SHA256 && h <= PKI_HASH_IDENTITY)
+			sa->peer_hashes |= PKI_HASH_BIT(h);
+	}
+}
+
 /* SKEYSEED and the SK_* keys from the peer's KE (RFC 7296 2.14). */
 static int
 sa_derive(struct ike_sa *sa, const struct ike_pl_ke *ke)
@@ -167,6 +209,7 @@ init_send(struct ike_sa *sa)
 	ike_msg_encode_nonce(&o.e, sa->ni, sa->ni_len);
 	nat_encode(sa, &o);
 	ike_frag_init_encode(sa, &o);
+	certs_encode(sa, &o, false);
 	vendor_encode(sa, &o);
 	if (ike_out_send_request(sa, &o, IKE_REQ_INIT) == -1)
 		return -1;
@@ -263,6 +306,7 @@ init_accept(struct ike_sa *sa, const struct ike_msg *m, struct ike_fail *f)
 		    "payload");
 	nat_check(sa, m);
 	ike_frag_init_check(sa, m);
+	certs_check(sa, m);
 	vendor_check(sa, m);
 	return 0;
 }
@@ -365,6 +409,7 @@ ike_init_answer(struct ike_sa *sa, const struct ike_msg *m,
 	}
 	nat_check(sa, m);
 	ike_frag_init_check(sa, m);
+	certs_check(sa, m);
 	vendor_check(sa, m);
 
 	memset(&reply, 0, sizeof(reply));
@@ -377,6 +422,7 @@ ike_init_answer(struct ike_sa *sa, const struct ike_msg *m,
 	ike_msg_encode_nonce(&o.e, sa->nr, sa->nr_len);
 	nat_encode(sa, &o);
 	ike_frag_init_encode(sa, &o);
+	certs_encode(sa, &o, true);
 	vendor_encode(sa, &o);
 	if (ike_out_send_response(sa, &o) == -1 || sa->resp == NULL ||
 	    (sa->init_resp = ike_copy_bytes(sa->resp, sa->resp_len)) == NULL)

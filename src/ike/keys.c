@@ -1,4 +1,5 @@
 /* IKEv2 key derivation (RFC 7296 2.13-2.18) and shared-key AUTH (2.15). */
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -299,6 +300,27 @@ done:
 	OPENSSL_cleanse(pad, sizeof(pad));
 	OPENSSL_cleanse(maced_id, sizeof(maced_id));
 	return rv;
+}
+
+uint8_t *
+ike_keys_signed_octets(const struct ike_prf_alg *prf,
+    const struct ike_auth_input *in, size_t *len)
+{
+	uint8_t *out;
+
+	if (in->msg.len == 0 || in->nonce.len == 0 || in->id_body.len < 4 ||
+	    (out = malloc(in->msg.len + in->nonce.len + prf->out_len)) ==
+	    NULL)
+		return NULL;
+	memcpy(out, in->msg.ptr, in->msg.len);
+	memcpy(out + in->msg.len, in->nonce.ptr, in->nonce.len);
+	if (ike_prf_compute(prf, in->sk_p.ptr, in->sk_p.len, &in->id_body, 1,
+	    out + in->msg.len + in->nonce.len) == -1) {
+		free(out);
+		return NULL;
+	}
+	*len = in->msg.len + in->nonce.len + prf->out_len;
+	return out;
 }
 
 int

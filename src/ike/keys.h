@@ -139,6 +139,11 @@ struct ike_auth_input {
 int	 ike_keys_psk_auth(const struct ike_prf_alg *,
 	    const struct ike_auth_input *, uint8_t *auth);
 
+/* The signed octets themselves, for a signature (RFC 7296 2.15, RFC
+ * 7427): allocated (free it), or NULL. The PSK is not used. */
+uint8_t	*ike_keys_signed_octets(const struct ike_prf_alg *,
+	    const struct ike_auth_input *, size_t *len);
+
 /* Recompute and compare in constant time: 0 if the peer's AUTH data
  * (auth_len octets) matches, -1 otherwise. */
 int	 ike_keys_psk_verify(const struct ike_prf_alg *,

@@ -27,6 +27,8 @@ ike_peer_add(struct ike_engine *eng, const struct ike_peer_conf *conf)
 		return -1;
 	peer->eng = eng;
 	peer->conf = *conf;
+	pki_cred_ref(peer->conf.cred);
+	pki_ca_ref(peer->conf.ca);
 	/* The caller made a route peer's traps with its VTI. */
 	if (conf->start == IKE_START_ROUTE)
 		peer->pol = IKE_POL_V4 | IKE_POL_V6;
@@ -35,8 +37,7 @@ ike_peer_add(struct ike_engine *eng, const struct ike_peer_conf *conf)
 	ike_peer_timer_init(peer);
 	peer->link = -1;
 	if (ike_table_peer_add(eng, peer) == -1) {
-		OPENSSL_cleanse(peer, sizeof(*peer));
-		free(peer);
+		ike_peer_free(peer);
 		return -1;
 	}
 	/* Appended, so status lists peers in configuration order. */
@@ -193,9 +194,17 @@ ike_peer_remove(struct ike_engine *eng, const char *name)
 			*pp = peer->next;
 			break;
 		}
+	ike_peer_free(peer);
+	return 0;
+}
+
+void
+ike_peer_free(struct ike_peer *peer)
+{
+	pki_cred_unref(peer->conf.cred);
+	pki_ca_unref(peer->conf.ca);
 	OPENSSL_cleanse(peer, sizeof(*peer));
 	free(peer);
-	return 0;
 }
 
 void

@@ -28,5 +28,8 @@ bool		 ike_peer_has_child(const struct ike_peer *);
 void		 ike_peer_link_sync(struct ike_peer *);
 /* Every SA of the peer goes, a DELETE sent for the established ones. */
 void		 ike_peer_close(struct ike_peer *, const char *reason);
+/* Its memory, the PSK wiped, its credentials' references dropped (it is
+ * out of the tables). */
+void		 ike_peer_free(struct ike_peer *);
 
 #endif

@@ -143,6 +143,7 @@ sa_alloc_rekeyed(struct ike_sa *old, enum sa_role role, uint64_t ispi,
 	sa->frag_peer = old->frag_peer;
 	sa->origin = SA_FROM_REKEY;
 	sa->vtid = old->vtid;
+	sa->peer_hashes = old->peer_hashes;
 	return sa;
 }
 
@@ -197,6 +198,7 @@ ike_sa_destroy(struct ike_sa *sa, const char *reason)
 	free(sa->init_req);
 	free(sa->init_resp);
 	ike_dh_free(&sa->dh);
+	pki_peer_free(sa->peer_cert);
 	ike_keys_wipe(&sa->keys);
 	ike_sk_ctx_wipe(&sa->sk_out);
 	ike_sk_ctx_wipe(&sa->sk_in);
@@ -569,6 +571,12 @@ sa_take_over(struct ike_sa *from, struct ike_sa *to)
 	ike_child_move(&to->peer_new, &from->peer_new);
 	memcpy(to->peer_new_nmin, from->peer_new_nmin, from->peer_new_nmin_len);
 	to->peer_new_nmin_len = from->peer_new_nmin_len;
+	/* The peer's certificate, as IKE_AUTH checked it, for list and for
+	 * a reload's CRL. */
+	if (to->peer_cert == NULL) {
+		to->peer_cert = from->peer_cert;
+		from->peer_cert = NULL;
+	}
 	ike_timer_cancel(from, IKE_TIMER_DRAIN);
 	ike_timer_cancel(from, IKE_TIMER_REKEY_CHILD);
 	ike_timer_cancel(from, IKE_TIMER_DPD);

@@ -169,6 +169,15 @@ snap_sa(struct ike_sa *sa, struct ike_sa_snap *ss)
 	ss->rekey_in = snap_timer_left(sa->eng,
 	    &sa->timers[IKE_TIMER_REKEY_IKE]);
 	ss->peer_vtid = sa->vtid;
+	ss->peer_cert_subject[0] = ss->peer_cert_issuer[0] = '\0';
+	ss->peer_cert_not_after = 0;
+	if (sa->peer_cert != NULL) {
+		snprintf(ss->peer_cert_subject, sizeof(ss->peer_cert_subject),
+		    "%s", pki_peer_subject(sa->peer_cert));
+		snprintf(ss->peer_cert_issuer, sizeof(ss->peer_cert_issuer),
+		    "%s", pki_peer_issuer(sa->peer_cert));
+		ss->peer_cert_not_after = pki_peer_not_after(sa->peer_cert);
+	}
 	ss->n_children = 0;
 	for (i = 0; i < IKE_CHILD_ROLES; i++)
 		if (c[i]->installed)
@@ -221,6 +230,15 @@ snap_peer(struct ike_engine *eng, struct ike_peer *p,
 	    c->local_id_len);
 	snap_id(&ps->remote_id, c->remote_id_type, c->remote_id,
 	    c->remote_id_len);
+	ps->cert_subject[0] = ps->cert_key[0] = '\0';
+	ps->cert_not_after = 0;
+	if (c->cred != NULL) {
+		snprintf(ps->cert_subject, sizeof(ps->cert_subject), "%s",
+		    pki_cred_subject(c->cred));
+		snprintf(ps->cert_key, sizeof(ps->cert_key), "%s",
+		    pki_cred_key_name(c->cred));
+		ps->cert_not_after = pki_cred_not_after(c->cred);
+	}
 	snprintf(ps->last_error, sizeof(ps->last_error), "%s", p->last_error);
 	ps->up_since = snap_up_since(p);
 	ps->gone.bytes_in = p->bytes_in;
