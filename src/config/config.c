@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 
 #include "config/priv.h"
+#include "pki/pki.h"
 #include "util/log.h"
 
 static const struct key_def top_keys[] = {
@@ -34,6 +35,11 @@ static const struct key_def top_keys[] = {
 	{ "nat", T_GROUP },
 	{ "fragmentation", T_BOOL },
 	{ "fragment_size", T_INT },
+	{ "local_cert", T_STR },
+	{ "local_key", T_STR },
+	{ "ca", T_STR },
+	{ "crl", T_STR },
+	{ "rsa_pss", T_BOOL },
 	{ "vti", T_GROUP },		/* the older name of "interface" */
 	{ "interface", T_GROUP },
 	{ "peers", T_LIST },
@@ -345,7 +351,8 @@ parse_globals(struct loader *ld, const config_setting_t *root)
 	    cfg_parse_nat(ld, config_setting_get_member(root, "nat"), &c->nat) ==
 	    -1 ||
 	    cfg_parse_fragmentation(ld, root, &c->fragmentation,
-	    &c->fragment_size) == -1)
+	    &c->fragment_size) == -1 || cfg_parse_cert_defaults(ld, root) ==
+	    -1)
 		return -1;
 
 	if ((g = cfg_iface_group(ld, root, &sect, &failed)) != NULL) {
@@ -489,6 +496,7 @@ config_load(const char *path, config_proposal_check check,
 		    "psk_file", (unsigned)(ld.mode & 07777));
 	rc = 0;
 done:
+	cfg_cert_cache_free(&ld);
 	if (loaded)
 		wipe_inline_psks(&ld.cfg);
 	config_destroy(&ld.cfg);
@@ -511,6 +519,8 @@ config_free(struct vtid_config *c)
 			OPENSSL_cleanse(c->peers[i].psk, c->peers[i].psk_len);
 			free(c->peers[i].psk);
 		}
+		pki_cred_unref(c->peers[i].cred);
+		pki_ca_unref(c->peers[i].ca);
 	}
 	free(c->peers);
 	free(c->warnings);
@@ -562,6 +572,14 @@ vti_eq(const struct config_vti *a, const struct config_vti *b)
 }
 
 bool
+config_peer_cred_equal(const struct config_peer *a,
+    const struct config_peer *b)
+{
+	return pki_cred_equal(a->cred, b->cred) && pki_ca_equal(a->ca, b->ca) &&
+	    a->rsa_pss == b->rsa_pss;
+}
+
+bool
 config_peer_equal(const struct config_peer *a, const struct config_peer *b)
 {
 	bool psk_eq;
@@ -582,6 +600,7 @@ config_peer_equal(const struct config_peer *a, const struct config_peer *b)
 	    a->dpd.action == b->dpd.action && a->nat.encap == b->nat.encap &&
 	    a->nat.keepalive == b->nat.keepalive &&
 	    a->fragmentation == b->fragmentation &&
-	    a->fragment_size == b->fragment_size && vti_eq(&a->vti, &b->vti);
+	    a->fragment_size == b->fragment_size && vti_eq(&a->vti, &b->vti) &&
+	    config_peer_cred_equal(a, b);
 }
 

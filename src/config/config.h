@@ -183,6 +183,9 @@ struct config_vti {
 	struct config_prefix addrs[CONFIG_VTI_ADDRS_MAX];
 };
 
+struct pki_cred;
+struct pki_ca;
+
 struct config_peer {
 	char		 name[CONFIG_NAME_MAX];
 	char		 origin[CONFIG_ORIGIN_MAX];	/* "vtid.conf:12" */
@@ -196,6 +199,15 @@ struct config_peer {
 	struct config_id remote_id;
 	uint8_t		*psk;				/* wiped on free */
 	size_t		 psk_len;
+	/* Certificates instead (psk NULL): paths as resolved, what they
+	 * hold (src/pki, referenced), and RSA signatures with PSS. */
+	char		 local_cert[CONFIG_PATH_MAX];
+	char		 local_key[CONFIG_PATH_MAX];
+	char		 ca_path[CONFIG_PATH_MAX];
+	char		 crl_path[CONFIG_PATH_MAX];	/* "": none */
+	struct pki_cred	*cred;
+	struct pki_ca	*ca;
+	bool		 rsa_pss;
 	uint32_t	 mark;		/* VTI i_key/o_key and XFRM mark, or
 					 * the XFRM interface's if_id */
 	uint32_t	 reqid;		/* reqid_base + mark */
@@ -268,6 +280,9 @@ const struct config_peer *config_peer_find(const struct vtid_config *,
 /* Whether two peers have the same effective settings, PSK included
  * (compared in constant time); origin is not compared. */
 bool	 config_peer_equal(const struct config_peer *,
+	    const struct config_peer *);
+/* Same certificate, key, CAs and CRLs (by content), and rsa_pss. */
+bool	 config_peer_cred_equal(const struct config_peer *,
 	    const struct config_peer *);
 
 /* Value syntax, also for the daemon and the control socket. */

@@ -24,6 +24,11 @@ static const struct key_def peer_keys[] = {
 	{ "remote_id", T_STR },
 	{ "psk", T_STR },
 	{ "psk_file", T_STR },
+	{ "local_cert", T_STR },
+	{ "local_key", T_STR },
+	{ "ca", T_STR },
+	{ "crl", T_STR },
+	{ "rsa_pss", T_BOOL },
 	{ "mark", T_INT },
 	{ "start", T_STR },
 	{ "keying_tries", T_INT | T_STR },
@@ -74,40 +79,13 @@ read_psk_file(struct loader *ld, const config_setting_t *s, const char *v,
 {
 	char path[CONFIG_PATH_MAX];
 	uint8_t *buf = NULL;
-	struct stat st;
 	size_t len = 0;
 	ssize_t r;
 	int fd = -1, rc = -1;
 
-	if (v[0] == '/' || ld->dir[0] == '\0')
-		r = snprintf(path, sizeof(path), "%s", v);
-	else
-		r = snprintf(path, sizeof(path), "%s/%s", ld->dir, v);
-	if (r < 0 || (size_t)r >= sizeof(path))
-		return cfg_fail(ld, s, "psk_file: path too long");
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd == -1)
-		return cfg_fail(ld, s, "psk_file: cannot open '%s': %s", path,
-		    strerror(errno));
-	if (fstat(fd, &st) == -1) {
-		cfg_fail(ld, s, "psk_file: '%s': %s", path, strerror(errno));
-		goto done;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		cfg_fail(ld, s, "psk_file: '%s' is not a regular file", path);
-		goto done;
-	}
-	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		cfg_fail(ld, s, "psk_file: '%s' is readable or writable by group "
-		    "or others (mode %04o): chmod 600 it", path,
-		    (unsigned)(st.st_mode & 07777));
-		goto done;
-	}
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		cfg_fail(ld, s, "psk_file: '%s' is owned by uid %u, not by root",
-		    path, (unsigned)st.st_uid);
-		goto done;
-	}
+	if (cfg_path(ld, s, "psk_file", v, path) == -1 ||
+	    (fd = cfg_open_secret(ld, s, "psk_file", path)) == -1)
+		return -1;
 	if ((buf = malloc(CONFIG_PSK_MAX + 1)) == NULL) {
 		cfg_fail(ld, s, "psk_file: out of memory");
 		goto done;
@@ -166,7 +144,7 @@ parse_psk(struct loader *ld, const config_setting_t *g, struct config_peer *p)
 	if (v != NULL && f != NULL)
 		return cfg_fail(ld, sf, "psk_file: and psk both given: keep one");
 	if (v == NULL && f == NULL)
-		return cfg_fail(ld, g, "psk: required (psk or psk_file)");
+		return 0;	/* certificates: cfg_parse_cert */
 	if (f != NULL) {
 		if (read_psk_file(ld, sf, f, p) == -1)
 			return -1;
@@ -460,6 +438,7 @@ parse_peer(struct loader *ld, const config_setting_t *g, size_t idx,
 		    "there", config_remote_str(p, a, sizeof(a)));
 
 	if (parse_psk(ld, g, p) == -1 ||
+	    cfg_parse_cert(ld, g, p, p->psk != NULL) == -1 ||
 	    cfg_get_start(ld, g, "start", &p->start) == -1 ||
 	    cfg_get_tries(ld, g, "keying_tries", "keying_tries", true,
 	    &p->keying_tries) == -1 ||

@@ -37,6 +37,13 @@ struct loader {
 	char			 ctx[CONFIG_NAME_MAX + 16]; /* "peer 'x': " */
 	mode_t			 mode;		/* of the file */
 	bool			 inline_psk;
+	/* The top's certificate settings (config_cert.c), where each was
+	 * given, and what was loaded so far, by file. */
+	const config_setting_t	*cert_def[4];	/* local_cert, local_key,
+						 * ca, crl */
+	bool			 rsa_pss;
+	struct cfg_cert_cache	*cache;
+	size_t			 n_cache;
 };
 
 /* config_walk.c */
@@ -106,5 +113,27 @@ int		 cfg_parse_kernel(struct loader *, const config_setting_t *g);
 int		 cfg_parse_fragmentation(struct loader *,
 		    const config_setting_t *g, bool *on, uint32_t *size);
 int		 cfg_parse_peers(struct loader *, const config_setting_t *list);
+
+/* config_cert.c */
+/* A path as written, relative to the configuration's directory, into
+ * out[CONFIG_PATH_MAX]: 0, or -1 (reported at s as key). */
+int		 cfg_path(struct loader *, const config_setting_t *s,
+		    const char *key, const char *v, char *out);
+/* A file of secrets (psk_file, local_key): opened read-only, a regular
+ * file owned by root (or us) that group and others cannot read: its fd,
+ * or -1 (reported). */
+int		 cfg_open_secret(struct loader *, const config_setting_t *s,
+		    const char *key, const char *path);
+/* The top's local_cert, local_key, ca, crl and rsa_pss: the peers'
+ * defaults. */
+int		 cfg_parse_cert_defaults(struct loader *,
+		    const config_setting_t *root);
+/* A peer's certificate settings, its own or the top's: with local_cert,
+ * the credential and CAs loaded and checked (shared by the peers that
+ * name the same files). psk: the peer has a PSK of its own. */
+int		 cfg_parse_cert(struct loader *, const config_setting_t *g,
+		    struct config_peer *, bool psk);
+/* Drops the loader's cache (the peers keep their references). */
+void		 cfg_cert_cache_free(struct loader *);
 
 #endif

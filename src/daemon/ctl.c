@@ -7,6 +7,7 @@
 #include "daemon/ctl.h"
 #include "daemon/net.h"
 #include "daemon/vtid.h"
+#include "pki/pki.h"
 #include "report/report.h"
 #include "util/log.h"
 
@@ -503,7 +504,16 @@ vtid_config_dump(const struct vtid_config *c, FILE *out)
 		    config_id_str(&p->local_id, id, sizeof(id)));
 		fprintf(out, "\t\tremote_id = \"%s\";\n",
 		    config_id_str(&p->remote_id, id, sizeof(id)));
-		fprintf(out, "\t\t# psk: %zu bytes\n", p->psk_len);
+		if (p->cred != NULL)
+			fprintf(out, "\t\tlocal_cert = \"%s\";\t# %s, %s\n"
+			    "\t\tlocal_key = \"%s\";\n\t\tca = \"%s\";\t# %zu "
+			    "CAs\n\t\tcrl = \"%s\";\n\t\trsa_pss = %s;\n",
+			    p->local_cert, pki_cred_subject(p->cred),
+			    pki_cred_key_name(p->cred), p->local_key,
+			    p->ca_path, pki_ca_count(p->ca), p->crl_path,
+			    p->rsa_pss ? "true" : "false");
+		else
+			fprintf(out, "\t\t# psk: %zu bytes\n", p->psk_len);
 		fprintf(out, "\t\tmark = %u;\t# reqid %u\n", p->mark, p->reqid);
 		fprintf(out, "\t\tstart = \"%s\";\n\t\t",
 		    config_start_name(p->start));

@@ -87,6 +87,10 @@ vtid_peer_conf(const struct vtid_config *c, const struct config_peer *p,
 	}
 	memcpy(pc->psk, p->psk, p->psk_len);
 	pc->psk_len = p->psk_len;
+	/* The engine takes its own references in ike_peer_add. */
+	pc->cred = p->cred;
+	pc->ca = p->ca;
+	pc->rsa_pss = p->rsa_pss;
 	pc->mark = p->mark;
 	pc->xfrm_if = p->vti.type == CONFIG_IFACE_XFRM;
 	pc->reqid = p->reqid;

@@ -38,6 +38,7 @@
 enum change {
 	CH_SAME,
 	CH_VTI,		/* only the device's mtu or addresses */
+	CH_CRED,	/* only certificates, CAs, CRLs: in place, SAs kept */
 	CH_IKE,		/* negotiate again, same kernel objects */
 	CH_KERNEL,	/* negotiate again, device and policies anew (a
 			 * changed device type too: keyed otherwise) */
@@ -67,6 +68,13 @@ peer_change(const struct config_peer *a, const struct config_peer *b)
 	memcpy(t.vti.addrs, a->vti.addrs, sizeof(t.vti.addrs));
 	if (config_peer_equal(a, &t))
 		return CH_VTI;
+	/* b with a's credentials: equal means only those differ. */
+	t = *b;
+	t.cred = a->cred;
+	t.ca = a->ca;
+	t.rsa_pss = a->rsa_pss;
+	if (a->cred != NULL && b->cred != NULL && config_peer_equal(a, &t))
+		return CH_CRED;
 	return CH_IKE;
 }
 
@@ -159,6 +167,7 @@ struct plan {
 	enum change	*ch_old, *ch_new;
 	bool		*was_up;	/* per new peer: changed, had an SA */
 	char		 added[512], removed[512], changed[512], vti[512];
+	char		 cred[512];
 	size_t		 n_same;
 };
 
@@ -240,6 +249,9 @@ plan_changes(struct vtid *v, const struct vtid_config *old,
 		case CH_VTI:
 			names_add(pl->vti, sizeof(pl->vti), a->name);
 			break;
+		case CH_CRED:
+			names_add(pl->cred, sizeof(pl->cred), a->name);
+			break;
 		case CH_IKE:
 		case CH_KERNEL:
 			names_add(pl->changed, sizeof(pl->changed), a->name);
@@ -267,7 +279,8 @@ plan_apply(struct vtid *v, struct vtid_config *old, struct vtid_config *new,
 	for (i = 0; i < old->n_peers; i++) {
 		const struct config_peer *a = &old->peers[i];
 
-		if (pl->ch_old[i] == CH_SAME || pl->ch_old[i] == CH_VTI)
+		if (pl->ch_old[i] == CH_SAME || pl->ch_old[i] == CH_VTI ||
+		    pl->ch_old[i] == CH_CRED)
 			continue;
 		ike_peer_remove(v->eng, a->name);
 		if (pl->ch_old[i] == CH_KERNEL)
@@ -282,6 +295,17 @@ plan_apply(struct vtid *v, struct vtid_config *old, struct vtid_config *new,
 
 		if (pl->ch_new[i] == CH_SAME)
 			continue;
+		if (pl->ch_new[i] == CH_CRED) {
+			int n = ike_peer_credentials(v->eng, b->name,
+			    &pl->pcs[i]);
+
+			if (n > 0)
+				reload_say(out, LOG_WARNING, "peer '%s': %d IKE "
+				    "SA%s closed: the new CAs or CRLs refuse "
+				    "its certificate (see the log)", b->name, n,
+				    n > 1 ? "s" : "");
+			continue;
+		}
 		if (kernel_peer_up(&v->kernel, b) != 0) {
 			reload_say(out, LOG_WARNING, "peer '%s': its VTI or "
 			    "policies could not be set up (see the log); it "
@@ -331,12 +355,15 @@ vtid_reload(struct vtid *v, FILE *out)
 	reload_globals(v, old, new, out);
 	config_free(old);
 	v->last_reload = clock_wall();
+	/* Certificates only when some were: the line keeps its form. */
 	reload_say(out, LOG_NOTICE, "%s: %zu peers: added %s; removed %s; "
-	    "changed %s; VTI updated %s; %zu unchanged", v->conf_path,
+	    "changed %s; VTI updated %s; %s%s%s%zu unchanged", v->conf_path,
 	    new->n_peers, pl.added[0] != '\0' ? pl.added : "none",
 	    pl.removed[0] != '\0' ? pl.removed : "none",
 	    pl.changed[0] != '\0' ? pl.changed : "none",
-	    pl.vti[0] != '\0' ? pl.vti : "none", pl.n_same);
+	    pl.vti[0] != '\0' ? pl.vti : "none", pl.cred[0] != '\0' ?
+	    "certificates updated " : "", pl.cred, pl.cred[0] != '\0' ?
+	    "; " : "", pl.n_same);
 	new = NULL;
 	rc = 0;
 done:

@@ -254,6 +254,13 @@ void	 ike_peer_link_reset(struct ike_engine *, const char *name,
 	    bool follows);
 /* Initiates now if the peer has no IKE SA (start, vtictl up). */
 int	 ike_peer_initiate(struct ike_engine *, const char *name);
+/* A renewed certificate, new CAs or CRLs for a peer (conf's cred, ca and
+ * rsa_pss; the rest is not read): used from its next IKE SA or rekey on;
+ * its IKE SAs whose peer certificate the new CAs refuse (revoked,
+ * expired) are closed, with why in the log. Returns how many, or -1 if
+ * there is no such peer. */
+int	 ike_peer_credentials(struct ike_engine *, const char *name,
+	    const struct ike_peer_conf *conf);
 /* The kernel's ACQUIRE for a route peer: initiates unless held down. */
 int	 ike_peer_acquire(struct ike_engine *, const char *name);
 /* Rekeys the peer's CHILD SA, or its IKE SA: 0, or -1 when it has no

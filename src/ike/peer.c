@@ -4,6 +4,7 @@
  * action), and the state of their interface. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -196,6 +197,40 @@ ike_peer_remove(struct ike_engine *eng, const char *name)
 		}
 	ike_peer_free(peer);
 	return 0;
+}
+
+int
+ike_peer_credentials(struct ike_engine *eng, const char *name,
+    const struct ike_peer_conf *conf)
+{
+	struct ike_peer *peer = ike_table_peer_find(eng, name);
+	struct ike_sa *sa, *next;
+	char why[PKI_WHY_MAX], reason[PKI_WHY_MAX + 64];
+	int n = 0;
+
+	if (peer == NULL)
+		return -1;
+	pki_cred_ref(conf->cred);
+	pki_ca_ref(conf->ca);
+	pki_cred_unref(peer->conf.cred);
+	pki_ca_unref(peer->conf.ca);
+	peer->conf.cred = conf->cred;
+	peer->conf.ca = conf->ca;
+	peer->conf.rsa_pss = conf->rsa_pss;
+	for (sa = peer->sas; sa != NULL; sa = next) {
+		next = sa->next;
+		if (sa->peer_cert == NULL || !ike_sa_is_up(sa) ||
+		    (peer->conf.ca != NULL && pki_peer_recheck(sa->peer_cert,
+		    peer->conf.ca, time(NULL), why, sizeof(why)) == 0))
+			continue;
+		if (peer->conf.ca == NULL)
+			snprintf(why, sizeof(why), "the peer now has a PSK");
+		snprintf(reason, sizeof(reason), "closed at reload: %s", why);
+		ike_sa_close(sa, reason, IKE_CLOSED_BY_PEER);
+		n++;
+		next = peer->sas;	/* the list changed */
+	}
+	return n;
 }
 
 void

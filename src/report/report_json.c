@@ -151,6 +151,13 @@ list_sa(const struct ike_snapshot *s, const struct ike_sa_snap *sa,
 	fprintf(out, ",\"spi_r\":\"%016" PRIx64 "\"", sa->rspi);
 	json_member(out, "local", addr_str(&sa->local, a, sizeof(a)));
 	json_member(out, "remote", addr_str(&sa->remote, a, sizeof(a)));
+	if (sa->peer_cert_subject[0] != '\0') {
+		json_member(out, "peer_certificate", sa->peer_cert_subject);
+		json_member(out, "peer_certificate_issuer",
+		    sa->peer_cert_issuer);
+		fprintf(out, ",\"peer_certificate_expiry\":%" PRId64,
+		    sa->peer_cert_not_after);
+	}
 	fprintf(out, ",\"peer_vtid\":%u", sa->peer_vtid);
 	if (sa->phase != IKE_SA_CONNECTING)
 		json_member(out, "proposal", proposal_suite_str(&sa->suite,
@@ -206,6 +213,12 @@ list_peer(const struct ike_snapshot *s, const struct ike_peer_snap *p,
 	json_member(out, "local_id", id);
 	report_id_str(&p->remote_id, id, sizeof(id));
 	json_member(out, "remote_id", id);
+	if (p->cert_subject[0] != '\0') {
+		json_member(out, "certificate", p->cert_subject);
+		json_member(out, "certificate_key", p->cert_key);
+		fprintf(out, ",\"certificate_expiry\":%" PRId64,
+		    p->cert_not_after);
+	}
 	fprintf(out, ",\"peer_vtid\":%u", p->peer_vtid);
 	if (info != NULL)
 		list_info(info, out);

@@ -101,6 +101,38 @@ prom_daemon(const struct ike_snapshot *s, const struct report_daemon *d,
 	    d->sandboxed ? 1 : 0);
 }
 
+/* Certificates' notAfter, ours and the peer's (of its current IKE SA),
+ * for an alert well before a tunnel dies of an expired one. */
+static void
+prom_cert_expiry(const struct ike_snapshot *s, FILE *out)
+{
+	const struct ike_peer_snap *p;
+	size_t i, k;
+	bool head = false;
+
+	for (i = 0; i < s->n_peers; i++) {
+		p = &s->peers[i];
+		if (p->cert_not_after == 0)
+			continue;
+		if (!head) {
+			metric_head(out, "vtid_certificate_expiry_seconds",
+			    "gauge", "When a certificate expires, Unix time: "
+			    "ours (which=\"local\") and the peer's "
+			    "(which=\"peer\", once authenticated).");
+			head = true;
+		}
+		metric_peer(out, "vtid_certificate_expiry_seconds", p,
+		    ",which=\"local\"", (uint64_t)p->cert_not_after);
+		for (k = 0; k < p->n_sas; k++)
+			if (p->sas[k].current &&
+			    p->sas[k].peer_cert_not_after > 0)
+				metric_peer(out,
+				    "vtid_certificate_expiry_seconds", p,
+				    ",which=\"peer\"",
+				    (uint64_t)p->sas[k].peer_cert_not_after);
+	}
+}
+
 static void
 prom_peer_states(const struct ike_snapshot *s, FILE *out)
 {
@@ -142,6 +174,7 @@ prom_peer_states(const struct ike_snapshot *s, FILE *out)
 	for (i = 0; i < s->n_peers; i++)
 		metric_peer(out, "vtid_peer_up_since_seconds", &s->peers[i],
 		    NULL, (uint64_t)s->peers[i].up_since);
+	prom_cert_expiry(s, out);
 }
 
 /* The per-peer counters: one family each. */

@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <time.h>
 
 #include "ike/ikev2.h"
 #include "report/priv.h"
@@ -150,11 +151,30 @@ list_child(const struct ike_snapshot *s, const struct ike_sa_snap *sa,
 	    cc.packets_in, cc.bytes_out, cc.packets_out);
 }
 
+/* "2027-03-01 12:00 UTC (in 84 days)" */
+static const char *
+cert_date(int64_t t, double now, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char d[32];
+	long days = (long)((double)t - now) / 86400;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(d, sizeof(d), "%Y-%m-%d %H:%M UTC", &tm) == 0)
+		snprintf(d, sizeof(d), "%" PRId64, t);
+	if ((double)t < now)
+		snprintf(buf, len, "%s (EXPIRED)", d);
+	else
+		snprintf(buf, len, "%s (in %ld days)", d, days);
+	return buf;
+}
+
 static void
 list_sa(const struct ike_snapshot *s, const struct ike_sa_snap *sa,
     const struct report_info *info, FILE *out)
 {
-	char age[32], suite[PROPOSAL_STR_MAX];
+	char age[32], suite[PROPOSAL_STR_MAX], date[64];
 	size_t i;
 
 	report_age(sa_age(s, sa), age, sizeof(age));
@@ -164,6 +184,11 @@ list_sa(const struct ike_snapshot *s, const struct ike_sa_snap *sa,
 	    "initiator" : "responder", sa->ispi, sa->rspi,
 	    sa->fragmentation ? ", fragmentation" : "",
 	    sa->current ? "" : " (not current)");
+	if (sa->peer_cert_subject[0] != '\0')
+		fprintf(out, "    peer certificate \"%s\", issuer \"%s\", "
+		    "expires %s\n", sa->peer_cert_subject, sa->peer_cert_issuer,
+		    cert_date(sa->peer_cert_not_after, s->now, date,
+		    sizeof(date)));
 	if (sa->natt) {
 		char l[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
 
@@ -190,7 +215,7 @@ list_peer(const struct ike_snapshot *s, const struct ike_peer_snap *p,
     const struct report_info *info, FILE *out)
 {
 	struct ike_traffic t;
-	char l[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN + 8], age[32];
+	char l[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN + 8], age[32], date[64];
 	char lid[ID_STR_MAX], rid[ID_STR_MAX];
 	size_t i;
 
@@ -216,6 +241,10 @@ list_peer(const struct ike_snapshot *s, const struct ike_peer_snap *p,
 	report_remote_str(p, r, sizeof(r));
 	fprintf(out, "  %s [%s] ... %s [%s]",
 	    addr_str(&p->local, l, sizeof(l)), lid, r, rid);
+	if (p->cert_subject[0] != '\0')
+		fprintf(out, "\n  certificate \"%s\" (%s), expires %s",
+		    p->cert_subject, p->cert_key, cert_date(p->cert_not_after,
+		    s->now, date, sizeof(date)));
 	/* Its Vendor ID, authenticated (src/ike/vendor.h). */
 	if (p->peer_vtid != 0)
 		fprintf(out, ", vtid (crossing rule %u)", p->peer_vtid);

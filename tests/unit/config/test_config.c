@@ -707,7 +707,8 @@ static const struct {
 	    "4: peer 'p': psk_file: and psk both given: keep one" },
 	{ "peers = ( { name = \"p\"; mark = 1; remote = \"2001:db8::2\";\n"
 	  "  local = \"2001:db8::1\"; } );\n",
-	    "1: peer 'p': psk: required (psk or psk_file)" },
+	    "1: peer 'p': psk: required (psk, psk_file, or local_cert with "
+	    "local_key and ca)" },
 	{ "peers = ( { name = \"p\"; mark = 1; remote = \"2001:db8::2\";\n"
 	  "  local = \"2001:db8::1\";\n  psk = \"\"; } );\n",
 	    "3: peer 'p': psk: empty" },
