@@ -181,8 +181,9 @@ summary() {
 # ---- vtid -------------------------------------------------------------
 
 # vtid_conf [start=S] [ike=P] [esp=P] [ike_life=...] [esp_life=...]
-#     [dpd=...] [extra=...] [top=...] [iface=vti|xfrm]: vtid's peer "C"
-#     facing charon; iface=xfrm: an XFRM interface xfrm7 (if_id 7) in
+#     [dpd=...] [extra=...] [top=...] [iface=vti|xfrm] [cert=NAME]:
+#     vtid's peer "C" facing charon, with the PSK or cert=NAME's
+#     certificate and key from $PKI (tests/lib/pki.sh); iface=xfrm: an XFRM interface xfrm7 (if_id 7) in
 #     place of vti7. Without iface, the phases of a script alternate the
 #     two kinds (the first a VTI; VTID_TEST_IFACE_V=vti or xfrm for one
 #     kind only) under the name vti7, so that every script's tunnels meet
@@ -190,7 +191,7 @@ summary() {
 vtid_conf() {
 	local start=start ike="$SEED_SUITE!" esp="$SEED_SUITE!" extra='' top='' kv
 	local ike_life='' esp_life='' dpd='delay = 0;' iface=${VTID_TEST_IFACE_V:-}
-	local name=vti$MARK
+	local name=vti$MARK auth="psk = \"$PSK\";"
 	[ -n "$iface" ] || iface=$( (( ${PHASE_N:-0} % 2 )) && echo xfrm || echo vti)
 	for kv in "$@"; do
 		case $kv in
@@ -203,6 +204,8 @@ vtid_conf() {
 		dpd=*) dpd=${kv#*=} ;;
 		extra=*) extra=${kv#*=} ;;
 		top=*) top=${kv#*=} ;;
+		cert=*) auth="local_cert = \"$PKI/${kv#*=}.pem\";
+		    local_key = \"$PKI/${kv#*=}.key\"; ca = \"$PKI/ca.pem\";" ;;
 		*) echo "vtid_conf: bad argument $kv"; exit 2 ;;
 		esac
 	done
@@ -217,7 +220,7 @@ vtid_conf() {
 		local = "$V_ADDR";
 		remote = "$C_ADDR";
 		mark = $MARK;
-		psk = "$PSK";
+		$auth
 		start = "$start";
 		ike = { proposals = "$ike"; $ike_life };
 		esp = { proposals = "$esp"; $esp_life };
