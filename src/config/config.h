@@ -66,6 +66,7 @@ enum config_id_type {
 	CONFIG_ID_FQDN		= 2,
 	CONFIG_ID_EMAIL		= 3,	/* ID_RFC822_ADDR */
 	CONFIG_ID_IPV6		= 5,
+	CONFIG_ID_DN		= 9,	/* ID_DER_ASN1_DN, DER */
 	CONFIG_ID_KEYID		= 11,
 };
 

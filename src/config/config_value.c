@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "pki/pki.h"
 
 static const char *const start_names[] = {
 	[CONFIG_START_ADD] = "add",
@@ -148,6 +149,13 @@ config_id_parse(const char *s, struct config_id *id, char *why,
 		return id_text(s, s + 5, CONFIG_ID_FQDN, id, why, whylen);
 	if (strncmp(s, "email:", 6) == 0)
 		return id_text(s, s + 6, CONFIG_ID_EMAIL, id, why, whylen);
+	if (strncmp(s, "dn:", 3) == 0) {
+		if (pki_dn_der(s + 3, id->data, sizeof(id->data), &id->len,
+		    why, whylen) == -1)
+			return -1;
+		id->type = CONFIG_ID_DN;
+		return 0;
+	}
 	if (strncmp(s, "keyid:", 6) == 0) {
 		v = s + 6;
 		if (*v != '#') {
@@ -195,8 +203,16 @@ config_id_parse(const char *s, struct config_id *id, char *why,
 		return id_text(s, s, CONFIG_ID_EMAIL, id, why, whylen);
 	if (strchr(s, ':') != NULL) {
 		snprintf(why, whylen, "'%s': unknown identity type (ip:, "
-		    "fqdn:, email: or keyid:)", s);
+		    "fqdn:, email:, dn: or keyid:)", s);
 		return -1;
+	}
+	/* "C=CH, O=Example, CN=vpn": a DN, as strongSwan reads it. */
+	if (strchr(s, '=') != NULL) {
+		if (pki_dn_der(s, id->data, sizeof(id->data), &id->len, why,
+		    whylen) == -1)
+			return -1;
+		id->type = CONFIG_ID_DN;
+		return 0;
 	}
 	return id_text(s, s, CONFIG_ID_FQDN, id, why, whylen);
 }
@@ -227,6 +243,12 @@ config_id_str(const struct config_id *id, char *buf, size_t len)
 			buf[o++] = id->data[i] > ' ' && id->data[i] < 0x7f ?
 			    (char)id->data[i] : '?';
 		buf[o] = '\0';
+		return buf;
+	case CONFIG_ID_DN:
+		n = snprintf(buf, len, "dn:");
+		if (n < 0 || (size_t)n >= len)
+			return buf;
+		pki_dn_text(id->data, id->len, buf + n, len - (size_t)n);
 		return buf;
 	case CONFIG_ID_KEYID:
 		n = snprintf(buf, len, "keyid:#");

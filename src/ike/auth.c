@@ -48,6 +48,8 @@ id_str(const struct ike_pl_id *id, char *buf, size_t len)
 		inet_ntop(AF_INET, id->data, buf, (socklen_t)len);
 	else if (id->type == ID_IPV6_ADDR && id->len == 16)
 		inet_ntop(AF_INET6, id->data, buf, (socklen_t)len);
+	else if (id->type == ID_DER_ASN1_DN)
+		pki_dn_text(id->data, id->len, buf, len);
 	else if (id->type == ID_FQDN || id->type == ID_RFC822_ADDR) {
 		n = id->len < len - 1 ? id->len : len - 1;
 		for (i = 0; i < n; i++)

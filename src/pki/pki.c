@@ -677,6 +677,103 @@ pki_peer_has_id(const struct pki_peer *p, uint8_t type, const uint8_t *id,
 	}
 }
 
+int
+pki_dn_der(const char *text, uint8_t *der, size_t cap, size_t *len,
+    char *why, size_t whylen)
+{
+	X509_NAME *n = X509_NAME_new();
+	char buf[512], *p, *next, *eq, *k, *v, *e;
+	uint8_t *out = NULL;
+	int dl, rc = -1;
+
+	if (n == NULL || snprintf(buf, sizeof(buf), "%s", text) >=
+	    (int)sizeof(buf)) {
+		snprintf(why, whylen, "'%s': too long", text);
+		goto done;
+	}
+	for (p = buf; p != NULL; p = next) {
+		if ((next = strpbrk(p, ",/")) != NULL)
+			*next++ = '\0';
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			continue;
+		if ((eq = strchr(p, '=')) == NULL) {
+			snprintf(why, whylen, "'%s': '%s' is not TYPE=value",
+			    text, p);
+			goto done;
+		}
+		*eq = '\0';
+		k = p;
+		v = eq + 1;
+		for (e = eq; e > k && e[-1] == ' '; e--)
+			e[-1] = '\0';
+		while (*v == ' ')
+			v++;
+		for (e = v + strlen(v); e > v && e[-1] == ' '; e--)
+			e[-1] = '\0';
+		if (X509_NAME_add_entry_by_txt(n, k, MBSTRING_UTF8,
+		    (const unsigned char *)v, -1, -1, 0) != 1) {
+			ERR_clear_error();
+			snprintf(why, whylen, "'%s': unknown attribute '%s' (C, "
+			    "ST, L, O, OU, CN, ...)", text, k);
+			goto done;
+		}
+	}
+	if (X509_NAME_entry_count(n) == 0) {
+		snprintf(why, whylen, "'%s': no attribute", text);
+		goto done;
+	}
+	if ((dl = i2d_X509_NAME(n, &out)) <= 0 || (size_t)dl > cap) {
+		snprintf(why, whylen, "'%s': longer than %zu bytes in DER",
+		    text, cap);
+		goto done;
+	}
+	memcpy(der, out, (size_t)dl);
+	*len = (size_t)dl;
+	rc = 0;
+done:
+	OPENSSL_free(out);
+	X509_NAME_free(n);
+	return rc;
+}
+
+void
+pki_dn_text(const uint8_t *der, size_t len, char *buf, size_t buflen)
+{
+	const uint8_t *d = der;
+	X509_NAME *n = d2i_X509_NAME(NULL, &d, (long)len);
+	const X509_NAME_ENTRY *e;
+	const ASN1_STRING *v;
+	size_t o = 0;
+	int i, w;
+
+	buf[0] = '\0';
+	if (n == NULL || d != der + len) {
+		snprintf(buf, buflen, "(not a DN)");
+		X509_NAME_free(n);
+		ERR_clear_error();
+		return;
+	}
+	if (X509_NAME_entry_count(n) == 0)
+		snprintf(buf, buflen, "(empty)");
+	for (i = 0; i < X509_NAME_entry_count(n) && o < buflen; i++) {
+		e = X509_NAME_get_entry(n, i);
+		v = X509_NAME_ENTRY_get_data(e);
+		w = snprintf(buf + o, buflen - o, "%s%s=%.*s", i > 0 ? ", " :
+		    "", OBJ_nid2sn(OBJ_obj2nid(X509_NAME_ENTRY_get_object(e))),
+		    ASN1_STRING_length(v), (const char *)ASN1_STRING_get0_data(v));
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+	/* Peer-chosen text: nothing that is not printable. */
+	for (o = 0; buf[o] != '\0'; o++)
+		if ((unsigned char)buf[o] < 0x20 || (unsigned char)buf[o] > 0x7e)
+			buf[o] = '?';
+	X509_NAME_free(n);
+}
+
 const char *
 pki_peer_subject(const struct pki_peer *p)
 {

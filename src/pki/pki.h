@@ -114,6 +114,14 @@ int		 pki_peer_recheck(const struct pki_peer *,
 		    const struct pki_ca *, time_t now, char *why,
 		    size_t whylen);
 const char	*pki_peer_subject(const struct pki_peer *);
+
+/* A distinguished name for an ID_DER_ASN1_DN identity: from text as
+ * strongSwan writes it ("C=CH, O=Example, CN=vpn.example.net"; "/" works
+ * as the separator too) to DER, 0 or -1 and why; and back to that text. */
+int		 pki_dn_der(const char *text, uint8_t *der, size_t cap,
+		    size_t *len, char *why, size_t whylen);
+void		 pki_dn_text(const uint8_t *der, size_t len, char *buf,
+		    size_t buflen);
 const char	*pki_peer_issuer(const struct pki_peer *);
 time_t		 pki_peer_not_after(const struct pki_peer *);
 

@@ -4,6 +4,7 @@
 
 #include "ike/ikev2.h"
 #include "report/priv.h"
+#include "pki/pki.h"
 #include "util/addr.h"
 
 static struct ike_snapshot *
@@ -147,6 +148,11 @@ report_id_str(const struct ike_id_snap *id, char *buf, size_t buflen)
 		return;
 	case 0:
 		snprintf(buf, buflen, "%%any");
+		return;
+	case ID_DER_ASN1_DN:
+		n = (size_t)snprintf(buf, buflen, "dn:");
+		if (n < buflen)
+			pki_dn_text(id->data, id->len, buf + n, buflen - n);
 		return;
 	}
 	n = (size_t)snprintf(buf, buflen, "%s#", id->type == ID_KEY_ID ?

@@ -696,7 +696,7 @@ static const struct {
 	    "\"xfrm\" on both: the kernel tells VTIs apart by their endpoints "
 	    "only" },
 	{ PEER("  local_id = \"foo:bar\";\n"), "4: peer 'p': local_id: "
-	    "'foo:bar': unknown identity type (ip:, fqdn:, email: or keyid:)" },
+	    "'foo:bar': unknown identity type (ip:, fqdn:, email:, dn: or keyid:)" },
 	{ PEER("  remote_id = \"keyid:#abc\";\n"), "4: peer 'p': remote_id: "
 	    "'keyid:#abc': expected keyid:# and an even number of hex digits" },
 	{ PEER("  remote_id = \"fqdn:a b\";\n"), "4: peer 'p': remote_id: "

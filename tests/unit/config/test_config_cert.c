@@ -154,6 +154,33 @@ test_good(void **state)
 	config_free(c);
 }
 
+/* DN identities: "dn:" or strongSwan's bare form, round trip. */
+static void
+test_dn(void **state)
+{
+	struct config_id id, id2;
+	char why[256], buf[512];
+
+	(void)state;
+	assert_int_equal(config_id_parse("C=CH, O=Example AG, CN=vpn.example",
+	    &id, why, sizeof(why)), 0);
+	assert_int_equal(id.type, CONFIG_ID_DN);
+	assert_string_equal(config_id_str(&id, buf, sizeof(buf)),
+	    "dn:C=CH, O=Example AG, CN=vpn.example");
+	assert_int_equal(config_id_parse(buf, &id2, why, sizeof(why)), 0);
+	assert_int_equal(id2.len, id.len);
+	assert_memory_equal(id2.data, id.data, id.len);
+	assert_int_equal(config_id_parse("dn:/O=vtid test/CN=b", &id, why,
+	    sizeof(why)), 0);
+	assert_string_equal(config_id_str(&id, buf, sizeof(buf)),
+	    "dn:O=vtid test, CN=b");
+	assert_int_equal(config_id_parse("dn:XX=1, CN=a", &id, why,
+	    sizeof(why)), -1);
+	print_message("DN: %s\n", why);
+	assert_int_equal(config_id_parse("dn:CN", &id, why, sizeof(why)), -1);
+	print_message("DN: %s\n", why);
+}
+
 static void
 test_bad(void **state)
 {
@@ -225,6 +252,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_dn),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
