@@ -227,6 +227,7 @@ config setup
 
 ca corp
 	cacert=corp.pem
+	crluri=http://crl.example/corp.crl
 	auto=add
 
 conn %default
@@ -339,7 +340,8 @@ def unconvertible(tmp):
     expect = [
         (line_of('charondebug="ike 2"'), "config setup: charondebug=ike 2"),
         (line_of("uniqueids=never"), "config setup: uniqueids=never"),
-        (line_of("ca corp"), "ca corp: vtid authenticates with PSKs only"),
+        (line_of("crluri=http://crl.example/corp.crl"),
+         "ca corp: crluri=http://crl.example/corp.crl cannot be converted"),
         (line_of("rightsubnet=10.0.0.0/8"),
          "conn paris: rightsubnet=10.0.0.0/8: vtid is route-based"),
         (line_of("leftfirewall=yes"),
@@ -349,7 +351,7 @@ def unconvertible(tmp):
          "keyexchange=ikev1 cannot be converted (vtid: ike/ikev2): conn "
          "left out"),
         (line_of("authby=pubkey"),
-         "error: conn cert: authby=pubkey cannot be converted"),
+         "error: conn cert: authby=pubkey without leftcert="),
         (line_of("type=transport"),
          "error: conn transport: type=transport cannot be converted"),
         (line_of("rightid=%any", "conn dup"),
@@ -499,6 +501,68 @@ def dynamic(tmp):
     ok("right=%any without rightid: refused, " + want)
 
 
+def certs(tmp):
+    """leftcert, a ca section, the key in ipsec.secrets, a DN rightid: a
+    vtid.conf with local_cert/local_key/ca that vtid -t accepts (a PKI
+    made here with openssl, laid out as /etc/ipsec.d is)."""
+    d = os.path.join(tmp, "certs")
+    ipd = os.path.join(d, "ipsec.d")
+    for sub in ("certs", "private", "cacerts"):
+        os.makedirs(os.path.join(ipd, sub))
+
+    def ossl(*a):
+        r = run(["openssl"] + list(a))
+        if r.returncode != 0:
+            fail("openssl %s: %s" % (a[0], r.stderr))
+    ca_key, ca = os.path.join(d, "ca.key"), os.path.join(ipd, "cacerts",
+                                                          "root.pem")
+    key = os.path.join(ipd, "private", "hq.key")
+    csr, crt = os.path.join(d, "hq.csr"), os.path.join(ipd, "certs",
+                                                       "hq.pem")
+    ext = os.path.join(d, "hq.ext")
+    ossl("genpkey", "-algorithm", "EC", "-pkeyopt",
+         "ec_paramgen_curve:P-256", "-out", ca_key)
+    ossl("req", "-x509", "-new", "-key", ca_key, "-out", ca, "-days", "30",
+         "-subj", "/O=Example/CN=Example Root",
+         "-addext", "basicConstraints=critical,CA:TRUE",
+         "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    ossl("genpkey", "-algorithm", "EC", "-pkeyopt",
+         "ec_paramgen_curve:P-256", "-out", key)
+    os.chmod(key, 0o600)
+    ossl("req", "-new", "-key", key, "-out", csr, "-subj",
+         "/O=Example/CN=hq.example.net")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=DNS:hq.example.net,IP:192.0.2.1\n")
+    ossl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key,
+         "-CAcreateserial", "-out", crt, "-days", "20", "-extfile", ext)
+    conf = os.path.join(d, "ipsec.conf")
+    with open(conf, "w") as f:
+        f.write("ca root\n\tcacert=root.pem\n\tauto=add\n\n"
+                "conn branch\n\tleft=192.0.2.1\n\tright=198.51.100.20\n"
+                "\tleftcert=hq.pem\n\tleftid=@hq.example.net\n"
+                "\trightid=\"O=Example, CN=branch.example.net\"\n"
+                "\tleftauth=pubkey\n\trightauth=pubkey\n"
+                "\tleftsendcert=always\n\tmark=20\n\tauto=start\n")
+    with open(os.path.join(d, "ipsec.secrets"), "w") as f:
+        f.write(": ECDSA hq.key\n")
+    out = os.path.join(d, "vtid.conf")
+    r = run([sys.executable, IMPORT, "-o", out, "--ipsec-d", ipd, conf])
+    if r.returncode != 0:
+        fail("certificates: exit %d: %s" % (r.returncode, r.stderr))
+    r = run([VTID, "-t", "-c", out])
+    if r.returncode != 0:
+        fail("certificates: vtid -t: %s" % r.stderr)
+    dump = vtid_dump(out)
+    for frag in ('local_cert = "%s";' % crt, 'local_key = "%s";' % key,
+                 'ca = "%s";' % ca,
+                 'remote_id = "dn:O=Example, CN=branch.example.net";',
+                 'local_id = "fqdn:hq.example.net";'):
+        if frag not in dump:
+            fail("certificates: no '%s' in vtid -T:\n%s" % (frag, dump))
+    ok("leftcert, ca section, ': ECDSA hq.key', a DN rightid: local_cert, "
+       "local_key, ca, remote_id dn:...; vtid -t accepts it")
+
+
 def unreadable():
     r = run([sys.executable, IMPORT, "/nonexistent/ipsec.conf"])
     if r.returncode != 2 or "No such file or directory" not in r.stderr:
@@ -513,6 +577,7 @@ def main():
         unconvertible(tmp)
         binary_psk(tmp)
         dynamic(tmp)
+        certs(tmp)
     print("PASS: vtid-import: %d checks" % checks)
 
 
