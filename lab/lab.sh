@@ -3,7 +3,7 @@
 # and a failover; see lab/README.md. Run by lab/run (directly, or inside the
 # test VM when this kernel lacks ESP or VTI) and by tests/vm/lab/lab.sh.
 #
-#   lab/lab.sh [--mixed] [--xfrm] [--nat] [--keep] [--no-failover]
+#   lab/lab.sh [--mixed] [--xfrm] [--nat] [--pki] [--keep] [--no-failover]
 #   lab/lab.sh --stop          # tear down a lab left by --keep
 #
 #   --mixed        V3-2 (the seed's Junos slot) runs strongSwan's charon,
@@ -14,6 +14,8 @@
 #                  2001:db8:33::1 and ::2): IKE on 4500, ESP in UDP,
 #                  keepalives; the other sites know its hosts by those
 #                  addresses and by their own identity
+#   --pki          certificates instead of PSKs: a lab CA and one
+#                  certificate per VPN host (lab/gen, openssl)
 #   --keep         leave the lab running at the end (V1-1 and V2-2 are
 #                  started again after the failover)
 #   --no-failover  skip the failover and restart steps
@@ -37,16 +39,17 @@ CONVERGE=${VTID_LAB_CONVERGE:-240}
 HOSTS=(V1-1 V1-2 V2-1 V2-2 V3-1 V3-2)
 SITES=(1 2 3)
 
-mixed=0 keep=0 failover=1 stop_only=0 xfrm=0 nat=0
+mixed=0 keep=0 failover=1 stop_only=0 xfrm=0 nat=0 pki=0
 for a in "$@"; do
 	case $a in
 	--mixed) mixed=1 ;;
 	--xfrm) xfrm=1 ;;
 	--nat) nat=1 ;;
+	--pki) pki=1 ;;
 	--keep) keep=1 ;;
 	--no-failover) failover=0 ;;
 	--stop) stop_only=1 ;;
-	*) echo "usage: lab/lab.sh [--mixed] [--xfrm] [--nat] [--keep] [--no-failover] | --stop" >&2
+	*) echo "usage: lab/lab.sh [--mixed] [--xfrm] [--nat] [--pki] [--keep] [--no-failover] | --stop" >&2
 	   exit 2 ;;
 	esac
 done
@@ -181,6 +184,7 @@ for c in ip bird birdc fping ping python3 nsenter unshare; do
 done
 [ "$mixed" = 0 ] || command -v ipsec >/dev/null || missing+=" ipsec"
 [ "$nat" = 0 ] || command -v nft >/dev/null || missing+=" nft"
+[ "$pki" = 0 ] || command -v openssl >/dev/null || missing+=" openssl"
 [ -z "$missing" ] || { echo "lab: missing commands:$missing" >&2; exit 2; }
 for n in $(ip netns list 2>/dev/null | awk '{print $1}'); do
 	case $n in
@@ -206,6 +210,7 @@ gen_args=("$W" --prefix "$P")
 [ "$mixed" = 0 ] || gen_args+=(--mixed)
 [ "$xfrm" = 0 ] || gen_args+=(--xfrm)
 [ "$nat" = 0 ] || gen_args+=(--nat)
+[ "$pki" = 0 ] || gen_args+=(--pki)
 python3 -B "$SRC/lab/gen" "${gen_args[@]}" || { echo "lab: lab/gen failed"; exit 1; }
 say "written in $W: $(find "$W" -name '*.conf' | wc -l) files"
 
@@ -548,6 +553,20 @@ if [ "$nat" = 1 ]; then
 	fig="$nat_n/$nat_want tunnel ends in ESP in UDP ($detail ); across the NAT: $udp packets to 4500, $ka keepalives, $bare bare ESP"
 	[ "$nat_n" = "$nat_want" ] && [ "$bare" = 0 ] && [ "$udp" -gt 0 ] &&
 		result pass "NAT traversal" "$fig" || result fail "NAT traversal" "$fig"
+fi
+
+if [ "$pki" = 1 ]; then
+	section "certificates: every IKE SA authenticated by the lab CA's certificates"
+	echo "\$ ip netns exec ${P}V1-1 vtictl -s $W/V1-1/vtid.sock list V2-1 | grep certificate"
+	ctl V1-1 list V2-1 | grep certificate
+	certs=0 detail=
+	for h in "${HOSTS[@]}"; do
+		is_charon "$h" && continue
+		n=$(ctl "$h" list | grep -c 'peer certificate "O = lab-routed-vpn, CN = V[0-9]-[0-9]", issuer "O = lab-routed-vpn, CN = lab root CA"')
+		certs=$((certs + n)) detail+=" $h:$n"
+	done
+	[ "$certs" -ge 24 ] && result pass "certificates" "$certs IKE SAs authenticated by certificate ($detail ), ECDSA P-256 hosts, P-384 CA" ||
+		result fail "certificates" "$certs/24 IKE SAs with a peer certificate ($detail )"
 fi
 
 section "interco addresses through the tunnels"

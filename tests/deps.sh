@@ -10,9 +10,9 @@ deps_build=(build-essential cmake pkg-config libssl-dev libmnl-dev libev-dev
 	libconfig-dev uthash-dev)
 
 # The lab (lab/run): BIRD 2, namespaces, ping, nftables (the NAT router of
-# --nat); charon for --mixed.
+# --nat), openssl (the CA of --pki); charon for --mixed.
 deps_lab=(iproute2 iputils-ping fping bird2 python3 procps util-linux kmod
-	nftables)
+	nftables openssl)
 # charon's openssl and gcm plugins (ECP groups, X25519, AES-GCM: the seed's
 # suites) live in libstrongswan-standard-plugins, which charon only
 # recommends.

@@ -19,6 +19,7 @@
 #include <openssl/x509v3.h>
 
 #include "pki/pki.h"
+#include "util/log.h"
 
 #define PKI_CA_MAX		64	/* anchors in one set */
 #define PKI_ALGID_MAX		96	/* an AlgorithmIdentifier, DER */
@@ -52,6 +53,8 @@ struct pki_peer {
 	char		 subject[PKI_NAME_MAX], issuer[PKI_NAME_MAX];
 	time_t		 not_after;
 };
+
+static int	fail(char *, size_t, const char *, ...) VTID_PRINTF(3, 4);
 
 static int
 fail(char *why, size_t whylen, const char *fmt, ...)
