@@ -85,7 +85,8 @@ vtid_peer_conf(const struct vtid_config *c, const struct config_peer *p,
 		    sizeof(pc->psk));
 		return -1;
 	}
-	memcpy(pc->psk, p->psk, p->psk_len);
+	if (p->psk_len > 0)	/* certificates: no PSK, p->psk NULL */
+		memcpy(pc->psk, p->psk, p->psk_len);
 	pc->psk_len = p->psk_len;
 	/* The engine takes its own references in ike_peer_add. */
 	pc->cred = p->cred;
