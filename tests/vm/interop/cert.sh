@@ -4,10 +4,13 @@
 # with a PKI made here by openssl (tests/lib/pki.sh). Identities are the
 # addresses, in each certificate's subjectAltName.
 #
-# Phases:
+# Phases (each key type with each side initiating):
 #   rsa          RSA-2048 both sides, vtid initiates
+#   rsa-pss-charon-initiates  the same, vtid signing with RSASSA-PSS
 #   ecdsa        vtid ECDSA P-256, charon ECDSA P-384, charon initiates
+#   ecdsa-vtid-initiates
 #   ed25519      Ed25519 both sides (RFC 8420), vtid initiates
+#   ed25519-charon-initiates
 #   rsa4096-frag RSA-4096 both sides over an IPv4 path with MTU 576 that
 #                drops IP fragments: IKE_AUTH must go in IKE fragments
 #                (RFC 7383), both ways; charon initiates
@@ -89,10 +92,20 @@ up() {
 	ok "vtid checked \"CN = $cc\"; charon: $(charon_log "authentication of '$V_ADDR' with" | tail -n 1 | sed 's/.*\] //')"
 }
 VEXTRA=() CSCONF=()
+# vtid signs with RSASSA-PSS (rsa_pss = true); charon verifies it (mgf1).
+pss_up() {
+	VEXTRA=("extra=rsa_pss = true;")
+	up charon v-rsa c-rsa RSA
+	[ -n "$(charon_log "authentication of '$V_ADDR' with RSA_EMSA_PSS")" ] ||
+		fail "charon did not see a PSS signature: $(charon_log "authentication of '$V_ADDR'")"
+}
 
 phase rsa up vtid v-rsa c-rsa RSA
+phase rsa-pss-charon-initiates pss_up
 phase ecdsa up charon v-p256 c-p384 ECDSA
+phase ecdsa-vtid-initiates up vtid v-p256 c-p384 ECDSA
 phase ed25519 up vtid v-ed c-ed PKCS8
+phase ed25519-charon-initiates up charon v-ed c-ed PKCS8
 
 frag_up() {
 	local n drops sent rcvd
