@@ -18,16 +18,7 @@
 
 static char dir[] = "/tmp/vtid-test-config-cert-XXXXXX";
 
-static const char *
-path(const char *name)
-{
-	static char buf[8][256];
-	static int i;
-
-	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
-	return buf[i];
-}
+#define path(n)	pg_path(n)
 
 static int
 setup(void **state)
@@ -46,7 +37,7 @@ setup(void **state)
 	X509 *r, *o, *x;
 
 	(void)state;
-	if (mkdtemp(dir) == NULL)
+	if (pg_dir_make(dir) == -1)
 		return -1;
 	rk = pg_key(PG_P256);
 	ok = pg_key(PG_P256);
@@ -86,11 +77,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[300];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return pg_dir_remove();
 }
 
 static const char *

@@ -26,16 +26,7 @@ static X509 *root, *inter, *other;
 #define A	(&pair.side[0])
 #define B	(&pair.side[1])
 
-static const char *
-path(const char *name)
-{
-	static char buf[8][256];
-	static int i;
-
-	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
-	return buf[i];
-}
+#define path(n)	pg_path(n)
 
 static int
 setup(void **state)
@@ -48,7 +39,7 @@ setup(void **state)
 	    86400 * 10, NULL };
 
 	(void)state;
-	if (mkdtemp(dir) == NULL)
+	if (pg_dir_make(dir) == -1)
 		return -1;
 	root_key = pg_key(PG_P256);
 	inter_key = pg_key(PG_P384);
@@ -64,17 +55,14 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[300];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	EVP_PKEY_free(root_key);
 	EVP_PKEY_free(inter_key);
 	EVP_PKEY_free(other_key);
 	X509_free(root);
 	X509_free(inter);
 	X509_free(other);
-	return system(cmd) == 0 ? 0 : -1;
+	return pg_dir_remove();
 }
 
 /* Host NAME's credential: a key of type kt, a certificate for san from

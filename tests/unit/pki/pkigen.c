@@ -120,6 +120,35 @@ pg_crl(X509 *issuer, EVP_PKEY *ikey, X509 *const *revoked)
 	return crl;
 }
 
+static const char *pg_dir;
+
+int
+pg_dir_make(char *tmpl)
+{
+	pg_dir = mkdtemp(tmpl);
+	return pg_dir != NULL ? 0 : -1;
+}
+
+const char *
+pg_path(const char *name)
+{
+	static char buf[8][256];
+	static int i;
+
+	i = (i + 1) % 8;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", pg_dir, name);
+	return buf[i];
+}
+
+int
+pg_dir_remove(void)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", pg_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
 static FILE *
 open_or_die(const char *path, const char *mode)
 {

@@ -27,6 +27,11 @@ X509		*pg_cert(const struct pg_cert *, EVP_PKEY *key, X509 *issuer,
 /* A CRL of issuer revoking these serials (NULL-terminated list of
  * certificates). */
 X509_CRL	*pg_crl(X509 *issuer, EVP_PKEY *ikey, X509 *const *revoked);
+/* The test's directory: made from a mkdtemp template, NAME's path in
+ * it (a rotating buffer: up to 8 at once), removed with what it holds. */
+int		 pg_dir_make(char *tmpl);
+const char	*pg_path(const char *name);
+int		 pg_dir_remove(void);
 /* PEM files; append adds to what is there. */
 void		 pg_write_cert(const char *path, X509 *, bool append);
 void		 pg_write_key(const char *path, EVP_PKEY *);

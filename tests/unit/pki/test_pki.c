@@ -21,16 +21,7 @@ static char dir[] = "/tmp/vtid-test-pki-XXXXXX";
 static EVP_PKEY *root_key, *inter_key, *other_key;
 static X509 *root, *inter, *other;
 
-static const char *
-path(const char *name)
-{
-	static char buf[8][256];
-	static int i;
-
-	i = (i + 1) % 8;
-	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
-	return buf[i];
-}
+#define path(n)	pg_path(n)
 
 static int
 setup(void **state)
@@ -43,7 +34,7 @@ setup(void **state)
 	    -86400, 10 * 86400, NULL };
 
 	(void)state;
-	if (mkdtemp(dir) == NULL)
+	if (pg_dir_make(dir) == -1)
 		return -1;
 	root_key = pg_key(PG_P256);
 	inter_key = pg_key(PG_RSA2048);
@@ -59,11 +50,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[300];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
+	if (pg_dir_remove() == -1)
 		return -1;
 	EVP_PKEY_free(root_key);
 	EVP_PKEY_free(inter_key);
