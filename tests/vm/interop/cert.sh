@@ -108,19 +108,9 @@ phase ed25519 up vtid v-ed c-ed PKCS8
 phase ed25519-charon-initiates up charon v-ed c-ed PKCS8
 
 frag_up() {
-	local n drops sent rcvd
+	local drops sent rcvd
 	use_family 4
-	for n in io-v io-c; do
-		ip -n "$n" link set "veth-${n#io-}" mtu 576
-		ip netns exec "$n" nft -f - <<-EOF2
-		table ip nofrag {
-			chain pre {
-				type filter hook prerouting priority -450; policy accept;
-				ip frag-off & 0x3fff != 0 counter drop
-			}
-		}
-		EOF2
-	done
+	drop_fragments 576
 	ip netns exec io-v ping -c 2 -i 0.2 -W 1 -M dont -s 1200 "$C_ADDR" > /dev/null 2>&1 &&
 		fail "a 1200-byte ping crossed a path that drops fragments"
 	VEXTRA=("extra=fragmentation = true; fragment_size = 500;")

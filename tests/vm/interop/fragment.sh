@@ -32,18 +32,8 @@ FRAG=300
 # path_drops_fragments: the veth MTU and the fragment-dropping rule on both
 # sides, then a ping that must be fragmented gets nothing back.
 path_drops_fragments() {
-	local n out drops
-	for n in io-v io-c; do
-		ip -n "$n" link set "veth-${n#io-}" mtu "$MTU"
-		ip netns exec "$n" nft -f - <<-EOF2
-		table ip nofrag {
-			chain pre {
-				type filter hook prerouting priority -450; policy accept;
-				ip frag-off & 0x3fff != 0 counter drop
-			}
-		}
-		EOF2
-	done
+	local out drops
+	drop_fragments "$MTU"
 	out=$(ip netns exec io-v ping -c 2 -i 0.2 -W 1 -M dont -s 600 "$C_ADDR" 2>&1) &&
 		fail "a 600-byte ping crossed a path that drops fragments"
 	drops=$(nft_drops io-c)

@@ -117,6 +117,24 @@ charon_vti() {
 	ip -n io-c-priv addr add "$C_IN4/31" dev "$dev"
 }
 
+# drop_fragments MTU: the veths at MTU, and in io-v and io-c an nftables
+# rule dropping every IPv4 fragment before reassembly (table ip nofrag):
+# a path that carries no IP fragment.
+drop_fragments() {
+	local n
+	for n in io-v io-c; do
+		ip -n "$n" link set "veth-${n#io-}" mtu "$1"
+		ip netns exec "$n" nft -f - <<-EOF2
+		table ip nofrag {
+			chain pre {
+				type filter hook prerouting priority -450; policy accept;
+				ip frag-off & 0x3fff != 0 counter drop
+			}
+		}
+		EOF2
+	done
+}
+
 # reset: stop everything a phase started and rebuild the namespaces.
 reset_all() {
 	kill_pidfile "$W"/*.ping.pid
