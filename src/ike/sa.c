@@ -262,6 +262,27 @@ ike_sa_close(struct ike_sa *sa, const char *reason, enum ike_closed why)
 
 /* ---- established ---- */
 
+/* An SA whose DELETE we sent and the peer has not answered, while the peer
+ * has just authenticated a new IKE SA with us: the peer has moved on (charon
+ * tears down the SA it was told to delete and re-establishes without
+ * answering), so its CHILD SAs would only sit beside the new ones until the
+ * retransmissions run out. */
+static void
+sa_drop_superseded(struct ike_sa *sa)
+{
+	struct ike_sa *o;
+
+again:
+	for (o = sa->peer->sas; o != NULL; o = o->next)
+		if (o != sa && o->state == SA_DELETING &&
+		    o->req.what == IKE_REQ_DELETE) {
+			log_msg(LOG_INFO, o->logp, "DELETE unanswered, "
+			    "superseded by %s: removed", sa->logp);
+			ike_sa_destroy(o, NULL);
+			goto again;
+		}
+}
+
 static void
 sa_established(struct ike_sa *sa)
 {
@@ -290,6 +311,7 @@ sa_established(struct ike_sa *sa)
 	    addr_str(&sa->remote, r, sizeof(r)),
 	    proposal_suite_str(&sa->choice.suite, IKE_PROTO_IKE, suite,
 	    sizeof(suite)));
+	sa_drop_superseded(sa);
 }
 
 /* An SA made by an IKE SA rekey, its keys derived. */

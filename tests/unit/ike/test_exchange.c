@@ -1200,6 +1200,47 @@ test_crossing_not_vtid(void **state)
 	    "deleted by its initiator %s\n", took, pname(1 - deleter));
 }
 
+/* Drops A's INFORMATIONAL requests: B never hears the DELETE. */
+static enum ep_verdict
+drop_a_info_hook(struct engine_pair *p, struct ep_pkt *pkt, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return pkt->from == 0 && ep_pkt_exchange(pkt) == INFORMATIONAL &&
+	    !ep_pkt_response(pkt) ? EP_DROP : EP_PASS;
+}
+
+/* As charon does on a DELETE for an SA it reauthenticates: B drops the SA
+ * without answering and initiates a new one. A's SA, waiting for the
+ * answer, goes with its CHILD SAs as soon as the new one is established,
+ * not when its retransmissions run out (CI: two CHILD SA pairs for 14 s
+ * after charon's break-before-make reauthentication). */
+static void
+test_delete_superseded(void **state)
+{
+	struct ike_sa *old;
+	uint32_t serial;
+
+	add_default();
+	assert_true(ep_run_until(&pair, 1, ep_both_up, NULL));
+	ep_set_hook(&pair, drop_a_info_hook, NULL);
+	old = current_sa(A);
+	serial = old->serial;
+	ike_sa_delete(old);
+	assert_int_equal(old->state, SA_DELETING);
+	ike_sa_destroy(current_sa(B), NULL);
+	assert_int_equal(ike_peer_initiate(B->eng, "A"), 0);
+	/* Well inside A's retransmissions of the DELETE (0.25 s, then
+	 * more, five times). */
+	ep_run(&pair, 0.3);
+	assert_tunnel();
+	assert_int_not_equal(current_sa(A)->serial, serial);
+	assert_true(count_sent(A, INFORMATIONAL, false) >= 1);
+	printf("DELETE unanswered, the peer re-established: A's old IKE SA and "
+	    "its CHILD SAs removed when the new one came up, one pair each "
+	    "side after 0.3 s\n");
+}
+
 static void
 rekey_both(bool ike)
 {
@@ -1389,6 +1430,7 @@ main(void)
 		    setup_mbb, teardown_mbb),
 		T(test_crossing_deleted_pending),
 		T(test_crossing_not_vtid),
+		T(test_delete_superseded),
 		T(test_peer_lost_sa),
 		T(test_rekey_child_collision),
 		T(test_rekey_ike_collision),
