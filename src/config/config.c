@@ -21,6 +21,7 @@ static const struct key_def top_keys[] = {
 	{ "log_level", T_STR },
 	{ "syslog", T_BOOL },
 	{ "sandbox", T_BOOL },
+	{ "workers", T_INT },
 	{ "hold_packets", T_BOOL },
 	{ "local_addresses", T_LIST },
 	{ "reqid_base", T_INT },
@@ -305,6 +306,9 @@ parse_globals(struct loader *ld, const config_setting_t *root)
 	if (cfg_get_uint(ld, root, "reqid_base", "reqid_base", 0, UINT32_MAX - 1,
 	    &c->reqid_base) == -1)
 		return -1;
+	if (cfg_get_uint(ld, root, "workers", "workers", 0, CONFIG_WORKERS_MAX,
+	    &c->workers) == -1)
+		return -1;
 	if (cfg_get_start(ld, root, "start", &c->start) == -1)
 		return -1;
 	if (cfg_get_tries(ld, root, "keying_tries", "keying_tries", true,
@@ -375,6 +379,7 @@ defaults(struct vtid_config *c)
 	    CONFIG_DEFAULT_SOCKET);
 	c->log_level = LOG_INFO;
 	c->sandbox = true;
+	c->workers = CONFIG_WORKERS_AUTO;
 	c->hold_packets = true;
 	c->reqid_base = 0x40000000;
 	c->start = CONFIG_START_ROUTE;

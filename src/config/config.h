@@ -229,6 +229,10 @@ struct vtid_config {
 	int		 log_level;	/* LOG_* */
 	bool		 syslog;
 	bool		 sandbox;	/* seccomp filter after start-up */
+	/* Threads for key exchanges; CONFIG_WORKERS_AUTO: one per CPU. */
+	uint32_t	 workers;
+#define CONFIG_WORKERS_AUTO	UINT32_MAX
+#define CONFIG_WORKERS_MAX	64
 	bool		 hold_packets;	/* net.core.xfrm_larval_drop = 0 */
 	size_t		 n_local;	/* 0: listen on every address */
 	struct sockaddr_storage local[CONFIG_LOCAL_MAX];

@@ -28,6 +28,7 @@
 #include "daemon/notify.h"
 #include "daemon/peer.h"
 #include "daemon/vtid.h"
+#include "ike/cpool.h"
 #include "ike/ike.h"
 #include "ike/ikev2.h"
 #include "ike/proposal_lang.h"
@@ -287,6 +288,43 @@ enter_sandbox(struct vtid *v, enum sandbox_mode mode)
 	return 0;
 }
 
+/* Each crypto worker confines itself first: without TSYNC (which systemd's
+ * own filter does not allow) a filter covers only its thread. */
+static int
+worker_confine(void *arg)
+{
+	struct vtid *v = arg;
+	unsigned n;
+	char why[256];
+
+	if (!v->conf->sandbox)
+		return 0;
+	return sandbox_enter(v->sandbox_mode, &n, why, sizeof(why));
+}
+
+/* The key exchanges' threads, made after the capabilities are dropped
+ * (they are per thread: a thread made before would keep them all). */
+static int
+start_workers(struct vtid *v)
+{
+	unsigned n = v->conf->workers == CONFIG_WORKERS_AUTO ?
+	    ike_cpool_default_workers() : v->conf->workers;
+
+	if ((v->pool = ike_cpool_new(v->loop, n, worker_confine, v)) ==
+	    NULL) {
+		log_err("crypto: cannot start %u worker threads%s", n,
+		    v->conf->sandbox ? " (or confine them: sandbox)" : "");
+		return -1;
+	}
+	ike_engine_set_pool(v->eng, v->pool);
+	if (n == 0)
+		log_info("crypto: key exchanges on the event loop (workers "
+		    "= 0)");
+	else
+		log_info("crypto: %u worker threads for key exchanges", n);
+	return 0;
+}
+
 /* VTID_TEST_SANDBOX_PROBE (the test suite): one call outside the list,
  * from the event loop, once vtid runs. Under the filter vtid dies here
  * (SIGSYS), or logs it in trap mode; without, the line says so. */
@@ -401,6 +439,10 @@ vtid_stop(struct vtid *v, size_t peers_set_up)
 		ev_timer_stop(v->loop, &v->watchdog_timer);
 	}
 	ike_engine_free(v->eng);
+	/* After the engine: its SAs are gone, the jobs still out only
+	 * free their results. */
+	ike_cpool_free(v->pool);
+	v->pool = NULL;
 	/* Gone: the kernel side asks it nothing more (kernel_peer_down). */
 	v->eng = NULL;
 	v->kernel.eng = NULL;
@@ -490,8 +532,10 @@ main(int argc, char **argv)
 			ev_timer_init(&v.probe_timer, probe_cb, 0.2, 0);
 			ev_timer_start(v.loop, &v.probe_timer);
 		}
+		v.sandbox_mode = sandbox_mode;
 		/* The last step: from here on, only the allow-list. */
-		if (enter_sandbox(&v, sandbox_mode) == 0) {
+		if (start_workers(&v) == 0 &&
+		    enter_sandbox(&v, sandbox_mode) == 0) {
 			log_notice("vtid started: %zu peers, control socket "
 			    "%s", v.conf->n_peers, v.conf->control_socket);
 			notify_send("READY=1\nMAINPID=%ld", (long)getpid());

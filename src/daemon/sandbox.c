@@ -3,6 +3,7 @@
  * libseccomp would be one more library in a daemon that faces the
  * internet for what is here about 200 lines. */
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
@@ -299,8 +300,26 @@ sandbox_mode_env(enum sandbox_mode *mode, char *why, size_t whylen)
 	return -1;
 }
 
+static int sandbox_enter_locked(enum sandbox_mode, unsigned *, char *,
+    size_t);
+
+/* The crypto workers and the loop's thread each install the filter on
+ * themselves (no TSYNC): one at a time, the program being static. */
 int
 sandbox_enter(enum sandbox_mode mode, unsigned *n_allowed, char *why,
+    size_t whylen)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	int rc;
+
+	pthread_mutex_lock(&mu);
+	rc = sandbox_enter_locked(mode, n_allowed, why, whylen);
+	pthread_mutex_unlock(&mu);
+	return rc;
+}
+
+static int
+sandbox_enter_locked(enum sandbox_mode mode, unsigned *n_allowed, char *why,
     size_t whylen)
 {
 	static struct prog p;	/* 2.5 KB: off the stack */
@@ -369,8 +388,9 @@ sandbox_enter(enum sandbox_mode mode, unsigned *n_allowed, char *why,
 	}
 	/* Without CAP_SYS_ADMIN a filter needs no_new_privs (caps_drop
 	 * set it already; again costs nothing). prctl, not seccomp(2):
-	 * systemd's @system-service filter allows the former only. vtid has
-	 * one thread, so no SECCOMP_FILTER_FLAG_TSYNC is needed. */
+	 * systemd's @system-service filter allows the former only, hence no
+	 * SECCOMP_FILTER_FLAG_TSYNC: each thread enters on its own (main.c,
+	 * worker_confine). */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
 		snprintf(why, whylen, "sandbox: PR_SET_NO_NEW_PRIVS: %s",
 		    strerror(errno));

@@ -13,6 +13,7 @@
 #include "config/config.h"
 #include "daemon/impair.h"
 #include "daemon/kernel.h"
+#include "daemon/sandbox.h"
 #include "ike/ike.h"
 
 #ifndef VTID_VERSION
@@ -25,6 +26,8 @@ struct vtid {
 	struct vtid_config	*conf;		/* the one in force */
 	struct kernel		 kernel;	/* kernel.conf == conf */
 	struct ike_engine	*eng;
+	struct ike_cpool	*pool;		/* key exchanges; NULL: loop */
+	enum sandbox_mode	 sandbox_mode;
 	/* Test-only fault injection (impair.h): NULL unless VTID_IMPAIR
 	 * was set at start. */
 	struct impair		*impair;

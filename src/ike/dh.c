@@ -178,7 +178,8 @@ ike_dh_peer_check(uint16_t group, const uint8_t *pub, size_t len)
 	return 0;
 }
 
-static uint64_t dh_ops;
+/* Counted from the crypto pool's threads too. */
+static _Atomic uint64_t dh_ops;
 
 uint64_t
 ike_dh_ops(void)

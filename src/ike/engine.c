@@ -121,6 +121,12 @@ ike_engine_set_signature_hashes(struct ike_engine *eng, bool send)
 }
 
 void
+ike_engine_set_pool(struct ike_engine *eng, struct ike_cpool *pool)
+{
+	eng->pool = pool;
+}
+
+void
 ike_engine_free(struct ike_engine *eng)
 {
 	struct ike_peer *peer;

@@ -165,6 +165,7 @@ struct ike_sa {
 	 * (admit.c), and not the peer's SA (sa.c). */
 	bool		 half_open;
 	enum ike_sa_origin origin;
+	struct ike_crypto_job *crypto;	/* init.c: a key exchange out */
 	enum ike_sa_state state;
 	unsigned int	 tasks;		/* enum ike_task */
 	uint64_t	 ispi, rspi;
@@ -293,6 +294,7 @@ struct ike_engine {
 	struct ike_stats stats;
 	struct log_ratelimit rl;
 	struct ike_dos_conf dos;
+	struct ike_cpool *pool;		/* NULL: crypto on the loop */
 	struct ike_cookies cookies;	/* the secret, rotating */
 	bool		 no_vendor_id;	/* ike_engine_set_vendor_id(false) */
 	bool		 no_sig_hashes;	/* ike_engine_set_signature_hashes */

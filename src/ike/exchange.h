@@ -56,24 +56,32 @@ int		 ike_responder_nonces(struct ike_sa *,
 		    const struct proposal_choice *,
 		    const struct ike_pl_nonce *peer);
 
-/* init.c */
-/* Our IKE_SA_INIT request: nonce, key pair, sent. */
-int		 ike_init_start(struct ike_sa *);
+/* init.c: the key exchange runs on the engine's crypto pool (cpool.h).
+ * When it is done, cb(sa, NULL), or cb(sa, why) when the SA cannot go on
+ * (the caller ends it); with no worker threads, before the call returns,
+ * so callers leave sa alone after these. */
+typedef void	(*ike_init_cb)(struct ike_sa *, const char *why);
+/* Our IKE_SA_INIT request: nonce, key pair, then sent (cb). */
+int		 ike_init_start(struct ike_sa *, ike_init_cb);
 enum ike_init_result {
 	IKE_INIT_FAILED = -1,
-	IKE_INIT_DONE,		/* keys made: IKE_AUTH is next */
-	IKE_INIT_RESENT,	/* with a COOKIE, or the group asked for */
+	IKE_INIT_PENDING,	/* keys (or, for a new group, the request)
+				 * on the pool: cb follows */
+	IKE_INIT_RESENT,	/* with a COOKIE */
 };
 enum ike_init_result ike_init_response(struct ike_sa *, const struct ike_msg *,
-		    struct ike_fail *);
+		    struct ike_fail *, ike_init_cb);
+/* The SA is going: a job of its still out frees its result alone. */
+void		 ike_init_job_detach(struct ike_sa *);
 /* The peer's IKE_SA_INIT request: 0 and the proposal chosen, or -1 when
  * it was dropped or answered with an error (no SA). */
 int		 ike_init_select(struct ike_engine *, struct ike_peer *,
 		    const struct ike_addrs *, const struct ike_msg *,
 		    struct proposal_choice *);
-/* The new responder SA's keys and our answer. */
+/* The new responder SA's keys and our answer (cb: sent, or why not). */
 int		 ike_init_answer(struct ike_sa *, const struct ike_msg *,
-		    const struct proposal_choice *, struct ike_fail *);
+		    const struct proposal_choice *, struct ike_fail *,
+		    ike_init_cb);
 
 /* auth.c */
 /* Our AUTH payload, made when the peer's AUTH checks out and sent with

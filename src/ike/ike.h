@@ -203,6 +203,9 @@ struct ike_stats {
 	 * timeout. */
 	uint64_t	 frag_tx, frag_rx, frag_reassembled;
 	uint64_t	 frag_dup, frag_dropped, frag_timeout;
+	/* Key exchanges handed to the crypto pool; messages dropped for an
+	 * SA whose keys were being made. */
+	uint64_t	 crypto_jobs, rx_busy;
 };
 
 /* Responder DoS control (RFC 7296 2.6, RFC 8019), for every peer. A
@@ -240,6 +243,10 @@ void	 ike_engine_set_vendor_id(struct ike_engine *, bool send);
  * certificates (default true); false makes the engine a peer of RFC 7296
  * alone, whose signatures use methods 1 and 9-11 (tests). */
 void	 ike_engine_set_signature_hashes(struct ike_engine *, bool send);
+struct ike_cpool;
+/* Key exchanges on the pool's worker threads (cpool.h) from now on;
+ * NULL: on the loop. Free the engine before the pool. */
+void	 ike_engine_set_pool(struct ike_engine *, struct ike_cpool *);
 /* Runs each DH group and PRF the peers offer once, at startup. */
 void	 ike_engine_warm(struct ike_engine *);
 /* Sends DELETE for every IKE SA, removes every CHILD SA from the kernel,

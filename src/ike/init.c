@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "ike/cpool.h"
 #include "ike/exchange.h"
 #include "ike/frag.h"
 #include "ike/vendor.h"
@@ -172,19 +174,145 @@ certs_check(struct ike_sa *sa, const struct ike_msg *m)
 	}
 }
 
-/* SKEYSEED and the SK_* keys from the peer's KE (RFC 7296 2.14). */
-static int
-sa_derive(struct ike_sa *sa, const struct ike_pl_ke *ke)
-{
-	struct ike_chunk gir = { NULL, 0 };
-	int rc = -1;
+/* ---- the key exchange, on the crypto pool (cpool.h) ----
+ *
+ * A job owns the key pair and the secret while it is out; the SA points
+ * at it (sa->crypto) and takes no message meanwhile (transport.c). If the
+ * SA goes first, ike_init_job_detach leaves the result to be freed. */
+enum init_step {
+	STEP_SEND,		/* initiator: key pair made, send IKE_SA_INIT */
+	STEP_KEYS,		/* initiator: g^ir from the answer, keys */
+	STEP_ANSWER,		/* responder: key pair and g^ir, answer */
+};
 
-	if (ike_dh_derive(&sa->dh, ke->data, ke->len, &gir) == 0)
-		rc = ike_sa_keys_make(sa, NULL, &gir);
-	ike_chunk_free(&gir);
-	/* The private value is of no further use: free it now. */
-	ike_dh_free(&sa->dh);
-	return rc;
+struct ike_crypto_job {
+	struct ike_cjob	 job;
+	struct ike_sa	*sa;		/* loop only */
+	enum init_step	 step;
+	ike_init_cb	 cb;
+	uint16_t	 group;
+	bool		 generate;	/* else dh holds the SA's pair */
+	struct ike_dh	 dh;
+	uint8_t		 pub[IKE_DH_PUB_MAX];
+	uint8_t		 peer[IKE_DH_PUB_MAX];
+	size_t		 peer_len;	/* 0: no g^ir */
+	struct ike_chunk gir;
+	int		 rc;
+	struct ike_hdr	 hdr;		/* the request answered (responder) */
+};
+
+/* On a worker: the job's own memory only. */
+static void
+job_work(struct ike_cjob *j)
+{
+	struct ike_crypto_job *cj = (struct ike_crypto_job *)j;
+
+	cj->rc = -1;
+	if (cj->generate && (ike_dh_generate(&cj->dh, cj->group) == -1 ||
+	    ike_dh_public(&cj->dh, cj->pub, cj->dh.group->pub_len) == -1))
+		return;
+	if (cj->peer_len > 0) {
+		if (ike_dh_derive(&cj->dh, cj->peer, cj->peer_len,
+		    &cj->gir) == -1)
+			return;
+		/* The private value is of no further use. */
+		ike_dh_free(&cj->dh);
+	}
+	cj->rc = 0;
+}
+
+static void
+job_free(struct ike_crypto_job *cj)
+{
+	ike_dh_free(&cj->dh);
+	ike_chunk_free(&cj->gir);
+	OPENSSL_cleanse(cj, sizeof(*cj));
+	free(cj);
+}
+
+static void job_done(struct ike_cjob *);
+
+static struct ike_crypto_job *
+job_new(struct ike_sa *sa, enum init_step step, ike_init_cb cb)
+{
+	struct ike_crypto_job *cj = calloc(1, sizeof(*cj));
+
+	if (cj == NULL)
+		return NULL;
+	cj->job.work = job_work;
+	cj->job.done = job_done;
+	cj->sa = sa;
+	cj->step = step;
+	cj->cb = cb;
+	return cj;
+}
+
+/* The SA takes nothing until done; with no worker, done runs before this
+ * returns: the caller leaves sa alone afterwards. */
+static void
+job_submit(struct ike_crypto_job *cj)
+{
+	cj->sa->crypto = cj;
+	cj->sa->eng->stats.crypto_jobs++;
+	ike_cpool_submit(cj->sa->eng->pool, &cj->job);
+}
+
+void
+ike_init_job_detach(struct ike_sa *sa)
+{
+	if (sa->crypto != NULL)
+		sa->crypto->sa = NULL;
+	sa->crypto = NULL;
+}
+
+static int init_send(struct ike_sa *);
+static void answer_send(struct ike_sa *, struct ike_crypto_job *);
+
+static void
+job_done(struct ike_cjob *j)
+{
+	struct ike_crypto_job *cj = (struct ike_crypto_job *)j;
+	struct ike_sa *sa = cj->sa;
+	ike_init_cb cb = cj->cb;
+	const char *why = NULL;
+
+	if (sa == NULL) {
+		job_free(cj);
+		return;
+	}
+	sa->crypto = NULL;
+	if (j->cancelled) {
+		job_free(cj);
+		cj = NULL;
+		why = "shutting down";
+	} else if (cj->step == STEP_SEND) {
+		if (cj->rc == 0) {
+			sa->dh = cj->dh;
+			memset(&cj->dh, 0, sizeof(cj->dh));
+		}
+		if (cj->rc == -1 || init_send(sa) == -1)
+			why = "cannot send IKE_SA_INIT";
+	} else if (cj->step == STEP_KEYS) {
+		if (cj->rc == -1 || ike_sa_keys_make(sa, NULL, &cj->gir) == -1)
+			why = "IKE_SA_INIT response: unusable KE payload";
+	} else if (cj->rc == -1) {
+		/* RFC 6989 2: an invalid public value is INVALID_SYNTAX. */
+		const struct ike_addrs to = { &sa->local, &sa->remote, false };
+
+		sa->eng->stats.rx_invalid++;
+		ike_out_init_notify(sa->eng, &to, &cj->hdr, INVALID_SYNTAX,
+		    NULL, 0);
+		why = "peer's KE payload is invalid";
+	} else if (ike_sa_keys_make(sa, NULL, &cj->gir) == -1) {
+		why = "cannot create IKE SA";
+	} else {
+		answer_send(sa, cj);
+		if (sa->init_resp == NULL)
+			why = "cannot answer IKE_SA_INIT";
+	}
+	if (cj != NULL)
+		job_free(cj);
+	cb(sa, why);
 }
 
 static int
@@ -219,25 +347,37 @@ init_send(struct ike_sa *sa)
 	return sa->init_req != NULL ? 0 : -1;
 }
 
+/* A key pair of the group on the pool, then IKE_SA_INIT out. */
+static int
+init_keygen(struct ike_sa *sa, uint16_t group, ike_init_cb cb)
+{
+	struct ike_crypto_job *cj;
+
+	if (group == 0 || (cj = job_new(sa, STEP_SEND, cb)) == NULL)
+		return -1;
+	cj->group = group;
+	cj->generate = true;
+	job_submit(cj);
+	return 0;
+}
+
 /* IKE_SA_INIT: HDR, SAi1, KEi, Ni, [N(NAT_DETECTION_*)], [V] --> */
 int
-ike_init_start(struct ike_sa *sa)
+ike_init_start(struct ike_sa *sa, ike_init_cb cb)
 {
-	uint16_t group = proposal_conf_first_dh(&sa->peer->conf.ike);
-
 	sa->msgid_next = 1;
 	sa->ni_len = IKE_NONCE_LEN;
-	if (ike_random(sa->ni, sa->ni_len) == -1 ||
-	    ike_dh_generate(&sa->dh, group) == -1)
+	if (ike_random(sa->ni, sa->ni_len) == -1)
 		return -1;
-	return init_send(sa);
+	return init_keygen(sa, proposal_conf_first_dh(&sa->peer->conf.ike),
+	    cb);
 }
 
 /* RFC 7296 1.2: retry with the group the responder wants, if we accept
  * it; the same SPI and nonce do. */
 static enum ike_init_result
 init_invalid_ke(struct ike_sa *sa, const struct ike_pl_notify *n,
-    struct ike_fail *f)
+    struct ike_fail *f, ike_init_cb cb)
 {
 	uint16_t group = n->len == 2 ? (uint16_t)(n->data[0] << 8 |
 	    n->data[1]) : 0;
@@ -260,17 +400,19 @@ init_invalid_ke(struct ike_sa *sa, const struct ike_pl_notify *n,
 	}
 	log_msg(LOG_INFO, sa->logp, "peer wants DH group %u, retrying", group);
 	ike_dh_free(&sa->dh);
-	if (ike_dh_generate(&sa->dh, group) == -1 || init_send(sa) == -1) {
+	if (init_keygen(sa, group, cb) == -1) {
 		ike_fail_set(f, "cannot resend IKE_SA_INIT");
 		return IKE_INIT_FAILED;
 	}
-	return IKE_INIT_RESENT;
+	return IKE_INIT_PENDING;
 }
 
-/* The responder's proposal, KE and nonce: the keys. */
+/* The responder's proposal, KE and nonce: the keys, on the pool. */
 static int
-init_accept(struct ike_sa *sa, const struct ike_msg *m, struct ike_fail *f)
+init_accept(struct ike_sa *sa, const struct ike_msg *m, struct ike_fail *f,
+    ike_init_cb cb)
 {
+	struct ike_crypto_job *cj;
 	struct ike_peer_conf *c = &sa->peer->conf;
 	char why[PROPOSAL_STR_MAX];
 	uint16_t err;
@@ -301,13 +443,19 @@ init_accept(struct ike_sa *sa, const struct ike_msg *m, struct ike_fail *f)
 	if ((sa->init_resp = ike_copy_bytes(m->data, m->len)) == NULL)
 		return ike_fail_set(f, "out of memory");
 	sa->init_resp_len = m->len;
-	if (sa_derive(sa, &m->ke) == -1)
+	if (m->ke.len > sizeof(cj->peer) || (cj = job_new(sa, STEP_KEYS,
+	    cb)) == NULL)
 		return ike_fail_set(f, "IKE_SA_INIT response: unusable KE "
 		    "payload");
 	nat_check(sa, m);
 	ike_frag_init_check(sa, m);
 	certs_check(sa, m);
 	vendor_check(sa, m);
+	cj->dh = sa->dh;
+	memset(&sa->dh, 0, sizeof(sa->dh));
+	memcpy(cj->peer, m->ke.data, m->ke.len);
+	cj->peer_len = m->ke.len;
+	job_submit(cj);
 	return 0;
 }
 
@@ -315,7 +463,7 @@ init_accept(struct ike_sa *sa, const struct ike_msg *m, struct ike_fail *f)
  * or  <-- HDR, N(COOKIE) | N(INVALID_KE_PAYLOAD) | N(error) */
 enum ike_init_result
 ike_init_response(struct ike_sa *sa, const struct ike_msg *m,
-    struct ike_fail *f)
+    struct ike_fail *f, ike_init_cb cb)
 {
 	const struct ike_pl_notify *n;
 
@@ -336,8 +484,9 @@ ike_init_response(struct ike_sa *sa, const struct ike_msg *m,
 		return IKE_INIT_RESENT;
 	}
 	if ((n = ike_msg_notify(m, INVALID_KE_PAYLOAD)) != NULL)
-		return init_invalid_ke(sa, n, f);
-	return init_accept(sa, m, f) == 0 ? IKE_INIT_DONE : IKE_INIT_FAILED;
+		return init_invalid_ke(sa, n, f, cb);
+	return init_accept(sa, m, f, cb) == 0 ? IKE_INIT_PENDING :
+	    IKE_INIT_FAILED;
 }
 
 /* HDR, SAi1, KEi, Ni -->   (no SA yet: errors are answered statelessly,
@@ -381,44 +530,48 @@ ike_init_select(struct ike_engine *eng, struct ike_peer *peer,
 	return 0;
 }
 
-/*                   <-- HDR, SAr1, KEr, Nr, [N(NAT_DETECTION_*)], [V] */
+/*                   <-- HDR, SAr1, KEr, Nr, [N(NAT_DETECTION_*)], [V]
+ * The key pair and g^ir on the pool; answer_send when they are made. */
 int
 ike_init_answer(struct ike_sa *sa, const struct ike_msg *m,
-    const struct proposal_choice *choice, struct ike_fail *f)
+    const struct proposal_choice *choice, struct ike_fail *f, ike_init_cb cb)
 {
-	const struct ike_addrs to = { &sa->local, &sa->remote, false };
-	struct ike_proposal_list reply;
-	uint8_t pub[IKE_DH_PUB_MAX];
-	struct ike_out o;
-	size_t publen;
+	struct ike_crypto_job *cj;
 
 	sa->msgid_peer = 0;
-	if ((sa->init_req = ike_copy_bytes(m->data, m->len)) == NULL ||
+	if (m->ke.len > sizeof(cj->peer) ||
+	    (sa->init_req = ike_copy_bytes(m->data, m->len)) == NULL ||
 	    ike_responder_nonces(sa, choice, &m->nonce) == -1 ||
-	    ike_dh_generate(&sa->dh, choice->suite.dh) == -1 ||
-	    ike_dh_public(&sa->dh, pub, sa->dh.group->pub_len) == -1)
+	    (cj = job_new(sa, STEP_ANSWER, cb)) == NULL)
 		return ike_fail_set(f, "cannot create IKE SA");
 	sa->init_req_len = m->len;
-	publen = sa->dh.group->pub_len;
-	if (sa_derive(sa, &m->ke) == -1) {
-		/* RFC 6989 2: an invalid public value is INVALID_SYNTAX. */
-		sa->eng->stats.rx_invalid++;
-		ike_out_init_notify(sa->eng, &to, &m->hdr, INVALID_SYNTAX,
-		    NULL, 0);
-		return ike_fail_set(f, "peer's KE payload is invalid");
-	}
 	nat_check(sa, m);
 	ike_frag_init_check(sa, m);
 	certs_check(sa, m);
 	vendor_check(sa, m);
+	cj->group = choice->suite.dh;
+	cj->generate = true;
+	memcpy(cj->peer, m->ke.data, m->ke.len);
+	cj->peer_len = m->ke.len;
+	cj->hdr = m->hdr;
+	job_submit(cj);
+	return 0;
+}
+
+static void
+answer_send(struct ike_sa *sa, struct ike_crypto_job *cj)
+{
+	struct ike_proposal_list reply;
+	struct ike_out o;
 
 	memset(&reply, 0, sizeof(reply));
 	reply.n = 1;
-	reply.p[0] = choice->chosen;
+	reply.p[0] = sa->choice.chosen;
 	reply.p[0].spi_size = 0;
 	ike_out_response(sa, &o, IKE_SA_INIT);
 	ike_msg_encode_sa(&o.e, &reply);
-	ike_msg_encode_ke(&o.e, choice->suite.dh, pub, publen);
+	ike_msg_encode_ke(&o.e, cj->group, cj->pub,
+	    ike_dh_lookup(cj->group)->pub_len);
 	ike_msg_encode_nonce(&o.e, sa->nr, sa->nr_len);
 	nat_encode(sa, &o);
 	ike_frag_init_encode(sa, &o);
@@ -426,9 +579,8 @@ ike_init_answer(struct ike_sa *sa, const struct ike_msg *m,
 	vendor_encode(sa, &o);
 	if (ike_out_send_response(sa, &o) == -1 || sa->resp == NULL ||
 	    (sa->init_resp = ike_copy_bytes(sa->resp, sa->resp_len)) == NULL)
-		return ike_fail_set(f, "cannot answer IKE_SA_INIT");
+		return;
 	sa->init_resp_len = sa->resp_len;
 	log_msg_rl(&sa->peer->rl_init, LOG_INFO, sa->logp, "IKE_SA_INIT "
 	    "answered, waiting for IKE_AUTH");
-	return 0;
 }

@@ -147,6 +147,14 @@ sa_alloc_rekeyed(struct ike_sa *old, enum sa_role role, uint64_t ispi,
 	return sa;
 }
 
+/* Our IKE_SA_INIT is out, or could not be sent. */
+static void
+sa_init_sent(struct ike_sa *sa, const char *why)
+{
+	if (why != NULL)
+		ike_sa_fail(sa, "%s", why);
+}
+
 int
 ike_sa_initiate(struct ike_peer *peer)
 {
@@ -159,7 +167,7 @@ ike_sa_initiate(struct ike_peer *peer)
 		return -1;
 	peer->sa = sa;
 	log_msg(LOG_INFO, sa->logp, "initiating IKE SA");
-	if (ike_init_start(sa) == -1) {
+	if (ike_init_start(sa, sa_init_sent) == -1) {
 		ike_sa_fail(sa, "cannot start IKE_SA_INIT");
 		return -1;
 	}
@@ -182,6 +190,7 @@ ike_sa_destroy(struct ike_sa *sa, const char *reason)
 		    reason);
 	}
 	ike_admit_half_open_end(sa);
+	ike_init_job_detach(sa);
 	ike_child_remove(sa);
 	ike_rekey_clear(sa);
 	if (sa->pending_spi != 0)
@@ -797,6 +806,14 @@ ike_sa_want(struct ike_sa *sa, unsigned int task)
 
 /* ---- input ---- */
 
+/* A responder SA's answer is out, or it cannot be. */
+static void
+sa_init_answered(struct ike_sa *sa, const char *why)
+{
+	if (why != NULL)
+		ike_sa_destroy(sa, why);
+}
+
 void
 ike_sa_recv_init(struct ike_engine *eng, struct ike_peer *peer,
     const struct ike_addrs *from, const struct ike_msg *m)
@@ -814,8 +831,26 @@ ike_sa_recv_init(struct ike_engine *eng, struct ike_peer *peer,
 	/* Not the peer's SA (peer->sa) before IKE_AUTH: sa_established. */
 	ike_admit_half_open(sa);
 	ike_timer_arm(sa, IKE_TIMER_EXPIRE, IKE_HALF_OPEN_S);
-	if (ike_init_answer(sa, m, &choice, &f) == -1)
+	if (ike_init_answer(sa, m, &choice, &f, sa_init_answered) == -1)
 		ike_sa_destroy(sa, f.why);
+}
+
+/* The keys from the peer's answer are made (or a new request is out,
+ * for the group it asked for): IKE_AUTH. */
+static void
+sa_init_keyed(struct ike_sa *sa, const char *why)
+{
+	if (why != NULL) {
+		ike_sa_fail(sa, "%s", why);
+		return;
+	}
+	if (sa->state != SA_INIT_SENT || sa->req.what != IKE_REQ_NONE)
+		return;		/* IKE_SA_INIT again, with the new group */
+	if (ike_auth_start(sa) == -1) {
+		ike_sa_fail(sa, "cannot send IKE_AUTH");
+		return;
+	}
+	sa->state = SA_AUTH_SENT;
 }
 
 static void
@@ -823,22 +858,16 @@ sa_init_response(struct ike_sa *sa, const struct ike_msg *m)
 {
 	struct ike_fail f = { .hold_down = false };
 
-	switch (ike_init_response(sa, m, &f)) {
+	switch (ike_init_response(sa, m, &f, sa_init_keyed)) {
 	case IKE_INIT_RESENT:
+	case IKE_INIT_PENDING:
 		return;
 	case IKE_INIT_FAILED:
 		if (f.hold_down)
 			sa->peer->hold_down = true;
 		ike_sa_fail(sa, "%s", f.why);
 		return;
-	case IKE_INIT_DONE:
-		break;
 	}
-	if (ike_auth_start(sa) == -1) {
-		ike_sa_fail(sa, "cannot send IKE_AUTH");
-		return;
-	}
-	sa->state = SA_AUTH_SENT;
 }
 
 /* A dynamic peer's IKE_SA_INIT was answered on the terms of the first

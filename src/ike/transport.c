@@ -567,8 +567,16 @@ ike_input(struct ike_engine *eng, const struct sockaddr_storage *local,
 		input_init_request(eng, &from, buf, len, &hdr);
 		return;
 	}
-	if ((sa = input_sa(eng, remote, &hdr)) == NULL ||
-	    !input_in_window(sa, &hdr))
+	if ((sa = input_sa(eng, remote, &hdr)) == NULL)
+		return;
+	if (sa->crypto != NULL) {
+		/* Its keys are being made (init.c): there is nothing to
+		 * check the message with yet, and a retransmission of the
+		 * IKE_SA_INIT answer is not needed. */
+		eng->stats.rx_busy++;
+		return;
+	}
+	if (!input_in_window(sa, &hdr))
 		return;
 	v = ike_msg_decode(&m, buf, len);
 	if (v != IKE_DEC_OK) {

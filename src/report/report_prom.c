@@ -285,6 +285,10 @@ prom_engine(const struct ike_stats *st, FILE *out)
 	    "a threshold).");
 	ENGINE_COUNTER(cookie_rotations, "vtid_ike_cookie_rotations_total",
 	    "Times the COOKIE secret was replaced.");
+	ENGINE_COUNTER(crypto_jobs, "vtid_crypto_jobs_total",
+	    "IKE_SA_INIT key exchanges handed to the crypto worker threads.");
+	ENGINE_COUNTER(rx_busy, "vtid_ike_busy_total",
+	    "IKE messages dropped for an SA whose keys were being computed.");
 #undef ENGINE_COUNTER
 	metric_head(out, "vtid_ike_cookies_received_total", "counter",
 	    "COOKIEs sent back in IKE_SA_INIT requests, by verdict (valid_previous: "

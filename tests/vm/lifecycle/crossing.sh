@@ -20,7 +20,7 @@
 . "$(dirname "$0")/../daemon/lib.sh"
 
 ROUNDS=${VTID_ROUNDS:-12}
-BOUND=${VTID_CROSSING_BOUND:-2}	# seconds; the settle time is 10
+BOUND=${VTID_CROSSING_BOUND:-3}	# seconds; the settle time is 10
 setup_pair
 conf_vti7 'start = "route";'
 
