@@ -317,6 +317,7 @@ start_workers(struct vtid *v)
 		return -1;
 	}
 	ike_engine_set_pool(v->eng, v->pool);
+	ike_engine_hold_start(v->eng, false);
 	if (n == 0)
 		log_info("crypto: key exchanges on the event loop (workers "
 		    "= 0)");
@@ -366,6 +367,9 @@ vtid_start(struct vtid *v, size_t *peers_set_up)
 		return -1;
 	if (v->impair != NULL)
 		impair_attach(v->impair, v->eng);
+	/* start peers initiate once the crypto threads run (start_workers):
+	 * their key pairs are made there, not one by one here. */
+	ike_engine_hold_start(v->eng, true);
 	vtid_dos_conf(v->conf, &dos);
 	ike_engine_set_dos(v->eng, &dos);
 	if (kernel_monitor(&v->kernel, v->loop, v->eng) != 0)

@@ -89,6 +89,7 @@ ike_engine_new(struct ev_loop *loop, const struct ike_ops *ops)
 		return NULL;
 	eng->loop = loop;
 	eng->ops = *ops;
+	eng->peers_tail = &eng->peers;
 	eng->dos = (struct ike_dos_conf){
 		.cookie_threshold = IKE_DOS_COOKIE_THRESHOLD,
 		.cookie_threshold_peer = IKE_DOS_COOKIE_THRESHOLD_PEER,
@@ -124,6 +125,20 @@ void
 ike_engine_set_pool(struct ike_engine *eng, struct ike_cpool *pool)
 {
 	eng->pool = pool;
+}
+
+void
+ike_engine_hold_start(struct ike_engine *eng, bool hold)
+{
+	struct ike_peer *peer;
+
+	eng->hold_start = hold;
+	if (hold)
+		return;
+	for (peer = eng->peers; peer != NULL; peer = peer->next)
+		if (peer->conf.start == IKE_START_START && peer->sa == NULL &&
+		    !peer->admin_down)
+			ike_peer_initiate(eng, peer->conf.name);
 }
 
 void

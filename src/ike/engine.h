@@ -284,6 +284,8 @@ struct ike_engine {
 	struct ev_loop	*loop;
 	struct ike_ops	 ops;
 	struct ike_peer	*peers;		/* in the order added */
+	struct ike_peer	**peers_tail;	/* appends in O(1) */
+	bool		 hold_start;	/* ike_engine_hold_start */
 	struct ike_peer	*by_name;
 	struct ike_peer_addr *by_addr;
 	struct ike_peer	*dynamic;	/* remote %any or prefix, in order */

@@ -247,6 +247,9 @@ struct ike_cpool;
 /* Key exchanges on the pool's worker threads (cpool.h) from now on;
  * NULL: on the loop. Free the engine before the pool. */
 void	 ike_engine_set_pool(struct ike_engine *, struct ike_cpool *);
+/* While held, peers added with start = start do not initiate yet; on
+ * release they all do (the daemon: once its crypto threads run). */
+void	 ike_engine_hold_start(struct ike_engine *, bool hold);
 /* Runs each DH group and PRF the peers offer once, at startup. */
 void	 ike_engine_warm(struct ike_engine *);
 /* Sends DELETE for every IKE SA, removes every CHILD SA from the kernel,

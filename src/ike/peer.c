@@ -20,7 +20,7 @@
 int
 ike_peer_add(struct ike_engine *eng, const struct ike_peer_conf *conf)
 {
-	struct ike_peer *peer, **pp;
+	struct ike_peer *peer;
 
 	if (ike_table_peer_find(eng, conf->name) != NULL)
 		return -1;
@@ -42,11 +42,10 @@ ike_peer_add(struct ike_engine *eng, const struct ike_peer_conf *conf)
 		return -1;
 	}
 	/* Appended, so status lists peers in configuration order. */
-	for (pp = &eng->peers; *pp != NULL; pp = &(*pp)->next)
-		;
-	*pp = peer;
+	*eng->peers_tail = peer;
+	eng->peers_tail = &peer->next;
 	ike_peer_link_sync(peer);
-	if (conf->start == IKE_START_START)
+	if (conf->start == IKE_START_START && !eng->hold_start)
 		ike_peer_initiate(eng, conf->name);
 	return 0;
 }
@@ -193,6 +192,8 @@ ike_peer_remove(struct ike_engine *eng, const char *name)
 	for (pp = &eng->peers; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == peer) {
 			*pp = peer->next;
+			if (eng->peers_tail == &peer->next)
+				eng->peers_tail = pp;
 			break;
 		}
 	ike_peer_free(peer);

@@ -329,6 +329,23 @@ test_pair_gone_while_out(void **state)
 	    "and was freed, nothing sent\n");
 }
 
+/* The daemon holds start peers until its threads run: none initiates
+ * while held; on release each does, its key pair made on the pool. */
+static void
+test_pair_hold_start(void **state)
+{
+	ike_engine_hold_start(A->eng, true);
+	add(IKE_START_START, IKE_START_ADD);
+	ep_run(&pair, 0.3);
+	assert_int_equal(A->n_sent, 0);
+	assert_int_equal(ike_engine_stats(A->eng)->crypto_jobs, 0);
+	ike_engine_hold_start(A->eng, false);
+	assert_true(ep_run_until(&pair, 5, ep_both_up, NULL));
+	assert_int_equal(ike_engine_stats(A->eng)->crypto_jobs, 2);
+	printf("start peer held: nothing sent in 0.3 s; released: up, its key "
+	    "exchange on the pool\n");
+}
+
 int
 main(void)
 {
@@ -341,6 +358,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pair_crossing,
 		    setup_pair, teardown_pair),
 		cmocka_unit_test_setup_teardown(test_pair_gone_while_out,
+		    setup_pair, teardown_pair),
+		cmocka_unit_test_setup_teardown(test_pair_hold_start,
 		    setup_pair, teardown_pair),
 	};
 
