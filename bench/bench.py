@@ -34,6 +34,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 POLL_S = 0.05
 STEADY_S = 5.0		# steady-state RSS this long after the last SA
 TRACE = False
+WORKERS = None		# vtid's workers = (None: its default)
 NAN = float("nan")
 ECDH = [NAN]		# seconds per P-384 ECDH operation, the best seen
 
@@ -522,8 +523,10 @@ def bench_n(impl, n, wdir, rep):
                    for k in range(1, n + 1)] + ["link set bn-vr up"])
         vti = (float("nan"), float("nan"))
         if impl == "vtid":
-            dr = r.add(Vtid(nsr, wdir, "r", lambda s: gen.vtid_n("r", n, s)))
-            di = r.add(Vtid(nsi, wdir, "i", lambda s: gen.vtid_n("i", n, s)))
+            dr = r.add(Vtid(nsr, wdir, "r",
+                            lambda s: gen.vtid_n("r", n, s, WORKERS)))
+            di = r.add(Vtid(nsi, wdir, "i",
+                            lambda s: gen.vtid_n("i", n, s, WORKERS)))
         else:
             vti = vti_batch(nsr, n, "r")
             vti_batch(nsi, n, "i")
@@ -643,6 +646,9 @@ def report(results, labs, reps, out):
     w("vtid: %s, built %s, sources at %s" % (
         VTID, time.strftime("%Y-%m-%d %H:%M", time.gmtime(
             os.path.getmtime(VTID))), rev[0] if rev else "?"))
+    w("vtid's crypto threads: %s each side" % (
+        "workers = %d" % WORKERS if WORKERS is not None else
+        "its default, one per CPU (%d)" % os.cpu_count()))
     w("suite %s, PSK; each responder faces an initiator of the same "
       "implementation" % gen.SUITE)
     w("CPU: utime+stime (/proc/PID/stat) from 'initiate all' to all CHILD "
@@ -799,19 +805,23 @@ def order(impls, reps):
 
 
 def main():
-    global VTID, VTICTL, TRACE
+    global VTID, VTICTL, TRACE, WORKERS
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", default="10,100,500")
     ap.add_argument("--impl", default="vtid,charon")
     ap.add_argument("--reps", type=int, default=2,
                     help="runs per implementation and N (the best counts)")
     ap.add_argument("--no-lab", action="store_true")
+    ap.add_argument("--workers", type=int,
+                    help="vtid's crypto threads, each side (default: its "
+                    "own, one per CPU)")
     ap.add_argument("--out")
     ap.add_argument("--logs", help="copy configurations and logs there")
     ap.add_argument("--trace", action="store_true",
                     help="print the SA/policy counts as they change")
     a = ap.parse_args()
     TRACE = a.trace
+    WORKERS = a.workers
     build = os.environ.get("VTID_BUILD")
     if not build:
         sys.exit("bench: VTID_BUILD unset")

@@ -11,6 +11,8 @@
 
 #include "ike/cpool.h"
 
+#define IKE_CPOOL_STACK	(256 * 1024)
+
 struct ike_cpool {
 	struct ev_loop	*loop;
 	ev_async	 wake;		/* a worker finished a job */
@@ -127,6 +129,7 @@ ike_cpool_new(struct ev_loop *loop, unsigned workers,
     int (*thread_init)(void *), void *arg)
 {
 	struct ike_cpool *p;
+	pthread_attr_t attr;
 	sigset_t all, old;
 	unsigned i;
 
@@ -149,11 +152,16 @@ ike_cpool_new(struct ev_loop *loop, unsigned workers,
 	/* Signals are the loop's (libev): the workers take none. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
+	/* Not the default 8 MB each: with mlockall (secmem.c) a stack is
+	 * locked whole, and a key exchange needs a few kB of it. */
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, IKE_CPOOL_STACK);
 	for (i = 0; i < workers; i++) {
-		if (pthread_create(&p->threads[i], NULL, worker, p) != 0)
+		if (pthread_create(&p->threads[i], &attr, worker, p) != 0)
 			break;
 		p->n_threads++;
 	}
+	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_mutex_lock(&p->mu);
 	while (p->ready + p->init_failed < p->n_threads)

@@ -76,6 +76,11 @@ int	 nl_sock_request(struct nl_sock *, struct nlmsghdr *nlh, nl_msg_cb cb,
  * the same socket (-EBUSY). */
 int	 nl_sock_dump(struct nl_sock *, struct nlmsghdr *nlh, nl_msg_cb cb,
 	    void *arg);
+/* Strict checking of the requests that follow (rtnetlink): the kernel
+ * then filters a dump by the header's fields (an RTM_GETADDR dump by
+ * ifa_index) instead of sending every object. Best effort: a kernel
+ * without it (before 4.20) dumps all, which a callback must expect. */
+void	 nl_sock_strict(struct nl_sock *, bool on);
 
 /* Read one datagram of events (multicast, sequence 0) from a non-blocking
  * socket and call cb for each message in it. Returns the number of

@@ -341,6 +341,16 @@ nl_sock_request(struct nl_sock *s, struct nlmsghdr *nlh, nl_msg_cb cb,
 	return rc;
 }
 
+void
+nl_sock_strict(struct nl_sock *s, bool on)
+{
+	int v = on;
+
+	if (s->mnl != NULL)
+		(void)mnl_socket_setsockopt(s->mnl, NETLINK_GET_STRICT_CHK, &v,
+		    sizeof(v));
+}
+
 int
 nl_sock_dump(struct nl_sock *s, struct nlmsghdr *nlh, nl_msg_cb cb,
     void *arg)

@@ -195,12 +195,20 @@ vti_addrs_sync(struct nl_sock *s, struct nl_sock *t, const struct vti_link *cfg,
 	sc.n = 0;
 	nl_msg_init(&m, buf, sizeof(buf), RTM_GETADDR, 0);
 	ifa = nl_msg_put_header(&m, sizeof(*ifa));
-	if (ifa != NULL)
+	if (ifa != NULL) {
 		ifa->ifa_family = AF_UNSPEC;
+		ifa->ifa_index = ifindex;
+	}
 	if (!nl_msg_ok(&m))
 		return nl_sock_fail(s, -EMSGSIZE, "", "%s: list addresses",
 		    cfg->name);
+	/* The device's addresses only, not every one of the namespace for
+	 * every device (a hub's thousand); the callback still filters, for
+	 * kernels that ignore ifa_index. Strict only for this dump: it
+	 * would also hold the route lookups to rules they need not meet. */
+	nl_sock_strict(t, true);
 	rc = nl_sock_dump(t, m.nlh, vti_addr_scan_cb, &sc);
+	nl_sock_strict(t, false);
 	if (rc < 0)
 		return nl_sock_fail(s, rc, nl_sock_extack(t),
 		    "%s: list addresses", cfg->name);

@@ -202,6 +202,8 @@ rc=0
 timeout 20 tail --pid="$ppid" -f /dev/null || fail "the probing vtid still runs after 20 s"
 wait "$ppid" || rc=$?
 [ $rc = 159 ] || fail "probing vtid: exit status $rc, expected 159 (SIGSYS)"
+grep -q 'sandbox probe: qsort of 4096 bytes done' "$W/probe.log" ||
+	fail "a qsort of 4 kB (sysinfo in glibc) did not pass the filter"
 grep -q 'sandbox probe: calling unshare(0)' "$W/probe.log" || fail "the probe did not run"
 grep -q 'unshare(0) returned' "$W/probe.log" && fail "unshare(0) returned under the filter"
 ok "unshare(0) from the event loop: vtid killed by SIGSYS (exit status $rc)"
