@@ -2,6 +2,7 @@
  * and taken down, retried with capped exponential back-off after a failed
  * negotiation, what follows when their tunnel closes (start mode, DPD
  * action), and the state of their interface. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -259,8 +260,22 @@ ike_peer_restarted(struct ike_peer *peer, struct ike_sa *sa)
 		    (!o->initiator || o->established < sa->created)) {
 			if (peer->sa == o)
 				peer->sa = sa;
-			ike_sa_destroy(o, "peer restarted (INITIAL_CONTACT), "
-			    "stale IKE SA removed");
+			/* One of its own that came up while this one was
+			 * negotiated: the peer ran two attempts at once, each
+			 * with INITIAL_CONTACT (charon's reauthentication beside
+			 * its trap), and still holds it. Tell it, or its CHILD
+			 * SA stays beside ours and it may send on it. */
+			if (o->established >= sa->created) {
+				char why[96];
+
+				snprintf(why, sizeof(why), "duplicate IKE SA "
+				    "(peer initiated #%u too, with "
+				    "INITIAL_CONTACT): deleted", sa->serial);
+				ike_info_send_delete(o);
+				ike_sa_destroy(o, why);
+			} else
+				ike_sa_destroy(o, "peer restarted "
+				    "(INITIAL_CONTACT), stale IKE SA removed");
 		}
 	}
 }

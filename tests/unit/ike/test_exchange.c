@@ -1160,6 +1160,53 @@ test_peer_lost_sa(void **state)
 	    "replaced it, one IKE SA each side\n");
 }
 
+/* Drops A's first IKE_AUTH request: its retransmission arrives after the
+ * IKE_AUTH of A's second attempt. */
+static enum ep_verdict
+drop_first_auth(struct engine_pair *ep, struct ep_pkt *p, void *arg)
+{
+	bool *done = arg;
+
+	(void)ep;
+	if (*done || p->from != 0 || ep_pkt_exchange(p) != IKE_AUTH ||
+	    ep_pkt_response(p))
+		return EP_PASS;
+	*done = true;
+	return EP_DROP;
+}
+
+/* charon's reauthentication beside its trap (CI of 28c5fcb): the peer runs
+ * two initiations at once, each IKE_AUTH with INITIAL_CONTACT, and the
+ * first one's arrives last. B took the second SA for a leftover and
+ * removed it silently while A kept it: two CHILD SA pairs on A, one on B.
+ * B now sends a DELETE for it. The settle time (5 s) is longer than the
+ * test, so no crossing rule can be what tidies up. */
+static void
+test_peer_twice_initial_contact(void **state)
+{
+	struct ike_peer_conf pa, pb;
+	bool dropped = false;
+	double t0, took;
+
+	rto = 0.3;
+	conf(&pa, 0, IKE_START_START);
+	conf(&pb, 1, IKE_START_ADD);
+	pa.settle = pb.settle = 5;
+	ep_set_hook(&pair, drop_first_auth, &dropped);
+	t0 = ev_time();
+	add(&pa, &pb);
+	assert_int_equal(ike_sa_initiate(A->eng->peers), 0);
+	assert_true(ep_run_until(&pair, 1.5, one_each, NULL));
+	took = ev_time() - t0;
+	assert_true(dropped);
+	assert_tunnel();
+	assert_int_equal(count_sent(A, IKE_SA_INIT, false), 2);
+	assert_int_equal(count_sent(B, INFORMATIONAL, false), 1);
+	printf("peer initiated twice at once, both with INITIAL_CONTACT, the "
+	    "first IKE_AUTH last: B deleted the other SA with a DELETE, one "
+	    "IKE SA each side after %.0f ms (settle 5 s)\n", took * 1000);
+}
+
 /* A peer without the Vendor ID (B: an engine told to send none and heed
  * none, as vtid was before it) gets the settle time: both SAs live for
  * it, then the same nonce rule decides. */
@@ -1432,6 +1479,7 @@ main(void)
 		T(test_crossing_not_vtid),
 		T(test_delete_superseded),
 		T(test_peer_lost_sa),
+		T(test_peer_twice_initial_contact),
 		T(test_rekey_child_collision),
 		T(test_rekey_ike_collision),
 		T(test_rekey_child_vs_ike),
