@@ -166,6 +166,7 @@ struct ike_sa {
 	bool		 half_open;
 	enum ike_sa_origin origin;
 	struct ike_crypto_job *crypto;	/* init.c: a key exchange out */
+	struct ike_crypto_job *keygen;	/* init.c: a rekey's key pair out */
 	enum ike_sa_state state;
 	unsigned int	 tasks;		/* enum ike_task */
 	uint64_t	 ispi, rspi;

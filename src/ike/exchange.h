@@ -73,6 +73,10 @@ enum ike_init_result ike_init_response(struct ike_sa *, const struct ike_msg *,
 		    struct ike_fail *, ike_init_cb);
 /* The SA is going: a job of its still out frees its result alone. */
 void		 ike_init_job_detach(struct ike_sa *);
+/* A rekey's key pair of the group on the pool, left in sa->rekey.dh;
+ * then cb (why: NULL, or shutting down). -1: not submitted. */
+int		 ike_rekey_pair_start(struct ike_sa *, uint16_t group,
+		    ike_init_cb);
 /* The peer's IKE_SA_INIT request: 0 and the proposal chosen, or -1 when
  * it was dropped or answered with an error (no SA). */
 int		 ike_init_select(struct ike_engine *, struct ike_peer *,

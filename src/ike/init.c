@@ -183,6 +183,7 @@ enum init_step {
 	STEP_SEND,		/* initiator: key pair made, send IKE_SA_INIT */
 	STEP_KEYS,		/* initiator: g^ir from the answer, keys */
 	STEP_ANSWER,		/* responder: key pair and g^ir, answer */
+	STEP_REKEY_PAIR,	/* an established SA's rekey: its key pair */
 };
 
 struct ike_crypto_job {
@@ -262,7 +263,42 @@ ike_init_job_detach(struct ike_sa *sa)
 {
 	if (sa->crypto != NULL)
 		sa->crypto->sa = NULL;
-	sa->crypto = NULL;
+	if (sa->keygen != NULL)
+		sa->keygen->sa = NULL;
+	sa->crypto = sa->keygen = NULL;
+}
+
+/* Unlike the IKE_SA_INIT jobs, the SA keeps taking messages meanwhile:
+ * nothing of it waits for the pair but the task that asked. */
+int
+ike_rekey_pair_start(struct ike_sa *sa, uint16_t group, ike_init_cb cb)
+{
+	struct ike_crypto_job *cj;
+
+	if (sa->keygen != NULL || (cj = job_new(sa, STEP_REKEY_PAIR,
+	    cb)) == NULL)
+		return -1;
+	cj->group = group;
+	cj->generate = true;
+	sa->keygen = cj;
+	sa->eng->stats.crypto_jobs++;
+	ike_cpool_submit(sa->eng->pool, &cj->job);
+	return 0;
+}
+
+/* The pair goes to sa->rekey.dh, where ike_rekey_*_start finds it. */
+static void
+rekey_pair_done(struct ike_sa *sa, struct ike_crypto_job *cj, bool cancelled)
+{
+	ike_init_cb cb = cj->cb;
+
+	sa->keygen = NULL;
+	if (!cancelled && cj->rc == 0 && sa->rekey.dh.group == NULL) {
+		sa->rekey.dh = cj->dh;
+		memset(&cj->dh, 0, sizeof(cj->dh));
+	}
+	job_free(cj);
+	cb(sa, cancelled ? "shutting down" : NULL);
 }
 
 static int init_send(struct ike_sa *);
@@ -278,6 +314,10 @@ job_done(struct ike_cjob *j)
 
 	if (sa == NULL) {
 		job_free(cj);
+		return;
+	}
+	if (cj->step == STEP_REKEY_PAIR) {
+		rekey_pair_done(sa, cj, j->cancelled);
 		return;
 	}
 	sa->crypto = NULL;

@@ -66,6 +66,18 @@ rekey_gir(struct ike_dh *dh, const struct ike_pl_ke *ke,
 	return rc;
 }
 
+/* Our key pair for a rekey: made ahead on the crypto pool (sa.c), or
+ * now. */
+static int
+rekey_pair(struct ike_rekey *rk, uint16_t group, uint8_t *pub)
+{
+	if (rk->dh.group != NULL && rk->dh.group->id != group)
+		ike_dh_free(&rk->dh);
+	if (rk->dh.group == NULL && ike_dh_generate(&rk->dh, group) == -1)
+		return -1;
+	return ike_dh_public(&rk->dh, pub, rk->dh.group->pub_len);
+}
+
 void
 ike_rekey_clear(struct ike_sa *sa)
 {
@@ -117,8 +129,7 @@ ike_rekey_child_start(struct ike_sa *sa)
 		ike_put32(rk->spi, offer.p[i].spi);
 	}
 	group = proposal_conf_first_dh(&c->esp);
-	if (group != DH_NONE && (ike_dh_generate(&rk->dh, group) == -1 ||
-	    ike_dh_public(&rk->dh, pub, rk->dh.group->pub_len) == -1))
+	if (group != DH_NONE && rekey_pair(rk, group, pub) == -1)
 		goto fail;
 	nts = ike_ts_all(ts, sa->child.family4, sa->child.family6);
 	/* The SPI of the SA being rekeyed: ours, inbound (as strongSwan). */
@@ -157,8 +168,7 @@ ike_rekey_ike_start(struct ike_sa *sa)
 	rk->ni_len = IKE_NONCE_LEN;
 	group = proposal_conf_first_dh(&c->ike);
 	if (ike_random(rk->ni, rk->ni_len) == -1 ||
-	    ike_dh_generate(&rk->dh, group) == -1 ||
-	    ike_dh_public(&rk->dh, pub, rk->dh.group->pub_len) == -1)
+	    rekey_pair(rk, group, pub) == -1)
 		goto fail;
 	proposal_conf_offer(&c->ike, 0, &offer);
 	for (i = 0; i < offer.n; i++) {

@@ -753,12 +753,32 @@ ike_sa_delete(struct ike_sa *sa)
 		ike_sa_destroy(sa, "cannot send DELETE");
 }
 
+static void
+sa_rekey_pair_done(struct ike_sa *sa, const char *why)
+{
+	if (why == NULL)
+		sa_next_task(sa);
+}
+
+/* With crypto threads, a rekey's key pair is made on one first and the
+ * task starts when it is back: the loop does only g^ir. True while it is
+ * made. */
+static bool
+sa_rekey_pair(struct ike_sa *sa, uint16_t group)
+{
+	if (sa->eng->pool == NULL || group == DH_NONE ||
+	    sa->rekey.dh.group != NULL)
+		return false;
+	return ike_rekey_pair_start(sa, group, sa_rekey_pair_done) == 0;
+}
+
 /* One request at a time (RFC 7296 2.3): the first pending task starts
- * when none is out. A rekey waits while an earlier one still settles. */
+ * when none is out. A rekey waits while an earlier one still settles,
+ * and every task while a rekey's key pair is made (milliseconds). */
 static void
 sa_next_task(struct ike_sa *sa)
 {
-	if (sa->req.what != IKE_REQ_NONE ||
+	if (sa->req.what != IKE_REQ_NONE || sa->keygen != NULL ||
 	    (sa->state != SA_ESTABLISHED && sa->state != SA_REKEYED))
 		return;
 	if (sa->tasks & IKE_TASK_DELETE) {
@@ -773,6 +793,9 @@ sa_next_task(struct ike_sa *sa)
 			ike_timer_arm(sa, IKE_TIMER_BUSY, IKE_BUSY_RETRY_S);
 			return;
 		}
+		if (sa_rekey_pair(sa, proposal_conf_first_dh(
+		    &sa->peer->conf.ike)))
+			return;
 		sa->tasks &= ~IKE_TASK_REKEY_IKE;
 		if (ike_rekey_ike_start(sa) == 0)
 			return;
@@ -783,6 +806,9 @@ sa_next_task(struct ike_sa *sa)
 			sa->tasks &= ~IKE_TASK_REKEY_CHILD;
 		} else if (sa->peer_new.installed || sa->old.installed) {
 			ike_timer_arm(sa, IKE_TIMER_BUSY, IKE_BUSY_RETRY_S);
+			return;
+		} else if (sa_rekey_pair(sa, proposal_conf_first_dh(
+		    &sa->peer->conf.esp))) {
 			return;
 		} else {
 			sa->tasks &= ~IKE_TASK_REKEY_CHILD;

@@ -346,6 +346,58 @@ test_pair_hold_start(void **state)
 	    "exchange on the pool\n");
 }
 
+/* Rekeys of an established SA: its key pair made on the pool first, then
+ * the exchange; the responder's pair and g^ir stay on the loop. Then
+ * both ends rekey the CHILD SA at once (2.8.1), each pair on its pool. */
+static void
+test_pair_rekeys(void **state)
+{
+	struct ike_peer_conf pa, pb;
+	uint64_t a0, b0;
+	uint32_t in0, in1;
+
+	ep_side_conf(&pa, 0, IKE_START_START);
+	ep_side_conf(&pb, 1, IKE_START_ADD);
+	pa.drain = pb.drain = 0.1;
+	assert_int_equal(ike_peer_add(B->eng, &pb), 0);
+	assert_int_equal(ike_peer_add(A->eng, &pa), 0);
+	assert_true(ep_run_until(&pair, 5, ep_both_up, NULL));
+	ep_run(&pair, 0.2);
+	a0 = ike_engine_stats(A->eng)->crypto_jobs;
+	b0 = ike_engine_stats(B->eng)->crypto_jobs;
+	in0 = ep_ksa_only(A, false)->spi;
+
+	assert_int_equal(ike_peer_rekey(A->eng, "B", false), 0);
+	ep_run(&pair, 1);
+	assert_int_equal(ep_ksa_live(A), 2);
+	assert_int_equal(ep_ksa_live(B), 2);
+	in1 = ep_ksa_only(A, false)->spi;
+	assert_int_not_equal(in1, in0);
+	assert_int_equal(ike_engine_stats(A->eng)->crypto_jobs, a0 + 1);
+	assert_int_equal(ike_engine_stats(B->eng)->crypto_jobs, b0);
+
+	assert_int_equal(ike_peer_rekey(A->eng, "B", true), 0);
+	ep_run(&pair, 1);
+	assert_int_equal(up_sas(A), 1);
+	assert_int_equal(up_sas(B), 1);
+	assert_int_equal(ep_ksa_only(A, false)->spi, in1);
+	assert_int_equal(ike_engine_stats(A->eng)->crypto_jobs, a0 + 2);
+
+	assert_int_equal(ike_peer_rekey(A->eng, "B", false), 0);
+	assert_int_equal(ike_peer_rekey(B->eng, "A", false), 0);
+	ep_run(&pair, 2);
+	assert_int_equal(up_sas(A), 1);
+	assert_int_equal(up_sas(B), 1);
+	assert_int_equal(ep_ksa_live(A), 2);
+	assert_int_equal(ep_ksa_live(B), 2);
+	assert_int_not_equal(ep_ksa_only(A, false)->spi, in1);
+	assert_int_equal(ike_engine_stats(A->eng)->crypto_jobs, a0 + 3);
+	assert_int_equal(ike_engine_stats(B->eng)->crypto_jobs, b0 + 1);
+	printf("rekeys through the pools: CHILD (PFS), IKE, then a CHILD "
+	    "collision: each initiator's key pair a job, one CHILD SA pair "
+	    "and one IKE SA each side after each\n");
+}
+
 int
 main(void)
 {
@@ -360,6 +412,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_pair_gone_while_out,
 		    setup_pair, teardown_pair),
 		cmocka_unit_test_setup_teardown(test_pair_hold_start,
+		    setup_pair, teardown_pair),
+		cmocka_unit_test_setup_teardown(test_pair_rekeys,
 		    setup_pair, teardown_pair),
 	};
 
