@@ -1024,6 +1024,51 @@ test_psk_warnings(void **state)
 	config_free(c);
 }
 
+/* n peers, the last on an XFRM interface when xfrm_last. */
+static const char *
+many_peers(unsigned n, bool xfrm_last)
+{
+	FILE *f;
+	char *t = NULL;
+	size_t len = 0;
+	const char *path;
+	unsigned i;
+
+	assert_non_null(f = open_memstream(&t, &len));
+	fprintf(f, "peers = (\n");
+	for (i = 1; i <= n; i++)
+		fprintf(f, "{ name = \"p%u\"; local = \"2001:db8::1\"; "
+		    "remote = \"2001:db8:1::%x\"; mark = %u; "
+		    "psk = \"01234567890123456789\";%s }%s\n", i, i, i,
+		    xfrm_last && i == n ? " interface = { type = \"xfrm\"; };" :
+		    "", i < n ? "," : "");
+	fprintf(f, ");\n");
+	fclose(f);
+	path = write_file("many.conf", t, 0600);
+	free(t);
+	return path;
+}
+
+/* The kernel walks every VTI peer's ::/0 policies per packet: at 1,000
+ * the configuration says so, and names the way out. */
+static void
+test_many_vtis_warning(void **state)
+{
+	struct vtid_config *c;
+
+	c = load_ok(many_peers(1000, true));
+	assert_int_equal(c->n_warnings, 0);
+	config_free(c);
+	c = load_ok(many_peers(1000, false));
+	assert_int_equal(c->n_warnings, 1);
+	assert_non_null(strstr(c->warnings[0], "many.conf: 1000 peers on "
+	    "VTIs: the kernel walks all their policies for each packet (it "
+	    "does not index marks); with this many, use interface type = "
+	    "\"xfrm\""));
+	print_message("%s\n", c->warnings[0]);
+	config_free(c);
+}
+
 /* ---- reload comparison ---- */
 
 #define EQ_CONF(psk, extra) \
@@ -1302,6 +1347,7 @@ main(void)
 		cmocka_unit_test(test_include),
 		cmocka_unit_test(test_psk_file),
 		cmocka_unit_test(test_psk_warnings),
+		cmocka_unit_test(test_many_vtis_warning),
 		cmocka_unit_test(test_peer_equal),
 		cmocka_unit_test(test_interface),
 		cmocka_unit_test(test_values),
