@@ -482,9 +482,13 @@ kernel_purge(struct kernel *k)
 	memset(&owner, 0, sizeof(owner));
 	owner.reqid_min = k->reqid_min;
 	owner.reqid_max = k->reqid_max;
-	if (xfrm_sa_purge(&k->xfrm, &owner, &sas) != 0)
-		log_warn("%s", nl_sock_error(&k->xfrm));
+	/* Policies first: while one is in, a packet it matches makes the
+	 * kernel add a larval SA of ours (an ACQUIRE), which would outlive
+	 * us by its 30 s (vm_daemon_scale: a VTI's router solicitation
+	 * between the two purges at stop). */
 	if (xfrm_policy_purge(&k->xfrm, &owner, &pols) != 0)
+		log_warn("%s", nl_sock_error(&k->xfrm));
+	if (xfrm_sa_purge(&k->xfrm, &owner, &sas) != 0)
 		log_warn("%s", nl_sock_error(&k->xfrm));
 	if (sas > 0 || pols > 0)
 		log_notice("removed %u SAs and %u policies left by a previous "

@@ -140,10 +140,9 @@ xfrm_sa_dump_cb(const struct nlmsghdr *nlh, void *arg)
 		return rc;	/* the kernel's own dump: never expected */
 	if (vs->list_sa != NULL)
 		return vs->list_sa(&info, vs->arg);
-	/* Larval SAs the kernel made for an ACQUIRE have SPI 0 and cannot
-	 * be deleted by SPI; they expire by themselves
-	 * (net.core.xfrm_acq_expires). */
-	if (info.proto != IPPROTO_ESP || info.spi == 0 ||
+	/* Larval SAs the kernel made for an ACQUIRE (SPI 0) included: they
+	 * would outlive us by net.core.xfrm_acq_expires (purge below). */
+	if (info.proto != IPPROTO_ESP ||
 	    !xfrm_owner_sa_match(vs->owner, &info))
 		return 0;
 	return xfrm_victims_add(vs, &info);
@@ -215,6 +214,33 @@ xfrm_gone(int rc)
 	return rc == -ESRCH || rc == -ENOENT;
 }
 
+/* The kernel's larval SA for an ACQUIRE has SPI 0, and DELSA finds an ESP
+ * SA by its SPI only. ALLOCSPI with the larval SA's addresses, reqid,
+ * mark and if_id finds it (the kernel's xfrm_find_acq) and gives it one;
+ * then it goes as any other. */
+static int
+xfrm_sa_delete_larval(struct nl_sock *s, const struct xfrm_sa_info *sa)
+{
+	struct xfrm_spi_req req;
+	struct xfrm_sa_id id;
+	uint32_t spi;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	req.src = sa->src;
+	req.dst = sa->dst;
+	req.reqid = sa->reqid;
+	req.mark = sa->mark;
+	req.if_id = sa->if_id;
+	if ((rc = xfrm_spi_alloc(s, &req, &spi)) < 0)
+		return rc;
+	memset(&id, 0, sizeof(id));
+	id.dst = sa->dst;
+	id.spi = spi;
+	id.mark = sa->mark;
+	return xfrm_sa_delete(s, &id);
+}
+
 static int
 xfrm_purge(struct nl_sock *s, uint16_t type, const struct xfrm_owner *o,
     unsigned int *deleted)
@@ -250,7 +276,9 @@ xfrm_purge(struct nl_sock *s, uint16_t type, const struct xfrm_owner *o,
 				id.dst = sa->dst;
 				id.spi = sa->spi;
 				id.mark = sa->mark;
-				del_rc = xfrm_sa_delete(s, &id);
+				del_rc = sa->spi == 0 && sa->proto ==
+				    IPPROTO_ESP ? xfrm_sa_delete_larval(s, sa) :
+				    xfrm_sa_delete(s, &id);
 			} else {
 				pi = (const struct xfrm_policy_info *)vs.v + i;
 				del_rc = xfrm_policy_delete_index(s, pi);

@@ -10,10 +10,24 @@
 #
 #   vt-a: 2001:db8:1::1          veth          vt-b: 2001:db8:2::1 ... ::N
 #         vti1..vtiN (start)  <========>             xfrm1..xfrmN (add)
+#                                                    2001:db8:3::2
+#   vt-c: 2001:db8:3::1, a third vtid with one peer  ||  veth
+#         (the hub), DPD every second: the hub's answers during the burst
 . "$(dirname "$0")/lib.sh"
 
 N=${VTID_SCALE_N:-1000}
+NS+=(vt-c)
+eval "orig_$(declare -f cleanup)"
+cleanup() {
+	kill_pidfile "$W/c.pid"
+	orig_cleanup
+}
 setup_pair
+ip link add veth-c netns vt-c type veth peer name veth-bc netns vt-b
+ip -n vt-c addr add 2001:db8:3::1/64 dev veth-c nodad
+ip -n vt-b addr add 2001:db8:3::2/64 dev veth-bc nodad
+ip -n vt-c link set veth-c up
+ip -n vt-b link set veth-bc up
 hex() { printf '%x' "$1"; }
 vm_rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 # Failing: is each vtid still there, and did the kernel kill one (a
@@ -53,14 +67,27 @@ scale_conf() {
 			l=2001:db8:1::1 r=2001:db8:2::$(hex "$k")
 			[ "$1" = b ] && { l=$r; r=2001:db8:1::1; }
 			printf '{ name = "p%d"; local = "%s"; remote = "%s"; psk = "%s"; mark = %d; start = "%s"; }%s\n' \
-			    "$k" "$l" "$r" "$PSK" "$k" "$3" "$([ "$k" = "$N" ] || echo ,)"
+			    "$k" "$l" "$r" "$PSK" "$k" "$3" "$([ "$k" = "$N" ] && [ "$1" = a ] || echo ,)"
 		done
+		# c's peer on the hub.
+		[ "$1" = a ] ||
+			printf '{ name = "probe"; local = "2001:db8:3::2"; remote = "2001:db8:3::1"; psk = "%s"; mark = %d; }\n' \
+			    "$PSK" $((N + 1))
 		echo ");"
 	} > "$f"
 	chmod 600 "$f"
 }
 scale_conf a vti start
 scale_conf b xfrm add
+{
+	echo "control_socket = \"$W/c.conf.sock\";"
+	echo "interface = { type = \"xfrm\"; };"
+	echo "ike = { proposals = \"aes128gcm16-prfsha256-x25519!\"; };"
+	echo "esp = { proposals = \"aes128gcm16-prfsha256-x25519!\"; };"
+	echo "peers = ( { name = \"hub\"; local = \"2001:db8:3::1\"; remote = \"2001:db8:3::2\";"
+	echo "    psk = \"$PSK\"; mark = 1; start = \"start\"; dpd = { delay = 1; timeout = 600; }; } );"
+} > "$W/c.conf"
+chmod 600 "$W/c.conf"
 
 t0=$(now)
 ip netns exec vt-b "$VTID" -t -c "$W/b.conf" > "$W/check.out" 2>&1 ||
@@ -72,8 +99,17 @@ start b
 wait_for 300 "b ready with $N devices" grep -q 'vtid started' "$W/b.log"
 tb=$(elapsed "$t0" 2)
 devs=$(ip -n vt-b -o link show type xfrm | wc -l)
-[ "$devs" = "$N" ] || fail "b has $devs XFRM interfaces, not $N"
-ok "b (hub) ready in $tb s: $N XFRM interfaces, RSS $(vm_rss "$(cat "$W/b.pid")") kB"
+[ "$devs" = $((N + 1)) ] || fail "b has $devs XFRM interfaces, not $((N + 1)) (N and c's)"
+ok "b (hub) ready in $tb s: $devs XFRM interfaces, RSS $(vm_rss "$(cat "$W/b.pid")") kB"
+
+: > "$W/c.log"
+spawn "$W/c.pid" "$W/c.log" ip netns exec vt-c "$VTID" -c "$W/c.conf"
+wait_for 30 "c's tunnel to the hub" sh -c "[ \$(ip -n vt-c xfrm state | grep -c '^src') = 2 ]"
+# The round trip of c's last DPD exchange with the hub, in seconds.
+dpd_rtt() {
+	ip netns exec vt-c "$VTICTL" -s "$W/c.conf.sock" list -j |
+	    grep -o '"dpd_rtt":[-0-9.e]*' | cut -d: -f2
+}
 
 t0=$(now)
 start a
@@ -81,23 +117,32 @@ wait_for 300 "a ready with $N devices" grep -q 'vtid started' "$W/a.log"
 devs=$(ip -n vt-a -o link show type vti6 | grep -c ': vti[0-9]*@' || true)
 [ "$devs" = "$N" ] || fail "a has $devs VTIs, not $N"
 ok "a (branches) ready in $(elapsed "$t0" 2) s: $N VTIs"
-all_up() {
-	[ "$(xfrm_count vt-b state)" = $((2 * N)) ] &&
+all_up() {	# c's pair of SAs on the hub too
+	[ "$(xfrm_count vt-b state)" = $((2 * N + 2)) ] &&
 	    [ "$(xfrm_count vt-a state)" = $((2 * N)) ]
 }
 # Until all are up, once a second (a dump of 2N SAs costs): how long the
 # hub takes to answer vtictl status while the setups are in flight, its
 # key exchanges on the crypto threads.
-lat=() end=$(( ${EPOCHREALTIME%.*} + ${VTID_SCALE_WAIT:-600} ))
+lat=() dpd=() end=$(( ${EPOCHREALTIME%.*} + ${VTID_SCALE_WAIT:-600} ))
 until all_up; do
 	[ "${EPOCHREALTIME%.*}" -lt "$end" ] || fail "$N tunnels up (2N SAs each side): not within ${VTID_SCALE_WAIT:-600} s; b has $(xfrm_count vt-b state) SAs"
 	t1=$(now)
 	ctl b status > /dev/null || fail "vtictl status on the hub during the setups"
 	lat+=("$(elapsed "$t1" 3)")
+	r=$(dpd_rtt || true)
+	[ -z "$r" ] || [ "${r#-}" != "$r" ] || dpd+=("$r")
 	sleep 1
 done
 tup=$(elapsed "$t0" 2)
-[ ${#lat[@]} = 0 ] || note "vtictl status on the hub during the setups: $(printf '%s\n' "${lat[@]}" | sort -n | awk '{ v[NR] = $1 } END { printf "%d samples, median %.3f s, max %.3f s", NR, v[int((NR + 1) / 2)], v[NR] }')"
+stats() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%d samples, median %.3f s, max %.3f s", NR, v[int((NR + 1) / 2)], v[NR] }'; }
+[ ${#lat[@]} = 0 ] || note "vtictl status on the hub during the setups: $(stats "${lat[@]}")"
+[ ${#dpd[@]} = 0 ] || note "c's DPD round trip to the hub during the setups, read each second: $(stats "${dpd[@]}")"
+ip netns exec vt-c "$VTICTL" -s "$W/c.conf.sock" status | grep -q INSTALLED ||
+	fail "c's tunnel to the hub did not survive the setups"
+# The rest is about the N: c goes (its DELETE takes its SAs off the hub).
+stop_pidfile "$W/c.pid" 10 "vtid c"
+wait_for 10 "c's SAs gone from the hub" sh -c "[ \$(ip -n vt-b xfrm state | grep -c '^src') = $((2 * N)) ]"
 up=$(ctl b status | grep -c INSTALLED || true)
 [ "$up" = "$N" ] || fail "b's status shows $up CHILD SAs INSTALLED, not $N"
 ok "$N tunnels up $tup s after a started ($(awk -v n="$N" -v t="$tup" 'BEGIN { printf "%.0f", n / t }') setups/s); b's policies: $(xfrm_count vt-b policy)"
