@@ -323,6 +323,14 @@ w_counters(void *ctx, const struct ike_peer_conf *pc,
 }
 
 static void
+w_counters_batch(void *ctx, bool begin)
+{
+	struct impair *imp = ctx;
+
+	imp->inner.counters_batch(imp->inner.ctx, begin);
+}
+
+static void
 w_link(void *ctx, const struct ike_peer_conf *pc, bool up)
 {
 	struct impair *imp = ctx;
@@ -365,6 +373,8 @@ impair_wrap(struct impair *imp, const struct ike_ops *inner,
 	out->sa_encap = imp->inner.sa_encap != NULL ? w_sa_encap : NULL;
 	out->policies = w_policies;
 	out->child_counters = w_counters;
+	out->counters_batch = imp->inner.counters_batch != NULL ?
+	    w_counters_batch : NULL;
 	out->link = w_link;
 	out->keepalive = w_keepalive;
 	out->ctx = imp;

@@ -19,6 +19,19 @@
 /* Our reqids are reqid_base + mark; everything in this span is ours. */
 #define KERNEL_REQID_SPAN	0x00ffffffu
 
+/* Our SAs' counters from one dump, for a snapshot (counters_batch). */
+struct kernel_ctr {
+	uint32_t	 spi, mark;
+	uint8_t		 dst[16];
+	uint64_t	 bytes, packets;
+};
+
+struct kernel_ctrs {
+	struct kernel_ctr *v;
+	size_t		 n, cap;
+	bool		 on;
+};
+
 struct kernel {
 	struct nl_sock	 xfrm;
 	struct nl_sock	 rtnl;
@@ -30,6 +43,7 @@ struct kernel {
 	struct xfrm_larval larval;	/* hold_packets */
 	struct recon	 recon;		/* recon.h */
 	struct mtu_table mtus;		/* vti.mtu = "auto" (mtu.h) */
+	struct kernel_ctrs ctrs;
 };
 
 int	 kernel_open(struct kernel *, const struct vtid_config *);

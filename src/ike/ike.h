@@ -173,6 +173,10 @@ struct ike_ops {
 	int	(*child_counters)(void *ctx, const struct ike_peer_conf *,
 		    const struct sockaddr_storage *dst, uint32_t spi,
 		    uint64_t *bytes, uint64_t *packets);
+	/* Around a snapshot, which asks child_counters for every SA: begin
+	 * may read them all at once (one dump instead of a request per
+	 * SA), end forgets them. May be NULL. */
+	void	(*counters_batch)(void *ctx, bool begin);
 	/* The peer's interface up or down (peers with link_follows only;
 	 * called on changes). May be NULL. */
 	void	(*link)(void *ctx, const struct ike_peer_conf *, bool up);

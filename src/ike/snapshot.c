@@ -308,6 +308,8 @@ ike_snapshot_take(struct ike_engine *eng, const char *name)
 	}
 	s->now = clock_wall();
 	s->stats = eng->stats;
+	if (eng->ops.counters_batch != NULL)
+		eng->ops.counters_batch(eng->ops.ctx, true);
 	for (p = eng->peers; p != NULL; p = p->next) {
 		struct ike_peer_snap *ps;
 
@@ -323,6 +325,8 @@ ike_snapshot_take(struct ike_engine *eng, const char *name)
 				snap_sa(sa, &ps->sas[ps->n_sas++]);
 		s->n_sas += ps->n_sas;
 	}
+	if (eng->ops.counters_batch != NULL)
+		eng->ops.counters_batch(eng->ops.ctx, false);
 	snap_to_wall(s, s->now - clock_mono());
 	return s;
 }
