@@ -248,12 +248,13 @@ job_new(struct ike_sa *sa, enum init_step step, ike_init_cb cb)
 	return cj;
 }
 
-/* The SA takes nothing until done; with no worker, done runs before this
- * returns: the caller leaves sa alone afterwards. */
+/* The job goes in the SA's slot: in sa->crypto the SA takes nothing until
+ * done (transport.c), in sa->keygen it goes on. With no worker, done runs
+ * before this returns: the caller leaves sa alone afterwards. */
 static void
-job_submit(struct ike_crypto_job *cj)
+job_submit(struct ike_crypto_job *cj, struct ike_crypto_job **slot)
 {
-	cj->sa->crypto = cj;
+	*slot = cj;
 	cj->sa->eng->stats.crypto_jobs++;
 	ike_cpool_submit(cj->sa->eng->pool, &cj->job);
 }
@@ -280,9 +281,7 @@ ike_rekey_pair_start(struct ike_sa *sa, uint16_t group, ike_init_cb cb)
 		return -1;
 	cj->group = group;
 	cj->generate = true;
-	sa->keygen = cj;
-	sa->eng->stats.crypto_jobs++;
-	ike_cpool_submit(sa->eng->pool, &cj->job);
+	job_submit(cj, &sa->keygen);
 	return 0;
 }
 
@@ -397,7 +396,7 @@ init_keygen(struct ike_sa *sa, uint16_t group, ike_init_cb cb)
 		return -1;
 	cj->group = group;
 	cj->generate = true;
-	job_submit(cj);
+	job_submit(cj, &sa->crypto);
 	return 0;
 }
 
@@ -495,7 +494,7 @@ init_accept(struct ike_sa *sa, const struct ike_msg *m, struct ike_fail *f,
 	memset(&sa->dh, 0, sizeof(sa->dh));
 	memcpy(cj->peer, m->ke.data, m->ke.len);
 	cj->peer_len = m->ke.len;
-	job_submit(cj);
+	job_submit(cj, &sa->crypto);
 	return 0;
 }
 
@@ -594,7 +593,7 @@ ike_init_answer(struct ike_sa *sa, const struct ike_msg *m,
 	memcpy(cj->peer, m->ke.data, m->ke.len);
 	cj->peer_len = m->ke.len;
 	cj->hdr = m->hdr;
-	job_submit(cj);
+	job_submit(cj, &sa->crypto);
 	return 0;
 }
 

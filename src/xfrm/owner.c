@@ -276,8 +276,8 @@ xfrm_purge(struct nl_sock *s, uint16_t type, const struct xfrm_owner *o,
 				id.dst = sa->dst;
 				id.spi = sa->spi;
 				id.mark = sa->mark;
-				del_rc = sa->spi == 0 && sa->proto ==
-				    IPPROTO_ESP ? xfrm_sa_delete_larval(s, sa) :
+				del_rc = sa->spi == 0 ?
+				    xfrm_sa_delete_larval(s, sa) :
 				    xfrm_sa_delete(s, &id);
 			} else {
 				pi = (const struct xfrm_policy_info *)vs.v + i;
