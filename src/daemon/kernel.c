@@ -383,7 +383,8 @@ kernel_counters_batch(void *ctx, bool begin)
 	}
 	if (xfrm_sa_list(&k->xfrm, ctr_add, k) != 0)
 		return;
-	qsort(t->v, t->n, sizeof(*t->v), ctr_cmp);
+	if (t->n > 0)	/* qsort and bsearch want a base, even for none */
+		qsort(t->v, t->n, sizeof(*t->v), ctr_cmp);
 	t->on = true;
 }
 
@@ -402,8 +403,8 @@ kernel_child_counters(void *ctx, const struct ike_peer_conf *pc,
 	id = sa_id(pc, dst, spi);
 	if (k->ctrs.on) {
 		key = ctr_key(&id.dst, spi, id.mark.v);
-		if ((c = bsearch(&key, k->ctrs.v, k->ctrs.n, sizeof(key),
-		    ctr_cmp)) == NULL)
+		if (k->ctrs.n == 0 || (c = bsearch(&key, k->ctrs.v,
+		    k->ctrs.n, sizeof(key), ctr_cmp)) == NULL)
 			return -ESRCH;
 		*bytes = c->bytes;
 		*packets = c->packets;
