@@ -9,6 +9,7 @@
 #include <linux/xfrm.h>
 
 #include "daemon/net.h"
+#include "daemon/rxq.h"
 #include "ike/ikev2.h"
 #include "util/addr.h"
 #include "util/log.h"
@@ -34,6 +35,14 @@ static net_recv_fn	 recv_fn;
 static void		*recv_arg;
 static struct net_stats	 stats;
 static struct log_ratelimit net_rl;
+static struct rxq	 rxq;
+/* Resumes a pass the budget cut short, at the loop's next turn. */
+static ev_timer		 pump;
+
+/* Of new setups per pass: long enough for dozens of IKE_AUTHs, short
+ * against a peer's DPD patience. */
+#define NET_BUDGET_MS	10
+#define NET_RCVBUF	(4 << 20)
 
 /* IKE packets must never be caught by an IPsec policy, ours or anyone's:
  * a per-socket bypass policy in both directions, as every IKE daemon does. */
@@ -59,7 +68,7 @@ net_sock_open(int family, uint16_t port, bool natt)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	int fd, on = 1, encap = UDP_ENCAP_ESPINUDP;
+	int fd, on = 1, encap = UDP_ENCAP_ESPINUDP, rcvbuf = NET_RCVBUF;
 
 	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
@@ -81,6 +90,13 @@ net_sock_open(int family, uint16_t port, bool natt)
 	}
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
 		goto fail;
+	/* A hub's branches all come back at once after an outage: room for
+	 * thousands of IKE_SA_INITs rather than rmem_max's ~200. Best
+	 * effort: without CAP_NET_ADMIN, rmem_max it is. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+	    sizeof(rcvbuf)) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+		    sizeof(rcvbuf));
 	if (net_bypass(fd, family) == -1)
 		goto fail;
 	if (bind(fd, (struct sockaddr *)&ss, sl) == -1)
@@ -128,11 +144,12 @@ net_pktinfo(struct msghdr *mh, int family, uint16_t port,
 	}
 }
 
-static void
-net_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+/* One datagram into the queue; false when the socket is empty (or the
+ * queue full: then it stays in the socket's buffer). */
+static bool
+net_read_one(struct net_sock *s)
 {
-	struct net_sock *s = (struct net_sock *)w;
-	uint8_t data[IKE_MSG_MAX];
+	static uint8_t data[IKE_MSG_MAX];
 	union {
 		struct cmsghdr	 align;
 		uint8_t		 buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
@@ -142,49 +159,91 @@ net_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	struct msghdr mh;
 	struct net_pkt pkt;
 	ssize_t n;
-	int budget;
 
-	/* Bounded work per wakeup so one busy socket cannot starve timers. */
-	for (budget = 64; budget > 0; budget--) {
-		memset(&mh, 0, sizeof(mh));
-		mh.msg_name = &from;
-		mh.msg_namelen = sizeof(from);
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = cbuf.buf;
-		mh.msg_controllen = sizeof(cbuf.buf);
-		n = recvmsg(s->fd, &mh, 0);
-		if (n == -1) {
-			if (errno != EAGAIN && errno != EINTR)
-				log_msg_rl(&net_rl, LOG_WARNING, "net",
-				    "recvmsg: %s", strerror(errno));
-			return;
-		}
-		stats.rx++;
-		if (mh.msg_flags & MSG_TRUNC) {
-			stats.rx_dropped++;
-			continue;
-		}
-		memset(&pkt, 0, sizeof(pkt));
-		pkt.remote = from;
-		net_pktinfo(&mh, s->family, s->port, &pkt.local);
-		pkt.data = data;
-		pkt.len = (size_t)n;
-		pkt.natt = s->natt;
-		if (s->natt) {
-			/* Without the marker it is ESP the kernel did not
-			 * take, or garbage; a 1-byte 0xff is a NAT keepalive
-			 * (RFC 3948 2.3). Neither is for us. */
-			if (pkt.len < IKE_NON_ESP_MARKER_LEN ||
-			    memcmp(data, "\0\0\0\0", 4) != 0) {
-				stats.rx_dropped++;
-				continue;
-			}
-			pkt.data += IKE_NON_ESP_MARKER_LEN;
-			pkt.len -= IKE_NON_ESP_MARKER_LEN;
-		}
-		recv_fn(&pkt, recv_arg);
+	if (rxq_full(&rxq))
+		return false;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_name = &from;
+	mh.msg_namelen = sizeof(from);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf.buf;
+	mh.msg_controllen = sizeof(cbuf.buf);
+	n = recvmsg(s->fd, &mh, 0);
+	if (n == -1) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_msg_rl(&net_rl, LOG_WARNING, "net",
+			    "recvmsg: %s", strerror(errno));
+		return false;
 	}
+	stats.rx++;
+	if (mh.msg_flags & MSG_TRUNC) {
+		stats.rx_dropped++;
+		return true;
+	}
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.remote = from;
+	net_pktinfo(&mh, s->family, s->port, &pkt.local);
+	pkt.data = data;
+	pkt.len = (size_t)n;
+	pkt.natt = s->natt;
+	if (s->natt) {
+		/* Without the marker it is ESP the kernel did not take, or
+		 * garbage; a 1-byte 0xff is a NAT keepalive (RFC 3948
+		 * 2.3). Neither is for us. */
+		if (pkt.len < IKE_NON_ESP_MARKER_LEN ||
+		    memcmp(data, "\0\0\0\0", 4) != 0) {
+			stats.rx_dropped++;
+			return true;
+		}
+		pkt.data += IKE_NON_ESP_MARKER_LEN;
+		pkt.len -= IKE_NON_ESP_MARKER_LEN;
+	}
+	if (rxq_push(&rxq, &pkt) == -1)
+		stats.rx_dropped++;	/* out of memory */
+	return true;
+}
+
+/* Everything the sockets hold, up to the queue's bound, then one pass
+ * (rxq.h). What the budget leaves is served at the next turn of the
+ * loop, after a new read: a DPD request that arrived meanwhile goes
+ * first. A full queue stops the watchers, so the loop does not spin on
+ * readable sockets it will not read. */
+static void
+net_pump(struct ev_loop *loop)
+{
+	size_t i;
+	bool more;
+
+	do {
+		more = false;
+		for (i = 0; i < n_socks; i++)
+			if (net_read_one(&socks[i]))
+				more = true;
+	} while (more);
+	rxq_serve(&rxq, recv_fn, recv_arg, NET_BUDGET_MS);
+	for (i = 0; i < n_socks; i++) {
+		if (rxq_full(&rxq))
+			ev_io_stop(loop, &socks[i].w);
+		else
+			ev_io_start(loop, &socks[i].w);
+	}
+	if (rxq_empty(&rxq))
+		ev_timer_stop(loop, &pump);
+	else if (!ev_is_active(&pump))
+		ev_timer_start(loop, &pump);
+}
+
+static void
+net_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	net_pump(loop);
+}
+
+static void
+net_pump_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	net_pump(loop);
 }
 
 int
@@ -198,6 +257,8 @@ net_open(struct ev_loop *loop, uint16_t port, uint16_t natt_port,
 	recv_fn = fn;
 	recv_arg = arg;
 	n_socks = 0;
+	rxq_init(&rxq);
+	ev_timer_init(&pump, net_pump_cb, 0., 0.);
 	for (i = 0; i < 2; i++) {
 		for (j = 0; j < 2; j++) {
 			bool natt = j == 1;
@@ -238,6 +299,8 @@ net_close(struct ev_loop *loop)
 		close(socks[i].fd);
 	}
 	n_socks = 0;
+	ev_timer_stop(loop, &pump);
+	rxq_clear(&rxq);
 }
 
 /* On the 4500 socket (natt), IKE goes behind the non-ESP marker; a NAT
@@ -338,5 +401,8 @@ net_send_keepalive(const struct sockaddr_storage *local,
 const struct net_stats *
 net_stats(void)
 {
+	stats.rx_urgent = rxq.urgent;
+	stats.rx_deferred = rxq.deferred;
+	stats.rx_queue_peak = rxq.peak;
 	return &stats;
 }

@@ -93,6 +93,15 @@ prom_daemon(const struct ike_snapshot *s, const struct report_daemon *d,
 	metric(out, "vtid_udp_send_errors_total", "counter",
 	    "Datagrams the kernel refused to send.",
 	    (double)d->udp_send_errors);
+	metric(out, "vtid_udp_urgent_total", "counter",
+	    "Datagrams of established SAs served ahead of new setups.",
+	    (double)d->udp_urgent);
+	metric(out, "vtid_udp_deferred_total", "counter",
+	    "Passes over the receive queue its time budget cut short.",
+	    (double)d->udp_deferred);
+	metric(out, "vtid_udp_queue_peak", "gauge",
+	    "Most datagrams waiting in the receive queue at once.",
+	    (double)d->udp_queue_peak);
 	metric(out, "vtid_memory_locked", "gauge",
 	    "1 when all of vtid's memory is locked (no key reaches swap).",
 	    d->memory_locked ? 1 : 0);

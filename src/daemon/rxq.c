@@ -1,0 +1,124 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/rxq.h"
+#include "ike/ikev2.h"
+#include "util/clock.h"
+
+struct rxq_item {
+	struct rxq_item	*next;
+	struct net_pkt	 pkt;
+	uint8_t		 data[];
+};
+
+enum { RXQ_URGENT, RXQ_NORMAL };
+
+void
+rxq_init(struct rxq *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->tail[RXQ_URGENT] = &q->head[RXQ_URGENT];
+	q->tail[RXQ_NORMAL] = &q->head[RXQ_NORMAL];
+}
+
+/* Exchanges only an established IKE SA has (RFC 7296 1.4, 1.3). */
+static int
+rxq_class(const struct net_pkt *p)
+{
+	uint8_t x;
+
+	if (p->len < IKE_HDR_LEN)
+		return RXQ_NORMAL;
+	x = p->data[18];
+	return x == CREATE_CHILD_SA || x == INFORMATIONAL ? RXQ_URGENT :
+	    RXQ_NORMAL;
+}
+
+bool
+rxq_full(const struct rxq *q)
+{
+	return q->n >= RXQ_MAX_MSGS || q->bytes >= RXQ_MAX_BYTES;
+}
+
+bool
+rxq_empty(const struct rxq *q)
+{
+	return q->n == 0;
+}
+
+int
+rxq_push(struct rxq *q, const struct net_pkt *p)
+{
+	struct rxq_item *it;
+	int c;
+
+	if (rxq_full(q) || (it = malloc(sizeof(*it) + p->len)) == NULL)
+		return -1;
+	it->next = NULL;
+	it->pkt = *p;
+	memcpy(it->data, p->data, p->len);
+	it->pkt.data = it->data;
+	c = rxq_class(p);
+	*q->tail[c] = it;
+	q->tail[c] = &it->next;
+	q->n++;
+	q->bytes += p->len;
+	if (q->n > q->peak)
+		q->peak = q->n;
+	return 0;
+}
+
+static struct rxq_item *
+rxq_pop(struct rxq *q, int c)
+{
+	struct rxq_item *it = q->head[c];
+
+	if (it == NULL)
+		return NULL;
+	if ((q->head[c] = it->next) == NULL)
+		q->tail[c] = &q->head[c];
+	q->n--;
+	q->bytes -= it->pkt.len;
+	return it;
+}
+
+/* Unlinked before it is handed on: the callback may not re-enter the
+ * queue, but nothing it does can see a half-removed item either. */
+static void
+rxq_deliver(struct rxq_item *it, net_recv_fn fn, void *arg)
+{
+	fn(&it->pkt, arg);
+	free(it);
+}
+
+size_t
+rxq_serve(struct rxq *q, net_recv_fn fn, void *arg, unsigned budget_ms)
+{
+	struct rxq_item *it;
+	double until;
+
+	while ((it = rxq_pop(q, RXQ_URGENT)) != NULL) {
+		q->urgent++;
+		rxq_deliver(it, fn, arg);
+	}
+	until = clock_mono() + budget_ms / 1000.0;
+	while ((it = rxq_pop(q, RXQ_NORMAL)) != NULL) {
+		rxq_deliver(it, fn, arg);
+		if (q->head[RXQ_NORMAL] != NULL && clock_mono() >= until) {
+			q->deferred++;
+			break;
+		}
+	}
+	return q->n;
+}
+
+void
+rxq_clear(struct rxq *q)
+{
+	struct rxq_item *it;
+	int c;
+
+	for (c = RXQ_URGENT; c <= RXQ_NORMAL; c++)
+		while ((it = rxq_pop(q, c)) != NULL)
+			free(it);
+}

@@ -1,0 +1,253 @@
+/* The receive queue (src/daemon/rxq.h): messages of established SAs are
+ * served ahead of new setups, setups only for a time budget per pass, and
+ * the queue is bounded in messages and bytes. Then the same through
+ * net.c's real sockets on loopback: a DPD request sent behind 300 setups,
+ * each costing the loop 2 ms, is served within the first pass, where
+ * reading in arrival order would serve it 201st. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <ev.h>
+
+#include "daemon/net.h"
+#include "daemon/rxq.h"
+#include "ike/ikev2.h"
+#include "util/clock.h"
+
+#define MAXSEEN	1024
+
+struct seen {
+	uint8_t		 exch[MAXSEEN];
+	uint32_t	 seq[MAXSEEN];
+	size_t		 n;
+	double		 cost;		/* seconds each setup costs */
+	size_t		 want;		/* ev_break after this many */
+	struct ev_loop	*loop;
+};
+
+/* An IKE header of exchange x; seq in the message ID field. */
+static size_t
+msg(uint8_t *b, size_t len, uint8_t x, uint32_t seq)
+{
+	memset(b, 0, len);
+	b[17] = 0x20;
+	b[18] = x;
+	b[20] = (uint8_t)(seq >> 24);
+	b[21] = (uint8_t)(seq >> 16);
+	b[22] = (uint8_t)(seq >> 8);
+	b[23] = (uint8_t)seq;
+	return len;
+}
+
+static void
+burn(double s)
+{
+	double until = clock_mono() + s;
+
+	while (clock_mono() < until)
+		;
+}
+
+static void
+record(const struct net_pkt *p, void *arg)
+{
+	struct seen *s = arg;
+
+	assert_true(p->len >= IKE_HDR_LEN);
+	if (s->n < MAXSEEN) {
+		s->exch[s->n] = p->data[18];
+		s->seq[s->n] = (uint32_t)p->data[20] << 24 |
+		    (uint32_t)p->data[21] << 16 | (uint32_t)p->data[22] << 8 |
+		    p->data[23];
+	}
+	s->n++;
+	if (p->data[18] != INFORMATIONAL && p->data[18] != CREATE_CHILD_SA)
+		burn(s->cost);
+	if (s->loop != NULL && s->n == s->want)
+		ev_break(s->loop, EVBREAK_ALL);
+}
+
+static void
+push(struct rxq *q, uint8_t x, uint32_t seq, size_t len)
+{
+	static uint8_t b[IKE_MSG_MAX];
+	struct net_pkt p;
+
+	memset(&p, 0, sizeof(p));
+	p.data = b;
+	p.len = msg(b, len, x, seq);
+	assert_int_equal(rxq_push(q, &p), 0);
+}
+
+static void
+test_order(void **state)
+{
+	struct rxq q;
+	struct seen s;
+	size_t i;
+
+	memset(&s, 0, sizeof(s));
+	rxq_init(&q);
+	for (i = 0; i < 10; i++)
+		push(&q, i % 2 ? IKE_AUTH : IKE_SA_INIT, (uint32_t)i, 300);
+	push(&q, INFORMATIONAL, 100, 80);
+	push(&q, CREATE_CHILD_SA, 101, 400);
+	assert_int_equal(rxq_serve(&q, record, &s, 1000), 0);
+	assert_int_equal(s.n, 12);
+	/* First class first, each class in arrival order. */
+	assert_int_equal(s.exch[0], INFORMATIONAL);
+	assert_int_equal(s.seq[0], 100);
+	assert_int_equal(s.exch[1], CREATE_CHILD_SA);
+	for (i = 2; i < 12; i++)
+		assert_int_equal(s.seq[i], i - 2);
+	assert_int_equal(q.urgent, 2);
+	assert_int_equal(q.deferred, 0);
+	assert_int_equal(q.peak, 12);
+	assert_true(rxq_empty(&q));
+	printf("order: 2 of established SAs first, then 10 setups in "
+	    "arrival order\n");
+}
+
+static void
+test_budget(void **state)
+{
+	struct rxq q;
+	struct seen s;
+	size_t left, first;
+
+	memset(&s, 0, sizeof(s));
+	s.cost = 0.002;
+	rxq_init(&q);
+	for (uint32_t i = 0; i < 50; i++)
+		push(&q, IKE_AUTH, i, 200);
+	left = rxq_serve(&q, record, &s, 10);
+	first = s.n;
+	/* 2 ms each against 10 ms: five or six, never all, at least one. */
+	assert_true(first >= 1 && first <= 10);
+	assert_int_equal(left, 50 - first);
+	assert_int_equal(q.deferred, 1);
+	/* A DPD request that came meanwhile goes before the rest. */
+	push(&q, INFORMATIONAL, 999, 80);
+	rxq_serve(&q, record, &s, 10);
+	assert_int_equal(s.exch[first], INFORMATIONAL);
+	assert_int_equal(s.seq[first + 1], first);
+	/* A budget of 0 still serves one setup per pass. */
+	left = q.n;
+	assert_int_equal(rxq_serve(&q, record, &s, 0), left - 1);
+	printf("budget: %zu setups of 2 ms in a 10 ms pass, %zu left; the "
+	    "DPD request queued after them served next\n", first, 50 - first);
+	rxq_clear(&q);
+}
+
+static void
+test_bounds(void **state)
+{
+	struct rxq q;
+	struct net_pkt p;
+	static uint8_t big[IKE_MSG_MAX];
+	size_t n;
+
+	rxq_init(&q);
+	for (n = 0; !rxq_full(&q); n++)
+		push(&q, IKE_SA_INIT, (uint32_t)n, 64);
+	assert_int_equal(n, RXQ_MAX_MSGS);
+	memset(&p, 0, sizeof(p));
+	p.data = big;
+	p.len = msg(big, 64, INFORMATIONAL, 0);
+	assert_int_equal(rxq_push(&q, &p), -1);
+	rxq_clear(&q);
+	assert_true(rxq_empty(&q));
+	rxq_init(&q);
+	for (n = 0; !rxq_full(&q); n++)
+		push(&q, IKE_AUTH, (uint32_t)n, IKE_MSG_MAX);
+	assert_int_equal(n, (RXQ_MAX_BYTES + IKE_MSG_MAX - 1) / IKE_MSG_MAX);
+	/* Shorter than a header: a setup's class, not read past its end. */
+	rxq_clear(&q);
+	rxq_init(&q);
+	p.len = 10;
+	assert_int_equal(rxq_push(&q, &p), 0);
+	rxq_clear(&q);
+	printf("bounds: %d messages or %u bytes (%zu of 64 kB)\n",
+	    RXQ_MAX_MSGS, RXQ_MAX_BYTES, n);
+}
+
+static void
+guard_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void
+test_sockets(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct sockaddr_in6 to;
+	struct seen s;
+	uint8_t b[300];
+	uint16_t port = (uint16_t)(42000 + getpid() % 8000);
+	ev_timer guard;
+	size_t i, at = 0;
+	int fd;
+
+	assert_non_null(loop);
+	memset(&s, 0, sizeof(s));
+	s.cost = 0.002;
+	s.loop = loop;
+	s.want = 201;
+	assert_int_equal(net_open(loop, port, 0, record, &s), 0);
+	/* A datagram lost would leave the loop waiting. */
+	ev_timer_init(&guard, guard_cb, 10., 0.);
+	ev_timer_start(loop, &guard);
+	fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	assert_true(fd >= 0);
+	memset(&to, 0, sizeof(to));
+	to.sin6_family = AF_INET6;
+	to.sin6_addr = in6addr_loopback;
+	to.sin6_port = htons(port);
+	for (i = 0; i < 200; i++)
+		assert_true(sendto(fd, b, msg(b, sizeof(b), IKE_SA_INIT,
+		    (uint32_t)i), 0, (struct sockaddr *)&to,
+		    sizeof(to)) > 0);
+	assert_true(sendto(fd, b, msg(b, 80, INFORMATIONAL, 7777), 0,
+	    (struct sockaddr *)&to, sizeof(to)) > 0);
+	ev_run(loop, 0);
+	net_close(loop);
+	close(fd);
+	ev_loop_destroy(loop);
+	assert_int_equal(s.n, 201);
+	for (i = 0; i < s.n; i++)
+		if (s.exch[i] == INFORMATIONAL)
+			at = i + 1;
+	/* The first pass reads all 201, serves the DPD request, then ~5
+	 * setups; in arrival order it would come 201st. */
+	assert_true(at >= 1 && at <= 20);
+	assert_true(net_stats()->rx_urgent == 1);
+	assert_true(net_stats()->rx_deferred >= 10);
+	printf("sockets: the DPD request sent after 200 setups of 2 ms was "
+	    "served #%zu (FIFO: #201); %llu passes cut short, peak %llu "
+	    "queued\n", at, (unsigned long long)net_stats()->rx_deferred,
+	    (unsigned long long)net_stats()->rx_queue_peak);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_order),
+		cmocka_unit_test(test_budget),
+		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_sockets),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
