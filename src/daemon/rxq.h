@@ -25,7 +25,7 @@
 #include "daemon/net.h"
 
 #define RXQ_MAX_MSGS	512
-#define RXQ_MAX_BYTES	(2u << 20)
+#define RXQ_MAX_BYTES	(1u << 20)
 
 struct rxq_item;
 
