@@ -77,6 +77,20 @@ def proc_rss(pid):
     raise BenchError("no VmRSS for pid %d" % pid)
 
 
+def kernel_kb():
+    """The kernel's own memory that peers add to, in kB: unreclaimable
+    slab (SAs, policies, net devices, their sysfs nodes) and per-CPU
+    allocations (each device's statistics). Page cache and reclaimable
+    slab (dentries of log files) are left out: they move with the files
+    the daemons write, not with the peers."""
+    got = {}
+    with open("/proc/meminfo") as f:
+        for line in f:
+            k, v = line.split(":", 1)
+            got[k] = int(v.split()[0])
+    return got.get("SUnreclaim", 0) + got.get("Percpu", 0)
+
+
 def proc_threads(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -254,6 +268,14 @@ class Vtid(Daemon):
                "status", check=False)
         return p.stdout.count("INSTALLED")
 
+    def reload(self):
+        """The configuration applied again, unchanged: N peers parsed and
+        compared, none touched. Returns when vtid has answered."""
+        p = sh("ip", "netns", "exec", self.ns.name, VTICTL, "-s", self.sock,
+               "reload", check=False)
+        if p.returncode != 0:
+            raise BenchError("vtid %s: reload: %s" % (self.tag, p.stdout))
+
 
 def vici_msg(kind, name, kv):
     body = bytes([kind, len(name)]) + name.encode()
@@ -327,6 +349,10 @@ class Charon(Daemon):
         p = sh(SWANCTL, "--list-sas", "--noblock", "--uri",
                "unix://" + self.vici, env=self.env, check=False)
         return p.stdout.count("INSTALLED")
+
+    def reload(self):
+        """charon's reload: swanctl --load-all again, unchanged."""
+        self.load()
 
 
 # ------------------------------------------------------------ measurement
@@ -522,6 +548,7 @@ def bench_n(impl, n, wdir, rep):
         nsr.batch(["addr add %s/64 dev bn-vr nodad" % gen.resp_addr(k)
                    for k in range(1, n + 1)] + ["link set bn-vr up"])
         vti = (float("nan"), float("nan"))
+        kmem0 = kernel_kb()
         if impl == "vtid":
             dr = r.add(Vtid(nsr, wdir, "r",
                             lambda s: gen.vtid_n("r", n, s, WORKERS)))
@@ -546,15 +573,27 @@ def bench_n(impl, n, wdir, rep):
                                     [lambda: di.up(names)], [dr, di],
                                     60 + n * 3)
         counts = [ns.counts() for ns in (nsi, nsr)]
-        check_installed([dr, di], n)
+        t = time.monotonic()
+        check_installed([dr], n)
+        t_status = time.monotonic() - t
+        check_installed([di], n)
         # The tunnels as they stay: transient setup memory (DH keys,
         # messages of every SA in flight) freed or not by then.
         time.sleep(STEADY_S)
         rss2 = {d: d.rss() for d in (dr, di)}
+        kmem1 = kernel_kb()
+        t = time.monotonic()
+        dr.reload()
+        t_reload = time.monotonic() - t
+        if dr.installed() != n:
+            raise BenchError("%s r: CHILD SAs lost in the reload:\n%s" %
+                             (impl, dr.tail()))
         res = {"impl": impl, "n": n, "rep": rep, "wall": wall,
                "startup_r": up_r, "startup_cpu_r": cpu_r_ready,
                "vti_wall": vti[0], "vti_cpu": vti[1],
-               "threads_r": proc_threads(dr.pid), "counts": counts}
+               "threads_r": proc_threads(dr.pid), "counts": counts,
+               "status_r": t_status, "reload_r": t_reload,
+               "kmem": kmem1 - kmem0}
         for d, side in ((dr, "r"), (di, "i")):
             res["usr_" + side] = cpu1[d][0] - cpu0[d][0]
             res["sys_" + side] = cpu1[d][1] - cpu0[d][1]
@@ -689,6 +728,9 @@ def report(results, labs, reps, out):
              min),
             ("  of which kernel (sys)", lambda r: 1e3 * r["sys_i"] / n,
              ".1f", min),
+            ("CPU/SA both sides / ECDH floor (4 ops)",
+             lambda r: (r["cpu_r"] + r["cpu_i"]) / n / (4 * ECDH[0]),
+             ".2f", min),
             ("CPU/SA both sides, user minus ECDH (ms)",
              lambda r: 1e3 * ((r["usr_r"] + r["usr_i"]) / n - 4 * ECDH[0]),
              ".1f", min),
@@ -708,6 +750,15 @@ def report(results, labs, reps, out):
             ("  its CPU (s)", lambda r: r["startup_cpu_r"], ".2f", min),
             ("  + N VTIs by ip -batch (charon) (s)",
              lambda r: r["vti_wall"], ".2f", min),
+            ("kernel memory/peer, both sides (kB)",
+             lambda r: r["kmem"] / n, ".1f", min),
+            ("all memory/peer, both sides, steady (kB)",
+             lambda r: (r["kmem"] + r["rss2_r"] - r["rss0_r"] +
+                        r["rss2_i"] - r["rss0_i"]) / n, ".1f", min),
+            ("status of all SAs, responder (s)", lambda r: r["status_r"],
+             ".2f", min),
+            ("reload, nothing changed, responder (s)",
+             lambda r: r["reload_r"], ".2f", min),
             ("threads (responder)", lambda r: r["threads_r"], ".0f", max),
         ])
 
