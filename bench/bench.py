@@ -33,6 +33,7 @@ SWANCTL = "swanctl"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 POLL_S = 0.05
 STEADY_S = 5.0		# steady-state RSS this long after the last SA
+STALL_S = 180.0		# no SA or policy added for this long: stalled
 TRACE = False
 WORKERS = None		# vtid's workers = (None: its default)
 NAN = float("nan")
@@ -268,6 +269,24 @@ class Vtid(Daemon):
                "status", check=False)
         return p.stdout.count("INSTALLED")
 
+    def diagnose(self):
+        """What vtid says when a run stalls: its states counted, the
+        counters that tell a lost message from a busy loop."""
+        p = sh("ip", "netns", "exec", self.ns.name, VTICTL, "-s", self.sock,
+               "status", check=False)
+        states = {}
+        for line in p.stdout.splitlines():
+            k = line.split(":", 1)[1].strip() if ":" in line else line
+            k = k.split(",")[0][:40]
+            states[k] = states.get(k, 0) + 1
+        m = sh("ip", "netns", "exec", self.ns.name, VTICTL, "-s", self.sock,
+               "metrics", check=False).stdout
+        keep = [x for x in m.splitlines() if x and not x.startswith("#")
+                and "{" not in x]
+        return "status: %s\nmetrics:\n  %s\nlog:\n%s" % (
+            sorted(states.items(), key=lambda x: -x[1])[:8],
+            "\n  ".join(keep[:60]), self.tail(15))
+
     def reload(self):
         """The configuration applied again, unchanged: N peers parsed and
         compared, none touched. Returns when vtid has answered."""
@@ -350,6 +369,11 @@ class Charon(Daemon):
                "unix://" + self.vici, env=self.env, check=False)
         return p.stdout.count("INSTALLED")
 
+    def diagnose(self):
+        p = sh(SWANCTL, "--stats", "--uri", "unix://" + self.vici,
+               env=self.env, check=False)
+        return "%s\nlog:\n%s" % (p.stdout, self.tail(15))
+
     def reload(self):
         """charon's reload: swanctl --load-all again, unchanged."""
         self.load()
@@ -402,7 +426,7 @@ def converge(nss, sad, spd, triggers, daemons, timeout):
     for t in threads:
         t.start()
     deadline = t0 + timeout
-    last = None
+    last, t_last, t_print = None, t0, t0
     while True:
         c = [ns.counts() for ns in nss]
         now = time.monotonic()
@@ -422,7 +446,26 @@ def converge(nss, sad, spd, triggers, daemons, timeout):
                 "namespace %s, want >= %d/%d" % (
                     timeout, ", ".join("%s %d/%d" % (ns.name, a, p) for ns, (
                         a, p) in zip(nss, c)), sad, spd))
-        if TRACE and c != last:
+        if c != last:
+            t_last = now
+        elif now - t_last > STALL_S:
+            report = "\n".join("--- %s %s\n%s" % (d.impl, d.tag,
+                                                   d.diagnose())
+                               for d in daemons)
+            for ns in nss:
+                report += "\n--- %s: %d neighbours; %s" % (
+                    ns.name, len(ns.ip("-6", "neigh").stdout.splitlines()),
+                    " ".join(ns.ip("-s", "-6", "neigh", "show", "nud",
+                                   "failed").stdout.split()[:6]))
+            report += "\n--- dmesg\n" + sh("dmesg", check=False).stdout[
+                -3000:]
+            raise BenchError(
+                "setup stalled: no SA or policy added for %.0f s, at %s "
+                "(%.0f s after initiate)\n%s" % (
+                    STALL_S, ", ".join("%s %d/%d" % (ns.name, a, p) for ns, (
+                        a, p) in zip(nss, c)), now - t0, report))
+        if TRACE and (c != last or now - t_print > 30):
+            t_print = now
             log("  trace %6.2f s: %s; CPU %s" % (now - t0, " ".join(
                 "%s %d/%d" % (ns.name, a, p) for ns, (a, p) in zip(nss, c)),
                 " ".join("%s %.2f" % (d.tag, d.cpu()) for d in daemons)))
@@ -541,6 +584,19 @@ def bench_n(impl, n, wdir, rep):
     wdir = os.path.join(wdir, "%s-%d-%d" % (impl, n, rep))
     with Run(wdir) as r:
         nsi, nsr = r.ns("bn-i"), r.ns("bn-r")
+        # The initiator reaches N responder addresses on its own link: N
+        # neighbour entries in the kernel's one table for all namespaces
+        # (gc_thresh3 1024 by default: at N = 10,000 it overflowed and
+        # IKE_AUTHs went unsent). A hub's branches sit behind routers.
+        for k, v in (("gc_thresh1", n), ("gc_thresh2", 2 * n),
+                     ("gc_thresh3", 4 * n)):
+            for fam in ("ipv4", "ipv6"):
+                path = "/proc/sys/net/%s/neigh/default/%s" % (fam, k)
+                with open(path) as f:
+                    cur = int(f.read())
+                if cur < v:
+                    with open(path, "w") as f:
+                        f.write(str(v))
         sh("ip", "link", "add", "bn-vi", "netns", "bn-i", "type", "veth",
            "peer", "name", "bn-vr", "netns", "bn-r")
         nsi.batch(["addr add %s/64 dev bn-vi nodad" % gen.INIT_ADDR,
