@@ -196,6 +196,7 @@ struct ike_sa {
 	size_t		 init_req_len, init_resp_len;
 	uint8_t		 cookie[IKE_COOKIE_MAX];
 	size_t		 cookie_len;
+	unsigned	 cookies;	/* COOKIEs the responder asked for */
 
 	uint32_t	 msgid_next;	/* our next request */
 	struct ike_xmit	 req;

@@ -507,15 +507,30 @@ ike_init_response(struct ike_sa *sa, const struct ike_msg *m,
 	const struct ike_pl_notify *n;
 
 	if ((n = ike_msg_notify(m, COOKIE)) != NULL) {
-		/* RFC 7296 2.6: resend the same request with the cookie. */
-		if (n->len == 0 || n->len > sizeof(sa->cookie) ||
-		    sa->cookie_len > 0) {
+		/* RFC 7296 2.6: resend the same request with the cookie. A
+		 * second one is no error: a loaded responder rotates its
+		 * secret, and our retransmission of the request can carry a
+		 * cookie too old for it. Bounded, against one that never
+		 * admits. */
+		if (n->len == 0 || n->len > sizeof(sa->cookie)) {
 			ike_fail_set(f, "peer sent an unusable COOKIE");
 			return IKE_INIT_FAILED;
 		}
+		/* The answer to a late copy of the request without it: the
+		 * request with it is out already. */
+		if (n->len == sa->cookie_len &&
+		    memcmp(n->data, sa->cookie, n->len) == 0)
+			return IKE_INIT_RESENT;
+		if (sa->cookies >= IKE_COOKIES_MAX) {
+			ike_fail_set(f, "peer asked for a COOKIE %u times",
+			    sa->cookies + 1);
+			return IKE_INIT_FAILED;
+		}
+		sa->cookies++;
 		memcpy(sa->cookie, n->data, n->len);
 		sa->cookie_len = n->len;
-		log_msg(LOG_INFO, sa->logp, "peer asked for a COOKIE, resending");
+		log_msg(LOG_INFO, sa->logp, "peer asked for a COOKIE%s, "
+		    "resending", sa->cookies > 1 ? " again" : "");
 		if (init_send(sa) == -1) {
 			ike_fail_set(f, "cannot resend IKE_SA_INIT");
 			return IKE_INIT_FAILED;

@@ -27,6 +27,8 @@
 #define IKE_TS_IPV6_LEN		40
 #define IKE_NAT_HASH_LEN	20	/* SHA-1, RFC 7296 2.23 */
 #define IKE_COOKIE_MAX		64	/* RFC 7296 2.6 */
+/* COOKIEs one IKE_SA_INIT of ours follows before it gives up. */
+#define IKE_COOKIES_MAX		5
 #define IKE_SKF_HDR_LEN		4	/* fragment number, total, RFC 7383 2.5 */
 
 /* A transform that carried an attribute we do not understand is unusable

@@ -498,6 +498,68 @@ test_tunnel_with_cookie(void **state)
 	    "COOKIE), tunnel up, B: 1 cookie sent, 1 valid, 0 half-open\n");
 }
 
+/* Drops A's first IKE_SA_INIT that carries a COOKIE (its first payload
+ * is then a Notify): A sends it again after its retransmission timeout. */
+static enum ep_verdict
+drop_first_cookie(struct engine_pair *ep, struct ep_pkt *p, void *arg)
+{
+	unsigned *dropped = arg;
+
+	if (p->from == 0 && ep_pkt_exchange(p) == IKE_SA_INIT &&
+	    !ep_pkt_response(p) && p->buf[16] == IKE_PL_NOTIFY &&
+	    (*dropped)++ == 0)
+		return EP_DROP;
+	return EP_PASS;
+}
+
+static uint64_t
+spi_i(const struct ep_pkt *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p->buf[i];
+	return v;
+}
+
+/* B rotates its secret every 0.3 s; A's request with the cookie is lost
+ * once and sent again after 1 s, its cookie three rotations old: B asks
+ * for a new one, and A follows it within the same IKE SA (it used to give
+ * the SA up: at 10,000 peers, thousands of them). */
+static void
+test_cookie_again(void **state)
+{
+	struct ike_peer_conf pa, pb;
+	unsigned i, inits = 0, dropped = 0;
+	uint64_t spi = 0;
+	bool one_spi = true;
+
+	conf(&pa, 0, IKE_START_START);
+	conf(&pb, 1, IKE_START_ADD);
+	pa.retransmit_timeout = 1;
+	set_dos(B, 0, 0, 100, 100, 0.3);
+	ep_set_hook(&pair, drop_first_cookie, &dropped);
+	assert_int_equal(ike_peer_add(B->eng, &pb), 0);
+	assert_int_equal(ike_peer_add(A->eng, &pa), 0);
+	assert_true(ep_run_until(&pair, 3, ep_both_up, NULL));
+	for (i = 0; i < A->n_sent && i < EP_SENT_MAX; i++) {
+		if (ep_pkt_exchange(&A->sent[i]) != IKE_SA_INIT)
+			continue;
+		inits++;
+		if (spi == 0)
+			spi = spi_i(&A->sent[i]);
+		one_spi = one_spi && spi_i(&A->sent[i]) == spi;
+	}
+	assert_true(one_spi);
+	assert_int_equal(inits, 4);
+	assert_int_equal(stats(B)->cookies_sent, 2);
+	assert_int_equal(stats(A)->ike_up, 1);
+	printf("cookie again: A's request with its cookie lost, sent again "
+	    "3 rotations later; B asked for a new COOKIE; A followed it in "
+	    "the same IKE SA (%u IKE_SA_INITs, one SPI), tunnel up\n", inits);
+}
+
 /* ---- forged IKE_SA_INITs against a peer's own attempts ---- */
 
 struct attempts {
@@ -665,6 +727,7 @@ main(void)
 		T(test_threshold_global),
 		T(test_caps),
 		T(test_cookie_rotation_exchange),
+		T(test_cookie_again),
 		T(test_tunnel_with_cookie),
 		T(test_forged_init_start_peer),
 		T(test_forged_init_route_peer),
