@@ -19,7 +19,9 @@ struct ike_cpool {
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 cv;
 	/* Under mu: */
-	struct ike_cjob	*todo, **todo_tail;	/* FIFO */
+	/* FIFOs: [0] jobs that finish an exchange under way, taken
+	 * first; [1] those that start one. */
+	struct ike_cjob	*todo[2], **todo_tail[2];
 	struct ike_cjob	*done, **done_tail;
 	unsigned	 queued, running;
 	unsigned	 ready, init_failed;	/* workers past thread_init */
@@ -45,7 +47,7 @@ worker(void *arg)
 {
 	struct ike_cpool *p = arg;
 	struct ike_cjob *j;
-
+	int c;
 	bool ok;
 
 	/* The thread confines itself before it touches a job (the daemon's
@@ -59,13 +61,14 @@ worker(void *arg)
 		p->init_failed++;
 	pthread_cond_broadcast(&p->cv);
 	for (; ok;) {
-		while (p->todo == NULL && !p->stop)
+		while (p->todo[0] == NULL && p->todo[1] == NULL && !p->stop)
 			pthread_cond_wait(&p->cv, &p->mu);
 		if (p->stop)
 			break;
-		j = p->todo;
-		if ((p->todo = j->next) == NULL)
-			p->todo_tail = &p->todo;
+		c = p->todo[0] != NULL ? 0 : 1;
+		j = p->todo[c];
+		if ((p->todo[c] = j->next) == NULL)
+			p->todo_tail[c] = &p->todo[c];
 		p->queued--;
 		p->running++;
 		pthread_mutex_unlock(&p->mu);
@@ -138,7 +141,8 @@ ike_cpool_new(struct ev_loop *loop, unsigned workers,
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
 	p->loop = loop;
-	p->todo_tail = &p->todo;
+	p->todo_tail[0] = &p->todo[0];
+	p->todo_tail[1] = &p->todo[1];
 	p->done_tail = &p->done;
 	p->thread_init = thread_init;
 	p->thread_arg = arg;
@@ -187,7 +191,7 @@ ike_cpool_submit(struct ike_cpool *p, struct ike_cjob *j)
 		return;
 	}
 	pthread_mutex_lock(&p->mu);
-	push(&p->todo_tail, j);
+	push(&p->todo_tail[j->finishes ? 0 : 1], j);
 	if (++p->queued > p->queued_max)
 		p->queued_max = p->queued;
 	pthread_cond_signal(&p->cv);
@@ -198,7 +202,7 @@ void
 ike_cpool_free(struct ike_cpool *p)
 {
 	struct ike_cjob *list, *j;
-	unsigned i;
+	unsigned i, c;
 
 	if (p == NULL)
 		return;
@@ -211,12 +215,14 @@ ike_cpool_free(struct ike_cpool *p)
 	p->n_threads = 0;
 	drain(p);
 	/* Never started: done() learns it, and frees what the job holds. */
-	list = p->todo;
-	p->todo = NULL;
-	while ((j = list) != NULL) {
-		list = j->next;
-		j->cancelled = true;
-		j->done(j);
+	for (c = 0; c < 2; c++) {
+		list = p->todo[c];
+		p->todo[c] = NULL;
+		while ((j = list) != NULL) {
+			list = j->next;
+			j->cancelled = true;
+			j->done(j);
+		}
 	}
 	ev_ref(p->loop);
 	ev_async_stop(p->loop, &p->wake);

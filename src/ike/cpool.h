@@ -23,6 +23,13 @@ struct ike_cjob {
 	void		(*done)(struct ike_cjob *);	/* on the loop */
 	/* For done(): true when work() never ran (ike_cpool_free). */
 	bool		 cancelled;
+	/* Set by the submitter: the job completes an exchange under way
+	 * (its peer waits, a responder's half-open timer runs) and goes
+	 * before every job that would start a new one. Without it, 10,000
+	 * peers started at once queued the shared secrets of the first
+	 * answers behind 10,000 key pairs, and their IKE_AUTHs came after
+	 * the responder's half-open SAs had timed out. */
+	bool		 finishes;
 	struct ike_cjob	*next;				/* the pool's */
 };
 

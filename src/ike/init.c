@@ -242,6 +242,9 @@ job_new(struct ike_sa *sa, enum init_step step, ike_init_cb cb)
 		return NULL;
 	cj->job.work = job_work;
 	cj->job.done = job_done;
+	/* A shared secret someone's IKE_AUTH waits for, or an established
+	 * SA's rekey, before the key pairs of new setups (cpool.h). */
+	cj->job.finishes = step == STEP_KEYS || step == STEP_REKEY_PAIR;
 	cj->sa = sa;
 	cj->step = step;
 	cj->cb = cb;

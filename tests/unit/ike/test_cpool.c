@@ -92,6 +92,71 @@ idle_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		ev_break(loop, EVBREAK_ALL);
 }
 
+/* One worker held by a gate job; behind it 20 jobs that start setups,
+ * then one that finishes an exchange: it runs first once the gate opens. */
+static int gate_open, order_next;
+struct ojob {
+	struct ike_cjob	 job;
+	int		 order;
+};
+
+static void
+gate_work(struct ike_cjob *j)
+{
+	while (!__atomic_load_n(&gate_open, __ATOMIC_ACQUIRE))
+		sched_yield();
+	((struct ojob *)j)->order = __atomic_fetch_add(&order_next, 1,
+	    __ATOMIC_ACQ_REL);
+}
+
+static void
+ojob_done(struct ike_cjob *j)
+{
+	n_done++;
+}
+
+static void
+test_pool_finishing_first(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct ojob jobs[22];
+	struct ike_cpool *p;
+	struct ike_cpool_stats st;
+	ev_timer tick;
+	unsigned i;
+
+	memset(jobs, 0, sizeof(jobs));
+	gate_open = order_next = 0;
+	n_done = 0;
+	p = ike_cpool_new(loop, 1, NULL, NULL);
+	assert_non_null(p);
+	for (i = 0; i < 22; i++) {
+		jobs[i].job.work = gate_work;
+		jobs[i].job.done = ojob_done;
+		jobs[i].job.finishes = i == 21;
+		ike_cpool_submit(p, &jobs[i].job);
+		if (i == 0)	/* the worker holds it before the rest come */
+			do {
+				sched_yield();
+				ike_cpool_stats(p, &st);
+			} while (st.queued != 0);
+	}
+	__atomic_store_n(&gate_open, 1, __ATOMIC_RELEASE);
+	ev_timer_init(&tick, idle_cb, 0.001, 0.001);
+	ev_timer_start(loop, &tick);
+	while (n_done < 22)
+		ev_run(loop, EVRUN_ONCE);
+	ev_timer_stop(loop, &tick);
+	assert_int_equal(jobs[0].order, 0);
+	assert_int_equal(jobs[21].order, 1);
+	for (i = 1; i < 21; i++)
+		assert_int_equal(jobs[i].order, (int)i + 1);
+	ike_cpool_free(p);
+	ev_loop_destroy(loop);
+	printf("pool: a job that finishes an exchange, queued behind 20 that "
+	    "start one, ran right after the job in progress\n");
+}
+
 static void
 test_pool_jobs(void **state)
 {
@@ -403,6 +468,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pool_jobs),
+		cmocka_unit_test(test_pool_finishing_first),
 		cmocka_unit_test(test_pool_free_cancels),
 		cmocka_unit_test(test_pool_init),
 		cmocka_unit_test_setup_teardown(test_pair_tunnel, setup_pair,
