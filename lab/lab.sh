@@ -669,8 +669,20 @@ for h in "${HOSTS[@]}"; do
 			sub(/:$/, "", f[2]); printf " %s:%s%s@%s", h, f[1], f[2], t
 		}' "$W/$h/vtid.log")
 done
-[ -z "$unexpected" ] && result pass "steady tunnels" "no IKE SA deleted by a peer but crossing duplicates" ||
+if [ -z "$unexpected" ]; then
+	result pass "steady tunnels" "no IKE SA deleted by a peer but crossing duplicates"
+else
+	# Both ends' story of each such SA, for whoever reads the failure.
+	for u in $unexpected; do
+		h=${u%%:*} p=${u#*:}; p=${p%%#*}
+		for side in "$h:$p" "$p:$h"; do
+			a=${side%%:*} b=${side#*:}
+			echo "--- $a's log about $b"
+			grep -F " $b" "$W/$a/vtid.log" 2>/dev/null | head -40
+		done
+	done
 	result fail "steady tunnels" "IKE SAs deleted by the peer although kept here (host:peer#SA@s):$unexpected"
+fi
 
 # ---- failover ----
 

@@ -34,6 +34,22 @@ rxq_class(const struct net_pkt *p)
 	    RXQ_NORMAL;
 }
 
+/* Whether a second-class message of the same IKE SA (initiator's SPI)
+ * waits: the first class must not overtake it. An initiator holding a
+ * responder's IKE_AUTH answer and its next request (a DPD, the DELETE of
+ * a crossing duplicate) must see them in the order they were sent. */
+static bool
+rxq_sa_waits(const struct rxq *q, const struct net_pkt *p)
+{
+	const struct rxq_item *it;
+
+	for (it = q->head[RXQ_NORMAL]; it != NULL; it = it->next)
+		if (it->pkt.len >= IKE_HDR_LEN &&
+		    memcmp(it->pkt.data, p->data, 8) == 0)
+			return true;
+	return false;
+}
+
 bool
 rxq_full(const struct rxq *q)
 {
@@ -59,6 +75,8 @@ rxq_push(struct rxq *q, const struct net_pkt *p)
 	memcpy(it->data, p->data, p->len);
 	it->pkt.data = it->data;
 	c = rxq_class(p);
+	if (c == RXQ_URGENT && rxq_sa_waits(q, p))
+		c = RXQ_NORMAL;
 	*q->tail[c] = it;
 	q->tail[c] = &it->next;
 	q->n++;

@@ -6,7 +6,8 @@
  * behind them waits for all of them, and the peer may declare us dead.
  * So net.c drains the sockets into this queue and the loop serves it in
  * two classes: the messages of established SAs (CREATE_CHILD_SA,
- * INFORMATIONAL: liveness, rekeys, deletes) first, all of them; then new
+ * INFORMATIONAL: liveness, rekeys, deletes) first, all of them, unless
+ * a message of the same IKE SA waits in the second class; then new
  * setups, for at most a time budget, after which the loop turns (timers,
  * the control socket, the crypto pool's results) and net.c reads the
  * sockets again before the rest. Bounded in messages and bytes: when

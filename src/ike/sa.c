@@ -439,6 +439,24 @@ crossing_other(struct ike_sa *sa, bool pending)
 	return NULL;
 }
 
+/* Our initiation still waiting for its IKE_AUTH answer while the peer's
+ * crossed it and is established: the peer, having both, may delete ours
+ * before its answer to us arrives (sent just before, or reordered). The
+ * established one. */
+static struct ike_sa *
+crossing_unanswered(struct ike_sa *sa)
+{
+	struct ike_sa *o;
+
+	if (sa->state != SA_AUTH_SENT || !sa->initiator)
+		return NULL;
+	for (o = sa->peer->sas; o != NULL; o = o->next)
+		if (o != sa && o->origin == SA_FROM_INIT &&
+		    o->state == SA_ESTABLISHED)
+			return o;
+	return NULL;
+}
+
 static struct ike_sa *
 crossing_loser(struct ike_sa *a, struct ike_sa *b)
 {
@@ -575,10 +593,11 @@ crossing_deleted(struct ike_sa *sa)
 {
 	struct ike_sa *heir = crossing_other(sa, true);
 
-	if (heir == NULL)
+	if (heir == NULL && (heir = crossing_unanswered(sa)) == NULL)
 		return false;
 	log_msg(LOG_INFO, sa->logp, "duplicate IKE SA (both ends initiated) "
-	    "deleted by peer; %s carries on", heir->logp);
+	    "deleted by peer%s; %s carries on", sa->state == SA_AUTH_SENT ?
+	    " before its IKE_AUTH answer" : "", heir->logp);
 	sa->peer->sa = heir;
 	crossing_keep(heir);
 	ike_sa_destroy(sa, NULL);

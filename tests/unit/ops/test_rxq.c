@@ -35,11 +35,17 @@ struct seen {
 	struct ev_loop	*loop;
 };
 
-/* An IKE header of exchange x; seq in the message ID field. */
+/* An IKE header of exchange x; seq in the message ID field and in the
+ * initiator's SPI, so that each message is of its own IKE SA. */
 static size_t
 msg(uint8_t *b, size_t len, uint8_t x, uint32_t seq)
 {
 	memset(b, 0, len);
+	b[0] = 0x5a;
+	b[4] = (uint8_t)(seq >> 24);
+	b[5] = (uint8_t)(seq >> 16);
+	b[6] = (uint8_t)(seq >> 8);
+	b[7] = (uint8_t)seq;
 	b[17] = 0x20;
 	b[18] = x;
 	b[20] = (uint8_t)(seq >> 24);
@@ -77,16 +83,26 @@ record(const struct net_pkt *p, void *arg)
 		ev_break(s->loop, EVBREAK_ALL);
 }
 
+/* A message of exchange x, of the IKE SA of message sa_of. */
 static void
-push(struct rxq *q, uint8_t x, uint32_t seq, size_t len)
+push_sa(struct rxq *q, uint8_t x, uint32_t seq, size_t len, uint32_t sa_of)
 {
 	static uint8_t b[IKE_MSG_MAX];
+	uint8_t spi[IKE_HDR_LEN];
 	struct net_pkt p;
 
 	memset(&p, 0, sizeof(p));
 	p.data = b;
 	p.len = msg(b, len, x, seq);
+	msg(spi, sizeof(spi), x, sa_of);
+	memcpy(b, spi, 8);
 	assert_int_equal(rxq_push(q, &p), 0);
+}
+
+static void
+push(struct rxq *q, uint8_t x, uint32_t seq, size_t len)
+{
+	push_sa(q, x, seq, len, seq);
 }
 
 static void
@@ -116,6 +132,36 @@ test_order(void **state)
 	assert_true(rxq_empty(&q));
 	printf("order: 2 of established SAs first, then 10 setups in "
 	    "arrival order\n");
+}
+
+/* A responder's IKE_AUTH answer and the DELETE it sent next (a crossing
+ * duplicate's): the DELETE must not overtake the answer, or the
+ * initiator loses an SA it has not yet seen established. Other SAs'
+ * messages of the first class still go ahead of both. */
+static void
+test_same_sa_order(void **state)
+{
+	struct rxq q;
+	struct seen s;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	rxq_init(&q);
+	push(&q, IKE_SA_INIT, 1, 300);
+	push_sa(&q, IKE_AUTH, 2, 300, 7);
+	push_sa(&q, INFORMATIONAL, 3, 80, 7);
+	push(&q, INFORMATIONAL, 4, 80);
+	push_sa(&q, CREATE_CHILD_SA, 5, 80, 7);
+	assert_int_equal(rxq_serve(&q, record, &s, 1000), 0);
+	assert_int_equal(s.n, 5);
+	assert_int_equal(s.seq[0], 4);
+	assert_int_equal(s.seq[1], 1);
+	assert_int_equal(s.seq[2], 2);
+	assert_int_equal(s.seq[3], 3);
+	assert_int_equal(s.seq[4], 5);
+	assert_int_equal(q.urgent, 1);
+	printf("same SA: IKE_AUTH answer, then its INFORMATIONAL and "
+	    "CREATE_CHILD_SA in order; another SA's DPD first\n");
 }
 
 static void
@@ -244,6 +290,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order),
+		cmocka_unit_test(test_same_sa_order),
 		cmocka_unit_test(test_budget),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_sockets),
