@@ -22,6 +22,7 @@ static const struct key_def top_keys[] = {
 	{ "syslog", T_BOOL },
 	{ "sandbox", T_BOOL },
 	{ "workers", T_INT },
+	{ "initiate_max", T_INT },
 	{ "hold_packets", T_BOOL },
 	{ "local_addresses", T_LIST },
 	{ "reqid_base", T_INT },
@@ -62,6 +63,7 @@ static const struct key_def dos_keys[] = {
 	{ "half_open_max_peer", T_INT },
 	{ "cookie_rotate", T_INT | T_STR },
 	{ "init_max_size", T_INT },
+	{ "half_open_timeout", T_INT | T_STR },
 	{ NULL, 0 },
 };
 
@@ -205,8 +207,13 @@ parse_dos(struct loader *ld, const config_setting_t *g)
 	    cfg_get_duration(ld, g, "cookie_rotate", "dos.cookie_rotate",
 	    &d->cookie_rotate) == -1 ||
 	    cfg_get_uint(ld, g, "init_max_size", "dos.init_max_size", 512,
-	    65535, &d->init_max_size) == -1)
+	    65535, &d->init_max_size) == -1 ||
+	    cfg_get_duration(ld, g, "half_open_timeout", "dos.half_open_timeout",
+	    &d->half_open_timeout) == -1)
 		return -1;
+	if (d->half_open_timeout < 1 || d->half_open_timeout > 3600)
+		return cfg_fail(ld, cfg_member_or(g, "half_open_timeout"),
+		    "dos.half_open_timeout: must be 1 to 3600 seconds");
 	if (d->cookie_rotate < 1 || d->cookie_rotate > 86400)
 		return cfg_fail(ld, cfg_member_or(g, "cookie_rotate"),
 		    "dos.cookie_rotate: must be 1 to 86400 seconds");
@@ -309,6 +316,9 @@ parse_globals(struct loader *ld, const config_setting_t *root)
 	if (cfg_get_uint(ld, root, "workers", "workers", 0, CONFIG_WORKERS_MAX,
 	    &c->workers) == -1)
 		return -1;
+	if (cfg_get_uint(ld, root, "initiate_max", "initiate_max", 1, 1000000,
+	    &c->initiate_max) == -1)
+		return -1;
 	if (cfg_get_start(ld, root, "start", &c->start) == -1)
 		return -1;
 	if (cfg_get_tries(ld, root, "keying_tries", "keying_tries", true,
@@ -380,6 +390,7 @@ defaults(struct vtid_config *c)
 	c->log_level = LOG_INFO;
 	c->sandbox = true;
 	c->workers = CONFIG_WORKERS_AUTO;
+	c->initiate_max = 100;
 	c->hold_packets = true;
 	c->reqid_base = 0x40000000;
 	c->start = CONFIG_START_ROUTE;
@@ -394,6 +405,7 @@ defaults(struct vtid_config *c)
 		.cookie_threshold = 10, .cookie_threshold_peer = 2,
 		.half_open_max = 500, .half_open_max_peer = 10,
 		.cookie_rotate = 60, .init_max_size = 4096,
+		.half_open_timeout = 30,
 	};
 	c->kernel = (struct config_kernel){
 		.reconcile_interval = CONFIG_RECONCILE_INTERVAL,

@@ -136,6 +136,7 @@ struct config_dos {
 	uint32_t	 half_open_max_peer;
 	uint32_t	 cookie_rotate;		/* seconds */
 	uint32_t	 init_max_size;		/* bytes */
+	uint32_t	 half_open_timeout;	/* seconds to wait for IKE_AUTH */
 };
 
 /* The kernel's tables against what vtid installed: see vtid.conf(5),
@@ -233,6 +234,8 @@ struct vtid_config {
 	uint32_t	 workers;
 #define CONFIG_WORKERS_AUTO	UINT32_MAX
 #define CONFIG_WORKERS_MAX	64
+	/* Our initiations negotiating at once; more peers wait in line. */
+	uint32_t	 initiate_max;
 	bool		 hold_packets;	/* net.core.xfrm_larval_drop = 0 */
 	size_t		 n_local;	/* 0: listen on every address */
 	struct sockaddr_storage local[CONFIG_LOCAL_MAX];

@@ -197,7 +197,7 @@ cmd_up(struct vtid *v, int argc, char **argv, FILE *out)
 		break;
 	}
 	log_msg(LOG_NOTICE, ops[0], "up: requested on the control socket");
-	if (ike_peer_initiate(v->eng, ops[0]) == -1) {
+	if (ike_peer_up(v->eng, ops[0]) == -1) {
 		fprintf(out, "%s: cannot initiate (see the log)\n", ops[0]);
 		return -1;
 	}
@@ -475,6 +475,7 @@ vtid_config_dump(const struct vtid_config *c, FILE *out)
 	fprintf(out, "log_level = \"%s\";\n", log_level_name(c->log_level));
 	fprintf(out, "syslog = %s;\n", c->syslog ? "true" : "false");
 	fprintf(out, "sandbox = %s;\n", c->sandbox ? "true" : "false");
+	fprintf(out, "initiate_max = %u;\n", c->initiate_max);
 	fprintf(out, "hold_packets = %s;\n", c->hold_packets ? "true" : "false");
 	fprintf(out, "local_addresses = [");
 	for (i = 0; i < c->n_local; i++)
@@ -488,9 +489,10 @@ vtid_config_dump(const struct vtid_config *c, FILE *out)
 	fprintf(out, " };\ndos = { cookie_threshold = %u; "
 	    "cookie_threshold_peer = %u; half_open_max = %u; "
 	    "half_open_max_peer = %u; cookie_rotate = %u; init_max_size = %u; "
-	    "};\n", c->dos.cookie_threshold, c->dos.cookie_threshold_peer,
-	    c->dos.half_open_max, c->dos.half_open_max_peer,
-	    c->dos.cookie_rotate, c->dos.init_max_size);
+	    "half_open_timeout = %u; };\n", c->dos.cookie_threshold,
+	    c->dos.cookie_threshold_peer, c->dos.half_open_max,
+	    c->dos.half_open_max_peer, c->dos.cookie_rotate,
+	    c->dos.init_max_size, c->dos.half_open_timeout);
 	fprintf(out, "kernel = { reconcile_interval = %u; event_buffer = %u; "
 	    "};\n", c->kernel.reconcile_interval, c->kernel.event_buffer);
 	fprintf(out, "peers = (\n");

@@ -138,4 +138,6 @@ vtid_dos_conf(const struct vtid_config *c, struct ike_dos_conf *d)
 	d->half_open_max_peer = c->dos.half_open_max_peer;
 	d->cookie_rotate = c->dos.cookie_rotate;
 	d->init_max_size = c->dos.init_max_size;
+	d->half_open_timeout = c->dos.half_open_timeout;
+	d->initiate_max = c->initiate_max;
 }

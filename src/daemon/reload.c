@@ -141,13 +141,15 @@ reload_globals(struct vtid *v, const struct vtid_config *old,
 		reload_say(out, LOG_NOTICE, "retransmit: the new values apply "
 		    "to the peers added or changed by this reload; the others "
 		    "keep theirs until they change or vtid restarts");
-	if (memcmp(&new->dos, &old->dos, sizeof(new->dos)) != 0) {
+	if (memcmp(&new->dos, &old->dos, sizeof(new->dos)) != 0 ||
+	    new->initiate_max != old->initiate_max) {
 		struct ike_dos_conf dos;
 
 		vtid_dos_conf(new, &dos);
 		ike_engine_set_dos(v->eng, &dos);
-		reload_say(out, LOG_NOTICE, "dos: the new values apply to the "
-		    "next IKE_SA_INIT");
+		reload_say(out, LOG_NOTICE, "dos, initiate_max: the new values "
+		    "apply to the next IKE_SA_INIT (a half-open SA keeps its "
+		    "timeout)");
 	}
 	/* The peers' marks (what reconciliation may touch) changed with
 	 * the peers: always. */

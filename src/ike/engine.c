@@ -97,7 +97,10 @@ ike_engine_new(struct ev_loop *loop, const struct ike_ops *ops)
 		.half_open_max_peer = IKE_DOS_HALF_OPEN_MAX_PEER,
 		.cookie_rotate = IKE_DOS_COOKIE_ROTATE,
 		.init_max_size = IKE_DOS_INIT_MAX_SIZE,
+		.half_open_timeout = IKE_DOS_HALF_OPEN_TIMEOUT,
+		.initiate_max = IKE_INITIATE_MAX,
 	};
+	ike_peer_pace_init(eng);
 	ike_cookies_init(&eng->cookies, eng->dos.cookie_rotate);
 	return eng;
 }
@@ -107,6 +110,7 @@ ike_engine_set_dos(struct ike_engine *eng, const struct ike_dos_conf *dos)
 {
 	eng->dos = *dos;
 	ike_cookies_set_period(&eng->cookies, dos->cookie_rotate);
+	ike_peer_pace_kick(eng);
 }
 
 void
@@ -164,6 +168,7 @@ ike_engine_free(struct ike_engine *eng)
 		ike_peer_timer_cancel(peer);
 		ike_peer_free(peer);
 	}
+	ike_peer_pace_stop(eng);
 	OPENSSL_cleanse(eng->rxbuf, sizeof(eng->rxbuf));
 	ike_cookies_wipe(&eng->cookies);
 	free(eng);

@@ -41,7 +41,6 @@ unsigned int	 ike_table_hash(const void *, size_t);
 #define IKE_OUT_MAX		12288	/* every message vtid builds fits: IKE_AUTH
 				 * with a chain of RSA-4096 certificates */
 #define IKE_NONCE_LEN		32	/* ours: >= half the PRF key, 2.10 */
-#define IKE_HALF_OPEN_S		30.0	/* responder waits this for IKE_AUTH */
 #define IKE_INVALID_KE_MAX	3	/* group changes before we give up */
 #define IKE_REPLACED_S		30.0	/* a rekeyed IKE SA waits this for DELETE */
 #define IKE_BUSY_RETRY_S	0.5	/* a task waits while a rekey settles */
@@ -164,6 +163,9 @@ struct ike_sa {
 	/* A responder from IKE_SA_INIT until IKE_AUTH succeeds: counted
 	 * (admit.c), and not the peer's SA (sa.c). */
 	bool		 half_open;
+	/* One of ours, counted in stats.initiating until it is established
+	 * or gone (peer.c paces initiations). */
+	bool		 initiating;
 	enum ike_sa_origin origin;
 	struct ike_crypto_job *crypto;	/* init.c: a key exchange out */
 	struct ike_crypto_job *keygen;	/* init.c: a rekey's key pair out */
@@ -264,6 +266,12 @@ struct ike_peer {
 	int8_t		 link;
 	bool		 recovering;
 	bool		 admin_down;
+	/* vtictl up asked for it: an add peer retries as a start peer does,
+	 * until it is up or keying_tries run out. */
+	bool		 wanted;
+	/* Waiting for an initiation slot (engine.wait_head), in order. */
+	bool		 queued;
+	struct ike_peer	*wait_next, **wait_pprev;
 	char		 last_error[IKE_ERROR_MAX];
 	struct log_ratelimit rl;
 	/* What anyone can trigger with the peer's address: IKE_SA_INIT
@@ -298,6 +306,10 @@ struct ike_engine {
 	struct ike_stats stats;
 	struct log_ratelimit rl;
 	struct ike_dos_conf dos;
+	/* Peers waiting to initiate (dos.initiate_max reached), oldest
+	 * first; pace starts them from the loop as slots free up. */
+	struct ike_peer	*wait_head, **wait_tail;
+	ev_timer	 pace;
 	struct ike_cpool *pool;		/* NULL: crypto on the loop */
 	struct ike_cookies cookies;	/* the secret, rotating */
 	bool		 no_vendor_id;	/* ike_engine_set_vendor_id(false) */

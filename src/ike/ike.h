@@ -200,6 +200,9 @@ struct ike_stats {
 	uint64_t	 cookie_rotations;
 	uint64_t	 init_too_big, init_half_open_peer, init_half_open_max;
 	uint64_t	 half_open;	/* responder SAs half-open now */
+	/* Our initiations negotiating now, and peers waiting for one of
+	 * them to end (ike_dos_conf.initiate_max). */
+	uint64_t	 initiating, init_queued;
 	/* IKE fragmentation (RFC 7383): fragments sent; fragments received
 	 * and kept (ICV good), messages reassembled from them; fragments
 	 * ignored as duplicates, dropped (malformed, ICV failed, over a
@@ -223,6 +226,10 @@ struct ike_dos_conf {
 	unsigned int	 half_open_max, half_open_max_peer;
 	double		 cookie_rotate;	/* seconds a cookie secret serves */
 	size_t		 init_max_size;	/* larger IKE_SA_INIT requests: dropped */
+	double		 half_open_timeout;	/* seconds to wait for IKE_AUTH */
+	/* Our own side: at most this many IKE SAs we initiated negotiate at
+	 * once; further peers wait their turn in the order they asked. */
+	unsigned int	 initiate_max;
 };
 
 #define IKE_DOS_COOKIE_THRESHOLD	10
@@ -231,6 +238,8 @@ struct ike_dos_conf {
 #define IKE_DOS_HALF_OPEN_MAX_PEER	10
 #define IKE_DOS_COOKIE_ROTATE		60.0
 #define IKE_DOS_INIT_MAX_SIZE		4096
+#define IKE_DOS_HALF_OPEN_TIMEOUT	30.0
+#define IKE_INITIATE_MAX		100
 
 struct ike_engine;
 
@@ -266,8 +275,13 @@ int	 ike_peer_add(struct ike_engine *, const struct ike_peer_conf *);
  * its link follows the tunnel, and its state applied again. */
 void	 ike_peer_link_reset(struct ike_engine *, const char *name,
 	    bool follows);
-/* Initiates now if the peer has no IKE SA (start, vtictl up). */
+/* Initiates if the peer has no IKE SA (start, traffic), now or, with
+ * dos.initiate_max of ours negotiating, when its turn comes. */
 int	 ike_peer_initiate(struct ike_engine *, const char *name);
+/* The operator's "up": as ike_peer_initiate, and a start add peer then
+ * retries after a failure, as a start peer does, until it is up or
+ * keying_tries run out. */
+int	 ike_peer_up(struct ike_engine *, const char *name);
 /* A renewed certificate, new CAs or CRLs for a peer (conf's cred, ca and
  * rsa_pss; the rest is not read): used from its next IKE SA or rekey on;
  * its IKE SAs whose peer certificate the new CAs refuse (revoked,
@@ -453,6 +467,7 @@ struct ike_peer_snap {
 	char		 cert_key[32];
 	int64_t		 cert_not_after;
 	char		 last_error[IKE_ERROR_MAX];
+	bool		 queued;	/* waiting to initiate (initiate_max) */
 	double		 up_since;	/* 0: down */
 	struct ike_traffic gone;	/* of its CHILD SAs no longer in */
 	uint64_t	 child_rekeys, ike_rekeys, failures;

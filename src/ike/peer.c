@@ -104,6 +104,93 @@ ike_peer_link_reset(struct ike_engine *eng, const char *name, bool follows)
 	ike_peer_link_sync(peer);
 }
 
+/* ---- pacing our own initiations ----
+ *
+ * Ten thousand peers started at once would each send an IKE_SA_INIT and
+ * queue a key pair: the responders' half-open caps and COOKIEs answer the
+ * burst, the crypto pool serves the first answers late, retransmissions
+ * pile up, and IKE_AUTHs arrive after the responders gave up waiting.
+ * So at most dos.initiate_max of our initiations negotiate at once; the
+ * other peers wait in line, oldest first, and a slot is handed on from
+ * the loop (not from inside the SA's end) as soon as one ends. */
+
+static void
+pace_enqueue(struct ike_peer *peer)
+{
+	struct ike_engine *eng = peer->eng;
+
+	peer->queued = true;
+	peer->wait_next = NULL;
+	peer->wait_pprev = eng->wait_tail;
+	*eng->wait_tail = peer;
+	eng->wait_tail = &peer->wait_next;
+	eng->stats.init_queued++;
+}
+
+void
+ike_peer_unqueue(struct ike_peer *peer)
+{
+	struct ike_engine *eng = peer->eng;
+
+	if (!peer->queued)
+		return;
+	*peer->wait_pprev = peer->wait_next;
+	if (peer->wait_next != NULL)
+		peer->wait_next->wait_pprev = peer->wait_pprev;
+	else
+		eng->wait_tail = peer->wait_pprev;
+	peer->wait_next = NULL;
+	peer->wait_pprev = NULL;
+	peer->queued = false;
+	eng->stats.init_queued--;
+}
+
+static bool
+pace_slot_free(const struct ike_engine *eng)
+{
+	return eng->stats.initiating < eng->dos.initiate_max;
+}
+
+static void
+pace_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct ike_engine *eng = t->data;
+	struct ike_peer *peer;
+
+	(void)loop;
+	(void)revents;
+	while ((peer = eng->wait_head) != NULL && pace_slot_free(eng)) {
+		ike_peer_unqueue(peer);
+		/* Its peer may have brought the tunnel up meanwhile. */
+		if (peer->sa == NULL)
+			(void)ike_sa_initiate(peer);
+	}
+}
+
+void
+ike_peer_pace_init(struct ike_engine *eng)
+{
+	eng->wait_tail = &eng->wait_head;
+	ev_timer_init(&eng->pace, pace_cb, 0, 0);
+	eng->pace.data = eng;
+}
+
+void
+ike_peer_pace_kick(struct ike_engine *eng)
+{
+	if (eng->wait_head != NULL && pace_slot_free(eng) &&
+	    !ev_is_active(&eng->pace)) {
+		ev_timer_set(&eng->pace, 0, 0);
+		ev_timer_start(eng->loop, &eng->pace);
+	}
+}
+
+void
+ike_peer_pace_stop(struct ike_engine *eng)
+{
+	ev_timer_stop(eng->loop, &eng->pace);
+}
+
 int
 ike_peer_initiate(struct ike_engine *eng, const char *name)
 {
@@ -116,9 +203,32 @@ ike_peer_initiate(struct ike_engine *eng, const char *name)
 		peer->admin_down = false;
 		ike_peer_link_sync(peer);
 	}
-	if (peer->sa != NULL)
+	if (peer->sa != NULL || peer->queued)
 		return 0;
+	/* Behind those already waiting, even when a slot is free now. */
+	if (eng->wait_head != NULL || !pace_slot_free(eng)) {
+		log_msg_rl(&peer->rl, LOG_DEBUG, peer->conf.name, "waiting to "
+		    "initiate: %llu initiations under way (initiate_max)",
+		    (unsigned long long)eng->stats.initiating);
+		pace_enqueue(peer);
+		return 0;
+	}
 	return ike_sa_initiate(peer);
+}
+
+int
+ike_peer_up(struct ike_engine *eng, const char *name)
+{
+	struct ike_peer *peer = ike_table_peer_find(eng, name);
+
+	if (peer == NULL)
+		return -1;
+	/* An add peer otherwise tries once: a failure leaves it down with
+	 * nobody asking again (strongSwan retries such an initiation by
+	 * keyingtries too). */
+	if (peer->conf.start == IKE_START_ADD && !peer->conf.remote_dynamic)
+		peer->wanted = true;
+	return ike_peer_initiate(eng, name);
 }
 
 /* The kernel's ACQUIRE: traffic for a route peer without an SA. A peer
@@ -157,6 +267,8 @@ ike_peer_close(struct ike_peer *peer, const char *reason)
 	struct ike_sa *sa, *next;
 
 	ike_peer_timer_cancel(peer);
+	ike_peer_unqueue(peer);
+	peer->wanted = false;
 	for (sa = peer->sas; sa != NULL; sa = next) {
 		next = sa->next;
 		if (ike_sa_is_up(sa))
@@ -294,7 +406,7 @@ ike_peer_failed(struct ike_peer *peer)
 	/* Traffic does not bring a held peer back early either. */
 	if (hold)
 		peer->held_until = clock_mono() + c->retry_max;
-	if (c->start == IKE_START_ADD)
+	if (c->start == IKE_START_ADD && !peer->wanted)
 		return;
 	if (c->keying_tries != IKE_TRIES_FOREVER &&
 	    peer->failures >= c->keying_tries) {
@@ -303,6 +415,7 @@ ike_peer_failed(struct ike_peer *peer)
 		    ", back to waiting for traffic" : "");
 		peer->failures = 0;
 		peer->recovering = false;
+		peer->wanted = false;
 		ike_peer_link_sync(peer);
 		return;
 	}

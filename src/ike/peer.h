@@ -26,6 +26,14 @@ bool		 ike_peer_has_child(const struct ike_peer *);
  * change. Called wherever CHILD SAs come and go and the peer's mode
  * changes. */
 void		 ike_peer_link_sync(struct ike_peer *);
+/* Pacing of our initiations (dos.initiate_max): set up with the engine,
+ * kicked when one of ours ends or is established (or the limit grows),
+ * stopped when the engine goes. */
+void		 ike_peer_pace_init(struct ike_engine *);
+void		 ike_peer_pace_kick(struct ike_engine *);
+void		 ike_peer_pace_stop(struct ike_engine *);
+/* Out of the line of peers waiting to initiate, if it was in it. */
+void		 ike_peer_unqueue(struct ike_peer *);
 /* Every SA of the peer goes, a DELETE sent for the established ones. */
 void		 ike_peer_close(struct ike_peer *, const char *reason);
 /* Its memory, the PSK wiped, its credentials' references dropped (it is

@@ -9,7 +9,7 @@
  *   AUTH_SENT    answer: AUTH good (CHILD SA or not)   ESTABLISHED
  *   INIT_DONE    request: AUTH good, answered          ESTABLISHED, and
  *                                                      now the peer's SA
- *                bad AUTH, EXPIRE (IKE_HALF_OPEN_S)    gone, the peer as
+ *                bad AUTH, EXPIRE (half_open_timeout)  gone, the peer as
  *                                                      it was
  *   ESTABLISHED  task DELETE, no request out           DELETING
  *                crossing settled: the loser           DELETING (initiator)
@@ -155,6 +155,17 @@ sa_init_sent(struct ike_sa *sa, const char *why)
 		ike_sa_fail(sa, "%s", why);
 }
 
+/* One of our initiations is over (up or gone): its slot to the next. */
+static void
+sa_initiation_over(struct ike_sa *sa)
+{
+	if (!sa->initiating)
+		return;
+	sa->initiating = false;
+	sa->eng->stats.initiating--;
+	ike_peer_pace_kick(sa->eng);
+}
+
 int
 ike_sa_initiate(struct ike_peer *peer)
 {
@@ -166,6 +177,8 @@ ike_sa_initiate(struct ike_peer *peer)
 	    ike_table_spi_new(peer->eng), 0)) == NULL)
 		return -1;
 	peer->sa = sa;
+	sa->initiating = true;
+	peer->eng->stats.initiating++;
 	log_msg(LOG_INFO, sa->logp, "initiating IKE SA");
 	if (ike_init_start(sa, sa_init_sent) == -1) {
 		ike_sa_fail(sa, "cannot start IKE_SA_INIT");
@@ -190,6 +203,7 @@ ike_sa_destroy(struct ike_sa *sa, const char *reason)
 		    reason);
 	}
 	ike_admit_half_open_end(sa);
+	sa_initiation_over(sa);
 	ike_init_job_detach(sa);
 	ike_child_remove(sa);
 	ike_rekey_clear(sa);
@@ -304,8 +318,11 @@ sa_established(struct ike_sa *sa)
 	ike_timer_cancel(sa, IKE_TIMER_EXPIRE);
 	/* A responder's SA becomes the peer's only now. */
 	ike_admit_half_open_end(sa);
+	sa_initiation_over(sa);
+	ike_peer_unqueue(peer);
 	sa->eng->stats.ike_up++;
 	peer->failures = 0;
+	peer->wanted = false;
 	peer->last_error[0] = '\0';
 	ike_peer_timer_cancel(peer);
 	ike_nonce_min(sa->ni, sa->ni_len, sa->nr, sa->nr_len, sa->nonce_min,
@@ -875,7 +892,7 @@ ike_sa_recv_init(struct ike_engine *eng, struct ike_peer *peer,
 		return;
 	/* Not the peer's SA (peer->sa) before IKE_AUTH: sa_established. */
 	ike_admit_half_open(sa);
-	ike_timer_arm(sa, IKE_TIMER_EXPIRE, IKE_HALF_OPEN_S);
+	ike_timer_arm(sa, IKE_TIMER_EXPIRE, eng->dos.half_open_timeout);
 	if (ike_init_answer(sa, m, &choice, &f, sa_init_answered) == -1)
 		ike_sa_destroy(sa, f.why);
 }

@@ -22,7 +22,7 @@ snap_peer_state(const struct ike_peer *p)
 	/* A half-open responder SA proves nothing of the peer. */
 	for (sa = p->sas; sa != NULL; sa = sa->next)
 		any = any || !sa->half_open;
-	return any ? IKE_PEER_CONNECTING : IKE_PEER_DOWN;
+	return any || p->queued ? IKE_PEER_CONNECTING : IKE_PEER_DOWN;
 }
 
 static enum ike_link
@@ -217,6 +217,7 @@ snap_peer(struct ike_engine *eng, struct ike_peer *p,
 
 	snprintf(ps->name, sizeof(ps->name), "%s", c->name);
 	ps->state = snap_peer_state(p);
+	ps->queued = p->queued;
 	ps->link = snap_link(p);
 	ps->start = c->start;
 	ps->mark = c->mark;

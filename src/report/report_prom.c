@@ -335,6 +335,12 @@ prom_engine(const struct ike_stats *st, FILE *out)
 	metric(out, "vtid_ike_half_open", "gauge",
 	    "Responder IKE SAs half-open now (IKE_SA_INIT answered, no "
 	    "IKE_AUTH yet).", (double)st->half_open);
+	metric(out, "vtid_ike_initiating", "gauge",
+	    "IKE SAs vtid initiated that are negotiating now (at most "
+	    "initiate_max).", (double)st->initiating);
+	metric(out, "vtid_ike_initiations_queued", "gauge",
+	    "Peers waiting to initiate until fewer than initiate_max of vtid's "
+	    "initiations negotiate.", (double)st->init_queued);
 }
 
 static void

@@ -69,7 +69,11 @@ status_peer(const struct ike_snapshot *s, const struct ike_peer_snap *p,
 		if ((c = report_current(sa)) != NULL)
 			status_child(p, sa, c, out);
 	}
-	if (p->n_sas == 0)
+	if (p->n_sas == 0 && p->queued)
+		fprintf(out, "%12s: QUEUED (to initiate: %llu under way, "
+		    "initiate_max reached)\n", p->name,
+		    (unsigned long long)s->stats.initiating);
+	else if (p->n_sas == 0)
 		fprintf(out, "%12s: DOWN (%s)%s%s\n", p->name,
 		    p->start == IKE_START_ADD ? "waiting for peer" :
 		    p->start == IKE_START_ROUTE ? "on traffic" : "retrying",

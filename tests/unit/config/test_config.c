@@ -311,6 +311,8 @@ test_example(void **state)
 	assert_int_equal(c->dos.half_open_max_peer, 10);
 	assert_int_equal(c->dos.cookie_rotate, 60);
 	assert_int_equal(c->dos.init_max_size, 4096);
+	assert_int_equal(c->dos.half_open_timeout, 30);
+	assert_int_equal(c->initiate_max, 100);
 	assert_int_equal(c->log_level, LOG_INFO);
 	assert_false(c->syslog);
 	assert_int_equal(c->n_local, 0);
@@ -425,7 +427,8 @@ test_defaults(void **state)
 	    "link = \"up\"; };\n"
 	    "dos = { cookie_threshold = 0; cookie_threshold_peer = 0; "
 	    "half_open_max = 50; half_open_max_peer = 5; cookie_rotate = \"2m\"; "
-	    "init_max_size = 2000; };\n"
+	    "init_max_size = 2000; half_open_timeout = \"2m\"; };\n"
+	    "initiate_max = 7;\n"
 	    "peers = (\n"
 	    "  { name = \"a\"; remote = \"2001:db8::2\"; psk = \"" GOOD_PSK "\";\n"
 	    "    mark = 1; keying_tries = 0; start = \"start\";\n"
@@ -452,6 +455,8 @@ test_defaults(void **state)
 	assert_int_equal(c->dos.half_open_max_peer, 5);
 	assert_int_equal(c->dos.cookie_rotate, 120);
 	assert_int_equal(c->dos.init_max_size, 2000);
+	assert_int_equal(c->dos.half_open_timeout, 120);
+	assert_int_equal(c->initiate_max, 7);
 	p = &c->peers[0];
 	assert_addr(&p->local, "2001:db8::1");		/* by family */
 	assert_int_equal(p->reqid, 1001);
@@ -573,6 +578,10 @@ static const struct {
 	    "1: no COOKIE would ever be asked for" },
 	{ "dos = { cookie_rotate = 0; };\n",
 	    "1: dos.cookie_rotate: must be 1 to 86400 seconds" },
+	{ "dos = { half_open_timeout = \"2h\"; };\n",
+	    "1: dos.half_open_timeout: must be 1 to 3600 seconds" },
+	{ "initiate_max = 0;\n",
+	    "1: initiate_max: must be 1 to 1000000" },
 	{ "dos = { cookie_rotate = \"2d\"; };\n",
 	    "1: dos.cookie_rotate: must be 1 to 86400 seconds" },
 	{ "dos = { init_max_size = 100; };\n",

@@ -191,6 +191,8 @@ set_dos(struct ep_side *s, unsigned thr, unsigned thr_peer, unsigned max,
 		.cookie_threshold = thr, .cookie_threshold_peer = thr_peer,
 		.half_open_max = max, .half_open_max_peer = max_peer,
 		.cookie_rotate = rotate, .init_max_size = IKE_DOS_INIT_MAX_SIZE,
+		.half_open_timeout = IKE_DOS_HALF_OPEN_TIMEOUT,
+		.initiate_max = IKE_INITIATE_MAX,
 	};
 
 	ike_engine_set_dos(s->eng, &d);
@@ -716,6 +718,37 @@ test_forged_init_vendor_id(void **state)
 	    "tunnel up, nothing sent but the answer\n", half->init_vtid);
 }
 
+/* dos.half_open_timeout: a forged INIT's half-open SA lasts that long,
+ * not the 30 s default, and the setting applies to the next request. */
+static void
+test_half_open_timeout(void **state)
+{
+	uint8_t req[EP_PKT_MAX];
+	size_t len = init_template(1, req, sizeof(req));
+	struct ike_peer_conf pa;
+	struct ike_dos_conf d = A->eng->dos;
+	double t0;
+
+	conf(&pa, 0, IKE_START_ADD);
+	assert_int_equal(ike_peer_add(A->eng, &pa), 0);
+	assert_true(d.half_open_timeout == IKE_DOS_HALF_OPEN_TIMEOUT);
+	d.half_open_timeout = 0.5;
+	ike_engine_set_dos(A->eng, &d);
+	set_spi(req, 0x7e57);
+	inject(A, EP_ADDR_B, req, len);
+	t0 = ev_now(pair.loop);
+	assert_int_equal(stats(A)->half_open, 1);
+	ep_run(&pair, 0.4);
+	assert_int_equal(stats(A)->half_open, 1);
+	while (stats(A)->half_open == 1 && ev_now(pair.loop) - t0 < 2)
+		ep_run(&pair, 0.01);
+	assert_int_equal(stats(A)->half_open, 0);
+	assert_true(ev_now(pair.loop) - t0 < 0.6);
+	printf("half_open_timeout 0.5 s: the forged INIT's half-open SA gone "
+	    "after %.2f s (default %.0f s)\n", ev_now(pair.loop) - t0,
+	    IKE_DOS_HALF_OPEN_TIMEOUT);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -732,6 +765,7 @@ main(void)
 		T(test_forged_init_start_peer),
 		T(test_forged_init_route_peer),
 		T(test_forged_init_vendor_id),
+		T(test_half_open_timeout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,6 +34,7 @@ static struct ike_snapshot snap = {
 	    .cookies_invalid = 4,
 	    .cookie_rotations = 3, .init_too_big = 7, .init_half_open_peer = 8,
 	    .init_half_open_max = 0, .half_open = 2,
+	    .initiating = 3, .init_queued = 1,
 	    .frag_tx = 11, .frag_rx = 12, .frag_reassembled = 3,
 	    .frag_dup = 2, .frag_dropped = 1, .frag_timeout = 1 },
 	.n_peers = 4, .n_sas = 3, .peers = peers, .sas = sas,
@@ -193,7 +194,9 @@ setup(void **state)
 
 	p = &peers[3];
 	snprintf(p->name, sizeof(p->name), "we\"ird\\name");
-	p->state = IKE_PEER_DOWN;
+	/* Waiting for its turn to initiate (initiate_max). */
+	p->state = IKE_PEER_CONNECTING;
+	p->queued = true;
 	p->start = IKE_START_ADD;
 	p->mark = 6;
 	p->reqid = 1073741830;
