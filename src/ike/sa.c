@@ -166,6 +166,16 @@ sa_initiation_over(struct ike_sa *sa)
 	ike_peer_pace_kick(sa->eng);
 }
 
+void
+ike_sa_init_unanswered(struct ike_sa *sa)
+{
+	if (!sa->initiating)
+		return;
+	log_msg_rl(&sa->peer->rl, LOG_DEBUG, sa->logp, "no answer to "
+	    "IKE_SA_INIT yet: next peer in line may initiate");
+	sa_initiation_over(sa);
+}
+
 int
 ike_sa_initiate(struct ike_peer *peer)
 {

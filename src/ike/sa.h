@@ -20,6 +20,10 @@ void		 ike_sa_fail(struct ike_sa *, const char *fmt, ...)
 /* DPD's verdict (RFC 7296 2.4): the peer is gone; the SAs go without a
  * DELETE it could not receive, then the configured action. */
 void		 ike_sa_dead(struct ike_sa *);
+/* Our IKE_SA_INIT went unanswered for a retransmission timeout: a peer
+ * that is down must not hold an initiation slot (initiate_max) for the
+ * minutes its retries take. */
+void		 ike_sa_init_unanswered(struct ike_sa *);
 /* The tunnel is of no more use: DELETE, the SA goes, what the peer does
  * next follows (peer.h, ike_peer_closed). */
 void		 ike_sa_close(struct ike_sa *, const char *reason,

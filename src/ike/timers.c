@@ -55,6 +55,8 @@ retransmit_fire(struct ike_sa *sa)
 		    ike_exchange_name(sa->req.exchange), c->retransmit_tries);
 		return;
 	}
+	if (sa->req.exchange == IKE_SA_INIT)
+		ike_sa_init_unanswered(sa);
 	ike_xmit_resend(sa);
 	ike_timer_arm(sa, IKE_TIMER_RETRANSMIT, next);
 }

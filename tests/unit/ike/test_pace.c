@@ -232,6 +232,40 @@ test_pace_raise(void **state)
 	    "initiated at once\n");
 }
 
+/* initiate_max 1, a peer that is down first in line: its IKE_SA_INIT
+ * unanswered after one retransmission timeout, its slot goes to B, who
+ * comes up while the dead one still retransmits. Without this, 100 dead
+ * branches would hold every slot for the minutes their retries take. */
+static void
+test_pace_dead_peer(void **state)
+{
+	struct ike_peer_conf pc, pb;
+	struct watch w;
+	double t0, took;
+
+	(void)state;
+	memset(&w, 0, sizeof(w));
+	ep_set_hook(&pair, watch_hook, &w);
+	set_initiate_max(A, 1);
+	conf(&pb, 1, IKE_START_ADD);
+	assert_int_equal(ike_peer_add(B->eng, &pb), 0);
+	t0 = ev_now(pair.loop);
+	conf_dead(&pc, 1);
+	pc.retransmit_tries = 5;	/* about 3 s of retransmissions */
+	assert_int_equal(ike_peer_add(A->eng, &pc), 0);
+	conf(&pc, 0, IKE_START_START);
+	assert_int_equal(ike_peer_add(A->eng, &pc), 0);
+	assert_true(queued("B"));
+	assert_true(ep_run_until(&pair, 2, ep_both_up, NULL));
+	took = ev_now(pair.loop) - t0;
+	assert_true(took < 0.5);
+	assert_int_equal(ike_peer_state(A->eng, "P1"), IKE_PEER_CONNECTING);
+	assert_int_equal(A->eng->stats.initiating, 0);
+	printf("initiate_max 1, a dead peer first in line: B up after %.2f s "
+	    "while the dead one still retransmits (its slot freed at its "
+	    "first retransmission, 0.1 s)\n", took);
+}
+
 /* vtictl up on a start add peer nobody answers yet: it retries with
  * back-off, as a start peer does (it used to try once and stay down),
  * and comes up once the peer is there; with keying_tries 2 and nobody
@@ -292,6 +326,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_pace_line),
 		T(test_pace_raise),
+		T(test_pace_dead_peer),
 		T(test_up_add_retries),
 	};
 
