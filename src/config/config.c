@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <openssl/crypto.h>
+#include <uthash.h>
 
 #include "config/priv.h"
 #include "pki/pki.h"
@@ -470,6 +471,37 @@ warn_many_vtis(struct loader *ld)
 		    "with this many, use interface type = \"xfrm\"", n);
 }
 
+struct config_peer_name {
+	UT_hash_handle	 hh;
+	const struct config_peer *peer;
+};
+
+struct config_names {
+	struct config_peer_name *head;
+	struct config_peer_name	 ent[];
+};
+
+/* Names are unique (cfg_parse_peers checked). Without memory for it the
+ * lookups scan instead. */
+static void
+index_names(struct vtid_config *c)
+{
+	struct config_names *t;
+	struct config_peer_name *e;
+	size_t i;
+
+	if (c->n_peers == 0 || (t = calloc(1, sizeof(*t) + c->n_peers *
+	    sizeof(t->ent[0]))) == NULL)
+		return;
+	for (i = 0; i < c->n_peers; i++) {
+		e = &t->ent[i];
+		e->peer = &c->peers[i];
+		HASH_ADD_KEYPTR(hh, t->head, c->peers[i].name,
+		    strlen(c->peers[i].name), e);
+	}
+	c->by_name = t;
+}
+
 struct vtid_config *
 config_load(const char *path, config_proposal_check check,
     struct config_error *err)
@@ -531,6 +563,7 @@ config_load(const char *path, config_proposal_check check,
 		    "by group or others (mode %04o): chmod 600 it, or use "
 		    "psk_file", (unsigned)(ld.mode & 07777));
 	warn_many_vtis(&ld);
+	index_names(ld.conf);
 	rc = 0;
 done:
 	cfg_cert_cache_free(&ld);
@@ -551,6 +584,10 @@ config_free(struct vtid_config *c)
 
 	if (c == NULL)
 		return;
+	if (c->by_name != NULL) {
+		HASH_CLEAR(hh, c->by_name->head);
+		free(c->by_name);
+	}
 	for (i = 0; i < c->n_peers; i++) {
 		if (c->peers[i].psk != NULL) {
 			OPENSSL_cleanse(c->peers[i].psk, c->peers[i].psk_len);
@@ -567,8 +604,13 @@ config_free(struct vtid_config *c)
 const struct config_peer *
 config_peer_find(const struct vtid_config *c, const char *name)
 {
+	struct config_peer_name *e;
 	size_t i;
 
+	if (c->by_name != NULL) {
+		HASH_FIND_STR(c->by_name->head, name, e);
+		return e != NULL ? e->peer : NULL;
+	}
 	for (i = 0; i < c->n_peers; i++)
 		if (strcmp(c->peers[i].name, name) == 0)
 			return &c->peers[i];

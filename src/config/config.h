@@ -256,6 +256,9 @@ struct vtid_config {
 
 	size_t		 n_peers;
 	struct config_peer *peers;
+	/* By name, for config_peer_find (a reload looks up every peer);
+	 * NULL: not built, found by a scan. */
+	struct config_names *by_name;
 
 	size_t		 n_warnings;
 	char		(*warnings)[CONFIG_MSG_MAX];

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <uthash.h>
 
 #include "config/priv.h"
 #include "util/log.h"
@@ -463,76 +464,249 @@ parse_peer(struct loader *ld, const config_setting_t *g, size_t idx,
 	return 0;
 }
 
-/* Two peers that connect from anywhere: told apart by their identity
- * (the engine finds them by it), and, on VTIs, not on one local address:
- * the kernel finds a VTI by its endpoints, and theirs would be the same
- * (local, any). An XFRM interface is found by the SA's if_id. */
-static int
-check_dynamic_pair(struct loader *ld, const config_setting_t *gb,
-    const struct config_peer *a, const struct config_peer *b)
-{
-	char id[CONFIG_ID_MAX * 2 + 16];
+/* ---- what two peers must not share ----
+ *
+ * Found in one pass, not by comparing every pair (10,000 peers took
+ * seconds, minutes in a slow VM): each key, as bytes, maps to the first
+ * peer that had it; a later peer with the same key is the error, which
+ * names that first one. */
 
-	if (a->remote_id.type == b->remote_id.type &&
-	    a->remote_id.len == b->remote_id.len &&
-	    memcmp(a->remote_id.data, b->remote_id.data, a->remote_id.len) == 0)
-		return cfg_fail(ld, cfg_member_or(gb, "remote_id"),
-		    "remote_id: '%s' already identifies peer '%s', and peers "
-		    "without a fixed address are told apart by identity",
-		    config_id_str(&b->remote_id, id, sizeof(id)), a->name);
-	if (addr_equal(&a->local, &b->local) &&
-	    (a->vti.type == CONFIG_IFACE_VTI || b->vti.type ==
-	    CONFIG_IFACE_VTI))
-		return cfg_fail(ld, cfg_member_or(gb, "remote"), "remote: a "
-		    "second peer without a fixed address on this local address "
-		    "(peer '%s' is one) needs interface type \"xfrm\" on both: "
-		    "the kernel tells VTIs apart by their endpoints only",
-		    a->name);
-	return 0;
+enum seen_kind {
+	SEEN_NAME, SEEN_MARK, SEEN_ENDS, SEEN_REMOTE_ID, SEEN_DYN_LOCAL,
+	SEEN_IFNAME, SEEN_ADDR,
+};
+
+#define SEEN_NONE	SIZE_MAX
+
+struct seen {
+	UT_hash_handle	 hh;
+	/* The first peer with the key; for SEEN_ENDS the first with a
+	 * fixed remote too, for SEEN_DYN_LOCAL the first on a VTI. */
+	size_t		 first, first_fixed, first_vti;
+	size_t		 len;
+	uint8_t		 key[];
+};
+
+struct seen_key {
+	uint8_t		 b[1 + CONFIG_NETNS_MAX + CONFIG_ID_MAX + 40];
+	size_t		 len;
+};
+
+static void
+key_start(struct seen_key *k, enum seen_kind kind)
+{
+	k->b[0] = (uint8_t)kind;
+	k->len = 1;
 }
 
-/* What two peers must not share. b is the later one: errors point at it. */
-static int
-check_pair(struct loader *ld, const config_setting_t *gb,
-    const struct config_peer *a, const struct config_peer *b)
+static void
+key_put(struct seen_key *k, const void *p, size_t len)
 {
+	if (len > sizeof(k->b) - k->len)
+		len = sizeof(k->b) - k->len;
+	memcpy(k->b + k->len, p, len);
+	k->len += len;
+}
+
+/* A string with its terminator, so that "ab"+"c" is not "a"+"bc". */
+static void
+key_str(struct seen_key *k, const char *s)
+{
+	key_put(k, s, strlen(s) + 1);
+}
+
+static void
+key_addr(struct seen_key *k, const struct sockaddr_storage *a)
+{
+	const uint8_t *o;
+	size_t len;
+	uint8_t fam = (uint8_t)a->ss_family;
+
+	o = addr_octets(a, &len);
+	key_put(k, &fam, 1);
+	key_put(k, o, len);
+}
+
+static struct seen *
+seen_find(struct seen *const *t, const struct seen_key *k)
+{
+	struct seen *e;
+
+	HASH_FIND(hh, *t, k->b, k->len, e);
+	return e;
+}
+
+/* The entry for k, made for peer i if new. NULL: out of memory. */
+static struct seen *
+seen_add(struct seen **t, const struct seen_key *k, size_t i)
+{
+	struct seen *e = seen_find(t, k);
+
+	if (e != NULL)
+		return e;
+	if ((e = malloc(sizeof(*e) + k->len)) == NULL)
+		return NULL;
+	e->first = i;
+	e->first_fixed = e->first_vti = SEEN_NONE;
+	e->len = k->len;
+	memcpy(e->key, k->b, k->len);
+	HASH_ADD_KEYPTR(hh, *t, e->key, e->len, e);
+	return e;
+}
+
+static void
+seen_free(struct seen **t)
+{
+	struct seen *e, *tmp;
+
+	HASH_ITER(hh, *t, e, tmp) {
+		HASH_DEL(*t, e);
+		free(e);
+	}
+}
+
+static void
+key_ends(struct seen_key *k, const struct config_peer *p)
+{
+	key_start(k, SEEN_ENDS);
+	key_addr(k, &p->local);
+	key_addr(k, &p->remote);
+}
+
+static void
+key_addr_in(struct seen_key *k, const struct config_peer *p, size_t j)
+{
+	key_start(k, SEEN_ADDR);
+	key_str(k, p->vti.netns);
+	key_addr(k, &p->vti.addrs[j].addr);
+}
+
+/* Peer i (b, in gb) against those before it, as the tables say. */
+static int
+check_seen(struct loader *ld, const config_setting_t *gb, struct seen **t,
+    size_t i)
+{
+	const struct config_peer *peers = ld->conf->peers, *b = &peers[i];
 	const config_setting_t *s;
+	struct seen_key k;
+	struct seen *e;
 	const char *sect;
-	char x[INET6_ADDRSTRLEN];
-	size_t i, j;
+	char x[INET6_ADDRSTRLEN], id[CONFIG_ID_MAX * 2 + 16];
+	size_t j, a;
 	bool failed;
 
-	if (strcmp(a->name, b->name) == 0)
+	key_start(&k, SEEN_NAME);
+	key_str(&k, b->name);
+	if ((e = seen_find(t, &k)) != NULL)
 		return cfg_fail(ld, config_setting_get_member(gb, "name"),
-		    "name: already used by the peer at %s", a->origin);
-	if (a->mark == b->mark)
+		    "name: already used by the peer at %s",
+		    peers[e->first].origin);
+	key_start(&k, SEEN_MARK);
+	key_put(&k, &b->mark, sizeof(b->mark));
+	if ((e = seen_find(t, &k)) != NULL)
 		return cfg_fail(ld, config_setting_get_member(gb, "mark"),
-		    "mark: %u already used by peer '%s'", b->mark, a->name);
-	if (a->remote_dynamic && b->remote_dynamic) {
-		if (check_dynamic_pair(ld, gb, a, b) == -1)
-			return -1;
-	} else if (addr_equal(&a->local, &b->local) &&
-	    addr_equal(&a->remote, &b->remote))
+		    "mark: %u already used by peer '%s'", b->mark,
+		    peers[e->first].name);
+	/* Two peers that connect from anywhere are told apart by their
+	 * identity (the engine finds them by it), and, on VTIs, not on one
+	 * local address: the kernel finds a VTI by its endpoints, and theirs
+	 * would be the same (local, any). An XFRM interface is found by the
+	 * SA's if_id. Any other two must differ in their addresses. */
+	if (b->remote_dynamic) {
+		key_start(&k, SEEN_REMOTE_ID);
+		key_put(&k, &b->remote_id.type, sizeof(b->remote_id.type));
+		key_put(&k, b->remote_id.data, b->remote_id.len);
+		if ((e = seen_find(t, &k)) != NULL)
+			return cfg_fail(ld, cfg_member_or(gb, "remote_id"),
+			    "remote_id: '%s' already identifies peer '%s', and "
+			    "peers without a fixed address are told apart by "
+			    "identity", config_id_str(&b->remote_id, id,
+			    sizeof(id)), peers[e->first].name);
+		key_start(&k, SEEN_DYN_LOCAL);
+		key_addr(&k, &b->local);
+		e = seen_find(t, &k);
+		a = e == NULL ? SEEN_NONE : b->vti.type == CONFIG_IFACE_VTI ?
+		    e->first : e->first_vti;
+		if (a != SEEN_NONE)
+			return cfg_fail(ld, cfg_member_or(gb, "remote"),
+			    "remote: a second peer without a fixed address on "
+			    "this local address (peer '%s' is one) needs "
+			    "interface type \"xfrm\" on both: the kernel tells "
+			    "VTIs apart by their endpoints only",
+			    peers[a].name);
+	}
+	key_ends(&k, b);
+	e = seen_find(t, &k);
+	a = e == NULL ? SEEN_NONE : b->remote_dynamic ? e->first_fixed :
+	    e->first;
+	if (a != SEEN_NONE)
 		return cfg_fail(ld, config_setting_get_member(gb, "remote"),
 		    "remote: %s with this local address already used by "
 		    "peer '%s'", addr_str(&b->remote, x, sizeof(x)),
-		    a->name);
+		    peers[a].name);
 	s = cfg_iface_group(ld, gb, &sect, &failed);
-	if (strcmp(a->vti.name, b->vti.name) == 0)
+	key_start(&k, SEEN_IFNAME);
+	key_str(&k, b->vti.name);
+	if ((e = seen_find(t, &k)) != NULL)
 		return cfg_fail(ld, s != NULL ? cfg_member_or(s, "name") : gb,
 		    "%s.name: '%s' already used by peer '%s'", sect,
-		    b->vti.name, a->name);
-	if (s == NULL || strcmp(a->vti.netns, b->vti.netns) != 0)
-		return 0;
-	for (i = 0; i < b->vti.n_addrs; i++)
-		for (j = 0; j < a->vti.n_addrs; j++)
-			if (addr_equal(&b->vti.addrs[i].addr,
-			    &a->vti.addrs[j].addr))
-				return cfg_fail(ld, config_setting_get_member(s,
-				    "addresses"), "%s.addresses: %s already "
-				    "on the device of peer '%s'", sect,
-				    addr_str(&b->vti.addrs[i].addr, x,
-				    sizeof(x)), a->name);
+		    b->vti.name, peers[e->first].name);
+	for (j = 0; s != NULL && j < b->vti.n_addrs; j++) {
+		key_addr_in(&k, b, j);
+		if ((e = seen_find(t, &k)) != NULL)
+			return cfg_fail(ld, config_setting_get_member(s,
+			    "addresses"), "%s.addresses: %s already on the "
+			    "device of peer '%s'", sect,
+			    addr_str(&b->vti.addrs[j].addr, x, sizeof(x)),
+			    peers[e->first].name);
+	}
+	return 0;
+}
+
+/* Peer i's keys, for the peers after it. */
+static int
+seen_note(struct seen **t, const struct config_peer *b, size_t i)
+{
+	struct seen_key k;
+	struct seen *e;
+	size_t j;
+
+	key_start(&k, SEEN_NAME);
+	key_str(&k, b->name);
+	if (seen_add(t, &k, i) == NULL)
+		return -1;
+	key_start(&k, SEEN_MARK);
+	key_put(&k, &b->mark, sizeof(b->mark));
+	if (seen_add(t, &k, i) == NULL)
+		return -1;
+	key_ends(&k, b);
+	if ((e = seen_add(t, &k, i)) == NULL)
+		return -1;
+	if (!b->remote_dynamic && e->first_fixed == SEEN_NONE)
+		e->first_fixed = i;
+	if (b->remote_dynamic) {
+		key_start(&k, SEEN_REMOTE_ID);
+		key_put(&k, &b->remote_id.type, sizeof(b->remote_id.type));
+		key_put(&k, b->remote_id.data, b->remote_id.len);
+		if (seen_add(t, &k, i) == NULL)
+			return -1;
+		key_start(&k, SEEN_DYN_LOCAL);
+		key_addr(&k, &b->local);
+		if ((e = seen_add(t, &k, i)) == NULL)
+			return -1;
+		if (b->vti.type == CONFIG_IFACE_VTI &&
+		    e->first_vti == SEEN_NONE)
+			e->first_vti = i;
+	}
+	key_start(&k, SEEN_IFNAME);
+	key_str(&k, b->vti.name);
+	if (seen_add(t, &k, i) == NULL)
+		return -1;
+	for (j = 0; j < b->vti.n_addrs; j++) {
+		key_addr_in(&k, b, j);
+		if (seen_add(t, &k, i) == NULL)
+			return -1;
+	}
 	return 0;
 }
 
@@ -541,7 +715,8 @@ cfg_parse_peers(struct loader *ld, const config_setting_t *list)
 {
 	struct vtid_config *c = ld->conf;
 	const config_setting_t *g;
-	size_t i, j, n;
+	struct seen *seen = NULL;
+	size_t i, n;
 
 	if (list == NULL)
 		return 0;
@@ -553,12 +728,18 @@ cfg_parse_peers(struct loader *ld, const config_setting_t *list)
 	for (i = 0; i < n; i++) {
 		g = config_setting_get_elem(list, (unsigned)i);
 		c->n_peers = i + 1;	/* so that config_free sees its PSK */
-		if (parse_peer(ld, g, i, &c->peers[i]) == -1)
-			return -1;
-		for (j = 0; j < i; j++)
-			if (check_pair(ld, g, &c->peers[j], &c->peers[i]) == -1)
-				return -1;
+		if (parse_peer(ld, g, i, &c->peers[i]) == -1 ||
+		    check_seen(ld, g, &seen, i) == -1)
+			goto fail;
+		if (seen_note(&seen, &c->peers[i], i) == -1) {
+			cfg_fail(ld, g, "out of memory");
+			goto fail;
+		}
 	}
+	seen_free(&seen);
 	ld->ctx[0] = '\0';
 	return 0;
+fail:
+	seen_free(&seen);
+	return -1;
 }

@@ -779,6 +779,16 @@ static const struct {
 	  "mark = 2; }\n);\n",
 	    "5: peer 'b': remote: 2001:db8::2 with this local address already "
 	    "used by peer 'a'" },
+	/* the error names the first peer with the value, not the last */
+	{ "peers = (\n"
+	  "  { name = \"a\"; local = \"2001:db8::1\";\n"
+	  "    remote = \"2001:db8::2\"; psk = \"" GOOD_PSK "\"; mark = 1; },\n"
+	  "  { name = \"b\"; local = \"2001:db8::1\";\n"
+	  "    remote = \"2001:db8::3\"; psk = \"" GOOD_PSK "\"; mark = 2; },\n"
+	  "  { name = \"c\"; local = \"2001:db8::1\";\n"
+	  "    remote = \"2001:db8::4\"; psk = \"" GOOD_PSK "\"; mark = 1; }\n"
+	  ");\n",
+	    "7: peer 'c': mark: 1 already used by peer 'a'" },
 	{ TWO("    vti = { name = \"vx\"; };\n",
 	    "    vti = {\n      name = \"vx\";\n    };\n"),
 	    "9: peer 'b': vti.name: 'vx' already used by peer 'a'" },
