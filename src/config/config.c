@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 
 #include <openssl/crypto.h>
-#include <uthash.h>
 
 #include "config/priv.h"
 #include "pki/pki.h"
@@ -471,6 +470,8 @@ warn_many_vtis(struct loader *ld)
 		    "with this many, use interface type = \"xfrm\"", n);
 }
 
+bool cfg_hash_oom;
+
 struct config_peer_name {
 	UT_hash_handle	 hh;
 	const struct config_peer *peer;
@@ -493,11 +494,17 @@ index_names(struct vtid_config *c)
 	if (c->n_peers == 0 || (t = calloc(1, sizeof(*t) + c->n_peers *
 	    sizeof(t->ent[0]))) == NULL)
 		return;
-	for (i = 0; i < c->n_peers; i++) {
+	cfg_hash_oom = false;
+	for (i = 0; i < c->n_peers && !cfg_hash_oom; i++) {
 		e = &t->ent[i];
 		e->peer = &c->peers[i];
 		HASH_ADD_KEYPTR(hh, t->head, c->peers[i].name,
 		    strlen(c->peers[i].name), e);
+	}
+	if (cfg_hash_oom) {
+		HASH_CLEAR(hh, t->head);
+		free(t);
+		return;
 	}
 	c->by_name = t;
 }

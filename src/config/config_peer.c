@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <uthash.h>
 
 #include "config/priv.h"
 #include "util/log.h"
@@ -550,7 +549,12 @@ seen_add(struct seen **t, const struct seen_key *k, size_t i)
 	e->first_fixed = e->first_vti = SEEN_NONE;
 	e->len = k->len;
 	memcpy(e->key, k->b, k->len);
+	cfg_hash_oom = false;
 	HASH_ADD_KEYPTR(hh, *t, e->key, e->len, e);
+	if (cfg_hash_oom) {
+		free(e);
+		return NULL;
+	}
 	return e;
 }
 

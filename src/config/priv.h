@@ -12,6 +12,16 @@
 #include "config/config.h"
 #include "util/log.h"
 
+/* uthash (config.c, config_peer.c): keys come from the file, not the
+ * network: a plain hash, without the default one's switch
+ * fall-throughs; an insertion that cannot allocate sets cfg_hash_oom and
+ * fails instead of exiting. */
+extern bool cfg_hash_oom;
+#define HASH_FUNCTION			HASH_OAT
+#define HASH_NONFATAL_OOM		1
+#define uthash_nonfatal_oom(obj)	(cfg_hash_oom = true)
+#include <uthash.h>
+
 
 /* Types a setting may have. */
 #define T_INT		0x01	/* int or int64 */
