@@ -569,23 +569,24 @@ seen_free(struct seen **t)
 	}
 }
 
-static void
-key_ends(struct seen_key *k, const struct config_peer *p)
+/* The entry for k, peer i's if new: *other is the earlier peer that has
+ * it (SEEN_NONE if none). -1: out of memory. */
+static int
+seen_check(struct seen **t, const struct seen_key *k, size_t i, size_t *other,
+    struct seen **ep)
 {
-	key_start(k, SEEN_ENDS);
-	key_addr(k, &p->local);
-	key_addr(k, &p->remote);
+	struct seen *e = seen_add(t, k, i);
+
+	if (e == NULL)
+		return -1;
+	*other = e->first != i ? e->first : SEEN_NONE;
+	if (ep != NULL)
+		*ep = e;
+	return 0;
 }
 
-static void
-key_addr_in(struct seen_key *k, const struct config_peer *p, size_t j)
-{
-	key_start(k, SEEN_ADDR);
-	key_str(k, p->vti.netns);
-	key_addr(k, &p->vti.addrs[j].addr);
-}
-
-/* Peer i (b, in gb) against those before it, as the tables say. */
+/* Peer i (b, in gb) against those before it, its keys noted for those
+ * after it. */
 static int
 check_seen(struct loader *ld, const config_setting_t *gb, struct seen **t,
     size_t i)
@@ -601,16 +602,19 @@ check_seen(struct loader *ld, const config_setting_t *gb, struct seen **t,
 
 	key_start(&k, SEEN_NAME);
 	key_str(&k, b->name);
-	if ((e = seen_find(t, &k)) != NULL)
+	if (seen_check(t, &k, i, &a, NULL) == -1)
+		goto oom;
+	if (a != SEEN_NONE)
 		return cfg_fail(ld, config_setting_get_member(gb, "name"),
-		    "name: already used by the peer at %s",
-		    peers[e->first].origin);
+		    "name: already used by the peer at %s", peers[a].origin);
 	key_start(&k, SEEN_MARK);
 	key_put(&k, &b->mark, sizeof(b->mark));
-	if ((e = seen_find(t, &k)) != NULL)
+	if (seen_check(t, &k, i, &a, NULL) == -1)
+		goto oom;
+	if (a != SEEN_NONE)
 		return cfg_fail(ld, config_setting_get_member(gb, "mark"),
 		    "mark: %u already used by peer '%s'", b->mark,
-		    peers[e->first].name);
+		    peers[a].name);
 	/* Two peers that connect from anywhere are told apart by their
 	 * identity (the engine finds them by it), and, on VTIs, not on one
 	 * local address: the kernel finds a VTI by its endpoints, and theirs
@@ -620,17 +624,22 @@ check_seen(struct loader *ld, const config_setting_t *gb, struct seen **t,
 		key_start(&k, SEEN_REMOTE_ID);
 		key_put(&k, &b->remote_id.type, sizeof(b->remote_id.type));
 		key_put(&k, b->remote_id.data, b->remote_id.len);
-		if ((e = seen_find(t, &k)) != NULL)
+		if (seen_check(t, &k, i, &a, NULL) == -1)
+			goto oom;
+		if (a != SEEN_NONE)
 			return cfg_fail(ld, cfg_member_or(gb, "remote_id"),
 			    "remote_id: '%s' already identifies peer '%s', and "
 			    "peers without a fixed address are told apart by "
 			    "identity", config_id_str(&b->remote_id, id,
-			    sizeof(id)), peers[e->first].name);
+			    sizeof(id)), peers[a].name);
 		key_start(&k, SEEN_DYN_LOCAL);
 		key_addr(&k, &b->local);
-		e = seen_find(t, &k);
-		a = e == NULL ? SEEN_NONE : b->vti.type == CONFIG_IFACE_VTI ?
-		    e->first : e->first_vti;
+		if (seen_check(t, &k, i, &a, &e) == -1)
+			goto oom;
+		if (b->vti.type != CONFIG_IFACE_VTI)
+			a = e->first_vti;
+		else if (e->first_vti == SEEN_NONE)
+			e->first_vti = i;
 		if (a != SEEN_NONE)
 			return cfg_fail(ld, cfg_member_or(gb, "remote"),
 			    "remote: a second peer without a fixed address on "
@@ -639,10 +648,15 @@ check_seen(struct loader *ld, const config_setting_t *gb, struct seen **t,
 			    "VTIs apart by their endpoints only",
 			    peers[a].name);
 	}
-	key_ends(&k, b);
-	e = seen_find(t, &k);
-	a = e == NULL ? SEEN_NONE : b->remote_dynamic ? e->first_fixed :
-	    e->first;
+	key_start(&k, SEEN_ENDS);
+	key_addr(&k, &b->local);
+	key_addr(&k, &b->remote);
+	if (seen_check(t, &k, i, &a, &e) == -1)
+		goto oom;
+	if (b->remote_dynamic)
+		a = e->first_fixed;
+	else if (e->first_fixed == SEEN_NONE)
+		e->first_fixed = i;
 	if (a != SEEN_NONE)
 		return cfg_fail(ld, config_setting_get_member(gb, "remote"),
 		    "remote: %s with this local address already used by "
@@ -651,67 +665,29 @@ check_seen(struct loader *ld, const config_setting_t *gb, struct seen **t,
 	s = cfg_iface_group(ld, gb, &sect, &failed);
 	key_start(&k, SEEN_IFNAME);
 	key_str(&k, b->vti.name);
-	if ((e = seen_find(t, &k)) != NULL)
+	if (seen_check(t, &k, i, &a, NULL) == -1)
+		goto oom;
+	if (a != SEEN_NONE)
 		return cfg_fail(ld, s != NULL ? cfg_member_or(s, "name") : gb,
 		    "%s.name: '%s' already used by peer '%s'", sect,
-		    b->vti.name, peers[e->first].name);
-	for (j = 0; s != NULL && j < b->vti.n_addrs; j++) {
-		key_addr_in(&k, b, j);
-		if ((e = seen_find(t, &k)) != NULL)
+		    b->vti.name, peers[a].name);
+	/* A peer's own addresses are distinct (parse_vti_addrs). */
+	for (j = 0; j < b->vti.n_addrs; j++) {
+		key_start(&k, SEEN_ADDR);
+		key_str(&k, b->vti.netns);
+		key_addr(&k, &b->vti.addrs[j].addr);
+		if (seen_check(t, &k, i, &a, NULL) == -1)
+			goto oom;
+		if (s != NULL && a != SEEN_NONE)
 			return cfg_fail(ld, config_setting_get_member(s,
 			    "addresses"), "%s.addresses: %s already on the "
 			    "device of peer '%s'", sect,
 			    addr_str(&b->vti.addrs[j].addr, x, sizeof(x)),
-			    peers[e->first].name);
+			    peers[a].name);
 	}
 	return 0;
-}
-
-/* Peer i's keys, for the peers after it. */
-static int
-seen_note(struct seen **t, const struct config_peer *b, size_t i)
-{
-	struct seen_key k;
-	struct seen *e;
-	size_t j;
-
-	key_start(&k, SEEN_NAME);
-	key_str(&k, b->name);
-	if (seen_add(t, &k, i) == NULL)
-		return -1;
-	key_start(&k, SEEN_MARK);
-	key_put(&k, &b->mark, sizeof(b->mark));
-	if (seen_add(t, &k, i) == NULL)
-		return -1;
-	key_ends(&k, b);
-	if ((e = seen_add(t, &k, i)) == NULL)
-		return -1;
-	if (!b->remote_dynamic && e->first_fixed == SEEN_NONE)
-		e->first_fixed = i;
-	if (b->remote_dynamic) {
-		key_start(&k, SEEN_REMOTE_ID);
-		key_put(&k, &b->remote_id.type, sizeof(b->remote_id.type));
-		key_put(&k, b->remote_id.data, b->remote_id.len);
-		if (seen_add(t, &k, i) == NULL)
-			return -1;
-		key_start(&k, SEEN_DYN_LOCAL);
-		key_addr(&k, &b->local);
-		if ((e = seen_add(t, &k, i)) == NULL)
-			return -1;
-		if (b->vti.type == CONFIG_IFACE_VTI &&
-		    e->first_vti == SEEN_NONE)
-			e->first_vti = i;
-	}
-	key_start(&k, SEEN_IFNAME);
-	key_str(&k, b->vti.name);
-	if (seen_add(t, &k, i) == NULL)
-		return -1;
-	for (j = 0; j < b->vti.n_addrs; j++) {
-		key_addr_in(&k, b, j);
-		if (seen_add(t, &k, i) == NULL)
-			return -1;
-	}
-	return 0;
+oom:
+	return cfg_fail(ld, gb, "out of memory");
 }
 
 int
@@ -735,10 +711,6 @@ cfg_parse_peers(struct loader *ld, const config_setting_t *list)
 		if (parse_peer(ld, g, i, &c->peers[i]) == -1 ||
 		    check_seen(ld, g, &seen, i) == -1)
 			goto fail;
-		if (seen_note(&seen, &c->peers[i], i) == -1) {
-			cfg_fail(ld, g, "out of memory");
-			goto fail;
-		}
 	}
 	seen_free(&seen);
 	ld->ctx[0] = '\0';
