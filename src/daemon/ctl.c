@@ -197,9 +197,15 @@ cmd_up(struct vtid *v, int argc, char **argv, FILE *out)
 		break;
 	}
 	log_msg(LOG_NOTICE, ops[0], "up: requested on the control socket");
-	if (ike_peer_up(v->eng, ops[0]) == -1) {
+	switch (ike_peer_up(v->eng, ops[0])) {
+	case -1:
 		fprintf(out, "%s: cannot initiate (see the log)\n", ops[0]);
 		return -1;
+	case 1:
+		fprintf(out, "%s: queued to initiate (initiate_max %u "
+		    "initiations under way)\n", ops[0],
+		    v->conf->initiate_max);
+		return 0;
 	}
 	fprintf(out, "%s: initiating\n", ops[0]);
 	return 0;
@@ -329,6 +335,7 @@ cmd_metrics(struct vtid *v, int argc, char **argv, FILE *out)
 		.udp_send_errors = ns->tx_errors,
 		.udp_urgent = ns->rx_urgent,
 		.udp_deferred = ns->rx_deferred,
+		.udp_shed = ns->rx_shed,
 		.udp_queue_peak = ns->rx_queue_peak,
 		.memory_locked = v->memory_locked,
 		.sandboxed = v->sandboxed,

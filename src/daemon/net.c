@@ -144,8 +144,8 @@ net_pktinfo(struct msghdr *mh, int family, uint16_t port,
 	}
 }
 
-/* One datagram into the queue; false when the socket is empty (or the
- * queue full: then it stays in the socket's buffer). */
+/* One datagram into the queue (or shed by it); false when the socket is
+ * empty (or the queue full: then it stays in the socket's buffer). */
 static bool
 net_read_one(struct net_sock *s)
 {
@@ -200,27 +200,31 @@ net_read_one(struct net_sock *s)
 		pkt.len -= IKE_NON_ESP_MARKER_LEN;
 	}
 	if (rxq_push(&rxq, &pkt) == -1)
-		stats.rx_dropped++;	/* out of memory */
+		stats.rx_dropped++;	/* out of memory, or of bytes */
 	return true;
 }
 
-/* Everything the sockets hold, up to the queue's bound, then one pass
- * (rxq.h). What the budget leaves is served at the next turn of the
- * loop, after a new read: a DPD request that arrived meanwhile goes
- * first. A full queue stops the watchers, so the loop does not spin on
- * readable sockets it will not read. */
+/* What the sockets hold, up to the queue's bound and at most a queue's
+ * worth of datagrams (the queue sheds new setups: under a flood of them
+ * the sockets would never be empty), then one pass (rxq.h). What the
+ * budget leaves is served at the next turn of the loop, after a new
+ * read: a DPD request that arrived meanwhile goes first. A full queue
+ * stops the watchers, so the loop does not spin on readable sockets it
+ * will not read. */
 static void
 net_pump(struct ev_loop *loop)
 {
-	size_t i;
+	size_t i, reads = 0;
 	bool more;
 
 	do {
 		more = false;
 		for (i = 0; i < n_socks; i++)
-			if (net_read_one(&socks[i]))
+			if (net_read_one(&socks[i])) {
 				more = true;
-	} while (more);
+				reads++;
+			}
+	} while (more && reads < RXQ_MAX_MSGS);
 	rxq_serve(&rxq, recv_fn, recv_arg, NET_BUDGET_MS);
 	for (i = 0; i < n_socks; i++) {
 		if (rxq_full(&rxq))
@@ -403,6 +407,7 @@ net_stats(void)
 {
 	stats.rx_urgent = rxq.urgent;
 	stats.rx_deferred = rxq.deferred;
+	stats.rx_shed = rxq.shed;
 	stats.rx_queue_peak = rxq.peak;
 	return &stats;
 }

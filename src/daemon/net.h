@@ -23,9 +23,9 @@ typedef void (*net_recv_fn)(const struct net_pkt *, void *arg);
 
 struct net_stats {
 	uint64_t	 rx, tx, rx_dropped, tx_errors;
-	/* rxq.h: served ahead of setups; passes the budget cut short; the
-	 * most datagrams queued at once */
-	uint64_t	 rx_urgent, rx_deferred, rx_queue_peak;
+	/* rxq.h: served ahead of setups; passes the budget cut short; new
+	 * setups shed; the most datagrams queued at once */
+	uint64_t	 rx_urgent, rx_deferred, rx_shed, rx_queue_peak;
 };
 
 /* Opens the four sockets (v4/v6 x 500/4500); a family whose socket cannot

@@ -11,30 +11,34 @@ struct rxq_item {
 	uint8_t		 data[];
 };
 
-enum { RXQ_URGENT, RXQ_NORMAL };
-
 void
 rxq_init(struct rxq *q)
 {
+	int c;
+
 	memset(q, 0, sizeof(*q));
-	q->tail[RXQ_URGENT] = &q->head[RXQ_URGENT];
-	q->tail[RXQ_NORMAL] = &q->head[RXQ_NORMAL];
+	for (c = 0; c < RXQ_CLASSES; c++)
+		q->tail[c] = &q->head[c];
 }
 
-/* Exchanges only an established IKE SA has (RFC 7296 1.4, 1.3). */
+/* Exchanges only an established IKE SA has (RFC 7296 1.4, 1.3); a
+ * request that would start a new one. */
 static int
 rxq_class(const struct net_pkt *p)
 {
 	uint8_t x;
 
 	if (p->len < IKE_HDR_LEN)
-		return RXQ_NORMAL;
+		return RXQ_ONGOING;
 	x = p->data[18];
-	return x == CREATE_CHILD_SA || x == INFORMATIONAL ? RXQ_URGENT :
-	    RXQ_NORMAL;
+	if (x == CREATE_CHILD_SA || x == INFORMATIONAL)
+		return RXQ_URGENT;
+	if (x == IKE_SA_INIT && !(p->data[19] & IKE_FLAG_RESPONSE))
+		return RXQ_NEW;
+	return RXQ_ONGOING;
 }
 
-/* Whether a second-class message of the same IKE SA (initiator's SPI)
+/* Whether a later-class message of the same IKE SA (initiator's SPI)
  * waits: the first class must not overtake it. An initiator holding a
  * responder's IKE_AUTH answer and its next request (a DPD, the DELETE of
  * a crossing duplicate) must see them in the order they were sent. */
@@ -43,47 +47,29 @@ rxq_sa_waits(const struct rxq *q, const struct net_pkt *p)
 {
 	const struct rxq_item *it;
 
-	for (it = q->head[RXQ_NORMAL]; it != NULL; it = it->next)
+	for (it = q->head[RXQ_ONGOING]; it != NULL; it = it->next)
 		if (it->pkt.len >= IKE_HDR_LEN &&
 		    memcmp(it->pkt.data, p->data, 8) == 0)
 			return true;
 	return false;
 }
 
+static bool
+rxq_room(const struct rxq *q, size_t len)
+{
+	return q->n < RXQ_MAX_MSGS && q->bytes + len <= RXQ_MAX_BYTES;
+}
+
 bool
 rxq_full(const struct rxq *q)
 {
-	return q->n >= RXQ_MAX_MSGS || q->bytes >= RXQ_MAX_BYTES;
+	return !rxq_room(q, IKE_MSG_MAX) && q->n_new == 0;
 }
 
 bool
 rxq_empty(const struct rxq *q)
 {
 	return q->n == 0;
-}
-
-int
-rxq_push(struct rxq *q, const struct net_pkt *p)
-{
-	struct rxq_item *it;
-	int c;
-
-	if (rxq_full(q) || (it = malloc(sizeof(*it) + p->len)) == NULL)
-		return -1;
-	it->next = NULL;
-	it->pkt = *p;
-	memcpy(it->data, p->data, p->len);
-	it->pkt.data = it->data;
-	c = rxq_class(p);
-	if (c == RXQ_URGENT && rxq_sa_waits(q, p))
-		c = RXQ_NORMAL;
-	*q->tail[c] = it;
-	q->tail[c] = &it->next;
-	q->n++;
-	q->bytes += p->len;
-	if (q->n > q->peak)
-		q->peak = q->n;
-	return 0;
 }
 
 static struct rxq_item *
@@ -97,7 +83,44 @@ rxq_pop(struct rxq *q, int c)
 		q->tail[c] = &q->head[c];
 	q->n--;
 	q->bytes -= it->pkt.len;
+	if (c == RXQ_NEW)
+		q->n_new--;
 	return it;
+}
+
+int
+rxq_push(struct rxq *q, const struct net_pkt *p)
+{
+	struct rxq_item *it;
+	int c = rxq_class(p);
+
+	if (c == RXQ_NEW && (q->n_new >= RXQ_NEW_MAX ||
+	    !rxq_room(q, p->len))) {
+		q->shed++;
+		return 0;
+	}
+	while (!rxq_room(q, p->len) && (it = rxq_pop(q, RXQ_NEW)) != NULL) {
+		q->shed++;
+		free(it);
+	}
+	if (!rxq_room(q, p->len) ||
+	    (it = malloc(sizeof(*it) + p->len)) == NULL)
+		return -1;
+	it->next = NULL;
+	it->pkt = *p;
+	memcpy(it->data, p->data, p->len);
+	it->pkt.data = it->data;
+	if (c == RXQ_URGENT && rxq_sa_waits(q, p))
+		c = RXQ_ONGOING;
+	*q->tail[c] = it;
+	q->tail[c] = &it->next;
+	q->n++;
+	q->bytes += p->len;
+	if (c == RXQ_NEW)
+		q->n_new++;
+	if (q->n > q->peak)
+		q->peak = q->n;
+	return 0;
 }
 
 /* Unlinked before it is handed on: the callback may not re-enter the
@@ -120,9 +143,10 @@ rxq_serve(struct rxq *q, net_recv_fn fn, void *arg, unsigned budget_ms)
 		rxq_deliver(it, fn, arg);
 	}
 	until = clock_mono() + budget_ms / 1000.0;
-	while ((it = rxq_pop(q, RXQ_NORMAL)) != NULL) {
+	while ((it = rxq_pop(q, RXQ_ONGOING)) != NULL ||
+	    (it = rxq_pop(q, RXQ_NEW)) != NULL) {
 		rxq_deliver(it, fn, arg);
-		if (q->head[RXQ_NORMAL] != NULL && clock_mono() >= until) {
+		if (q->n > 0 && clock_mono() >= until) {
 			q->deferred++;
 			break;
 		}
@@ -136,7 +160,7 @@ rxq_clear(struct rxq *q)
 	struct rxq_item *it;
 	int c;
 
-	for (c = RXQ_URGENT; c <= RXQ_NORMAL; c++)
+	for (c = 0; c < RXQ_CLASSES; c++)
 		while ((it = rxq_pop(q, c)) != NULL)
 			free(it);
 }

@@ -166,6 +166,9 @@ struct ike_sa {
 	/* One of ours, counted in stats.initiating until it is established
 	 * or gone (peer.c paces initiations). */
 	bool		 initiating;
+	/* Gave its slot up, its IKE_SA_INIT unanswered at the first
+	 * retransmission: counted in stats.init_overdue until it is over. */
+	bool		 overdue;
 	enum ike_sa_origin origin;
 	struct ike_crypto_job *crypto;	/* init.c: a key exchange out */
 	struct ike_crypto_job *keygen;	/* init.c: a rekey's key pair out */

@@ -200,9 +200,10 @@ struct ike_stats {
 	uint64_t	 cookie_rotations;
 	uint64_t	 init_too_big, init_half_open_peer, init_half_open_max;
 	uint64_t	 half_open;	/* responder SAs half-open now */
-	/* Our initiations negotiating now, and peers waiting for one of
-	 * them to end (ike_dos_conf.initiate_max). */
-	uint64_t	 initiating, init_queued;
+	/* Our initiations negotiating now, peers waiting for one of them
+	 * to end (ike_dos_conf.initiate_max), and those that gave their
+	 * slot up, their IKE_SA_INIT unanswered (sa.c). */
+	uint64_t	 initiating, init_queued, init_overdue;
 	/* IKE fragmentation (RFC 7383): fragments sent; fragments received
 	 * and kept (ICV good), messages reassembled from them; fragments
 	 * ignored as duplicates, dropped (malformed, ICV failed, over a
@@ -276,7 +277,8 @@ int	 ike_peer_add(struct ike_engine *, const struct ike_peer_conf *);
 void	 ike_peer_link_reset(struct ike_engine *, const char *name,
 	    bool follows);
 /* Initiates if the peer has no IKE SA (start, traffic), now or, with
- * dos.initiate_max of ours negotiating, when its turn comes. */
+ * dos.initiate_max of ours negotiating, when its turn comes: 0 started
+ * (or an SA is there), 1 waiting in line, -1 no such peer or failed. */
 int	 ike_peer_initiate(struct ike_engine *, const char *name);
 /* The operator's "up": as ike_peer_initiate, and a start add peer then
  * retries after a failure, as a start peer does, until it is up or

@@ -203,15 +203,17 @@ ike_peer_initiate(struct ike_engine *eng, const char *name)
 		peer->admin_down = false;
 		ike_peer_link_sync(peer);
 	}
-	if (peer->sa != NULL || peer->queued)
+	if (peer->sa != NULL)
 		return 0;
+	if (peer->queued)
+		return 1;
 	/* Behind those already waiting, even when a slot is free now. */
 	if (eng->wait_head != NULL || !pace_slot_free(eng)) {
 		log_msg_rl(&peer->rl, LOG_DEBUG, peer->conf.name, "waiting to "
 		    "initiate: %llu initiations under way (initiate_max)",
 		    (unsigned long long)eng->stats.initiating);
 		pace_enqueue(peer);
-		return 0;
+		return 1;
 	}
 	return ike_sa_initiate(peer);
 }

@@ -159,6 +159,10 @@ sa_init_sent(struct ike_sa *sa, const char *why)
 static void
 sa_initiation_over(struct ike_sa *sa)
 {
+	if (sa->overdue) {
+		sa->overdue = false;
+		sa->eng->stats.init_overdue--;
+	}
 	if (!sa->initiating)
 		return;
 	sa->initiating = false;
@@ -166,14 +170,28 @@ sa_initiation_over(struct ike_sa *sa)
 	ike_peer_pace_kick(sa->eng);
 }
 
+/* A dead peer must not hold a slot for the minutes its retries take, so
+ * an unanswered IKE_SA_INIT gives its slot up at its first
+ * retransmission. But a responder that is alive and merely slow (a hub
+ * restarting, its answers taking longer than our retransmission timeout)
+ * would then see ever more of our initiations, and answer ever later: so
+ * at most initiate_max may be overdue at once, and beyond that an
+ * overdue one keeps its slot. At most twice initiate_max in all. */
 void
 ike_sa_init_unanswered(struct ike_sa *sa)
 {
-	if (!sa->initiating)
+	struct ike_engine *eng = sa->eng;
+
+	if (!sa->initiating || eng->stats.init_overdue >=
+	    eng->dos.initiate_max)
 		return;
 	log_msg_rl(&sa->peer->rl, LOG_DEBUG, sa->logp, "no answer to "
 	    "IKE_SA_INIT yet: next peer in line may initiate");
-	sa_initiation_over(sa);
+	sa->initiating = false;
+	eng->stats.initiating--;
+	sa->overdue = true;
+	eng->stats.init_overdue++;
+	ike_peer_pace_kick(eng);
 }
 
 int

@@ -50,7 +50,7 @@ struct report_daemon {
 	double		 started, last_reload;	/* Unix time */
 	uint64_t	 reloads_ok, reloads_failed;
 	uint64_t	 udp_rx, udp_tx, udp_dropped, udp_send_errors;
-	uint64_t	 udp_urgent, udp_deferred, udp_queue_peak;
+	uint64_t	 udp_urgent, udp_deferred, udp_shed, udp_queue_peak;
 	bool		 memory_locked;	/* mlockall: keys out of swap */
 	bool		 sandboxed;	/* vtid's own seccomp filter */
 	const struct report_kernel *kernel;	/* NULL: not shown */

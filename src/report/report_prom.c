@@ -99,6 +99,9 @@ prom_daemon(const struct ike_snapshot *s, const struct report_daemon *d,
 	metric(out, "vtid_udp_deferred_total", "counter",
 	    "Passes over the receive queue its time budget cut short.",
 	    (double)d->udp_deferred);
+	metric(out, "vtid_udp_shed_total", "counter",
+	    "IKE_SA_INIT requests dropped unserved: the receive queue held "
+	    "its share of new setups.", (double)d->udp_shed);
 	metric(out, "vtid_udp_queue_peak", "gauge",
 	    "Most datagrams waiting in the receive queue at once.",
 	    (double)d->udp_queue_peak);

@@ -181,6 +181,10 @@ test_pace_line(void **state)
 	assert_int_equal(ike_peer_state(A->eng, "B"), IKE_PEER_CONNECTING);
 	assert_true(queued("B"));
 	assert_false(queued("P1"));
+	/* The operator's up on a peer in line: it keeps its place, and
+	 * vtictl can say "queued" (1), not "initiating" (0). */
+	assert_int_equal(ike_peer_up(A->eng, "B"), 1);
+	assert_int_equal(A->eng->stats.init_queued, 4);
 	/* A peer in line taken down or removed leaves it. */
 	assert_int_equal(ike_peer_remove(A->eng, "P4"), 0);
 	assert_int_equal(ike_peer_down(A->eng, "P5"), 0);
@@ -266,6 +270,42 @@ test_pace_dead_peer(void **state)
 	    "first retransmission, 0.1 s)\n", took);
 }
 
+/* initiate_max 1, three dead peers: P1 gives its slot up at its first
+ * retransmission and P2 starts; P2's unanswered too, but one is overdue
+ * already (the most: initiate_max), so P2 keeps its slot and P3 waits.
+ * A responder that is only slow thus sees at most twice initiate_max of
+ * our IKE_SA_INITs, not all of them (the N = 10,000 bench's collapse). */
+static void
+test_pace_overdue_bound(void **state)
+{
+	struct ike_peer_conf pc;
+	struct watch w;
+	int k;
+
+	(void)state;
+	memset(&w, 0, sizeof(w));
+	ep_set_hook(&pair, watch_hook, &w);
+	set_initiate_max(A, 1);
+	for (k = 1; k <= 3; k++) {
+		conf_dead(&pc, k);
+		pc.retransmit_tries = 5;	/* about 1.7 s each */
+		assert_int_equal(ike_peer_add(A->eng, &pc), 0);
+	}
+	ep_run(&pair, 0.6);
+	assert_int_equal(w.attempts, 2);
+	assert_int_equal(A->eng->stats.init_overdue, 1);
+	assert_int_equal(A->eng->stats.initiating, 1);
+	assert_int_equal(A->eng->stats.init_queued, 1);
+	assert_true(queued("P3"));
+	/* P1 fails: P2 may give its slot up at its next retransmission,
+	 * or fails too; either way P3 gets its turn. */
+	ep_run(&pair, 3);
+	assert_int_equal(w.attempts, 3);
+	assert_int_equal(A->eng->stats.init_queued, 0);
+	printf("initiate_max 1, 3 dead peers: 1 overdue + 1 negotiating at "
+	    "most, the third waited its turn\n");
+}
+
 /* vtictl up on a start add peer nobody answers yet: it retries with
  * back-off, as a start peer does (it used to try once and stay down),
  * and comes up once the peer is there; with keying_tries 2 and nobody
@@ -327,6 +367,7 @@ main(void)
 		T(test_pace_line),
 		T(test_pace_raise),
 		T(test_pace_dead_peer),
+		T(test_pace_overdue_bound),
 		T(test_up_add_retries),
 	};
 

@@ -1,9 +1,12 @@
 /* The receive queue (src/daemon/rxq.h): messages of established SAs are
- * served ahead of new setups, setups only for a time budget per pass, and
- * the queue is bounded in messages and bytes. Then the same through
- * net.c's real sockets on loopback: a DPD request sent behind 300 setups,
- * each costing the loop 2 ms, is served within the first pass, where
- * reading in arrival order would serve it 201st. */
+ * served ahead of setups under way, these ahead of new setups, setups
+ * only for a time budget per pass, new setups shed past half the queue,
+ * and the queue is bounded in messages and bytes. Then the same through
+ * net.c's real sockets on loopback: a DPD request sent behind 200
+ * setups, each costing the loop 2 ms, is served within the first pass,
+ * where reading in arrival order would serve it 201st; an IKE_AUTH sent
+ * behind 700 IKE_SA_INITs is served before them, and the sockets are
+ * drained, shedding what the queue will not hold. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,6 +35,8 @@ struct seen {
 	size_t		 n;
 	double		 cost;		/* seconds each setup costs */
 	size_t		 want;		/* ev_break after this many */
+	size_t		 sent;		/* or once served + shed are this */
+	uint64_t	 shed0;
 	struct ev_loop	*loop;
 };
 
@@ -79,7 +84,8 @@ record(const struct net_pkt *p, void *arg)
 	s->n++;
 	if (p->data[18] != INFORMATIONAL && p->data[18] != CREATE_CHILD_SA)
 		burn(s->cost);
-	if (s->loop != NULL && s->n == s->want)
+	if (s->loop != NULL && (s->n == s->want || (s->sent > 0 &&
+	    s->n + net_stats()->rx_shed - s->shed0 == s->sent)))
 		ev_break(s->loop, EVBREAK_ALL);
 }
 
@@ -120,18 +126,23 @@ test_order(void **state)
 	push(&q, CREATE_CHILD_SA, 101, 400);
 	assert_int_equal(rxq_serve(&q, record, &s, 1000), 0);
 	assert_int_equal(s.n, 12);
-	/* First class first, each class in arrival order. */
+	/* Established SAs first, then setups under way, then new ones,
+	 * each class in arrival order. */
 	assert_int_equal(s.exch[0], INFORMATIONAL);
 	assert_int_equal(s.seq[0], 100);
 	assert_int_equal(s.exch[1], CREATE_CHILD_SA);
-	for (i = 2; i < 12; i++)
-		assert_int_equal(s.seq[i], i - 2);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(s.exch[2 + i], IKE_AUTH);
+		assert_int_equal(s.seq[2 + i], 2 * i + 1);
+		assert_int_equal(s.exch[7 + i], IKE_SA_INIT);
+		assert_int_equal(s.seq[7 + i], 2 * i);
+	}
 	assert_int_equal(q.urgent, 2);
 	assert_int_equal(q.deferred, 0);
 	assert_int_equal(q.peak, 12);
 	assert_true(rxq_empty(&q));
-	printf("order: 2 of established SAs first, then 10 setups in "
-	    "arrival order\n");
+	printf("order: 2 of established SAs first, then 5 IKE_AUTHs, then 5 "
+	    "IKE_SA_INITs, each in arrival order\n");
 }
 
 /* A responder's IKE_AUTH answer and the DELETE it sent next (a crossing
@@ -155,10 +166,10 @@ test_same_sa_order(void **state)
 	assert_int_equal(rxq_serve(&q, record, &s, 1000), 0);
 	assert_int_equal(s.n, 5);
 	assert_int_equal(s.seq[0], 4);
-	assert_int_equal(s.seq[1], 1);
-	assert_int_equal(s.seq[2], 2);
-	assert_int_equal(s.seq[3], 3);
-	assert_int_equal(s.seq[4], 5);
+	assert_int_equal(s.seq[1], 2);
+	assert_int_equal(s.seq[2], 3);
+	assert_int_equal(s.seq[3], 5);
+	assert_int_equal(s.seq[4], 1);
 	assert_int_equal(q.urgent, 1);
 	printf("same SA: IKE_AUTH answer, then its INFORMATIONAL and "
 	    "CREATE_CHILD_SA in order; another SA's DPD first\n");
@@ -204,27 +215,41 @@ test_bounds(void **state)
 	size_t n;
 
 	rxq_init(&q);
-	for (n = 0; !rxq_full(&q); n++)
+	/* New setups take half the queue; the rest are shed. */
+	for (n = 0; n < 300; n++)
 		push(&q, IKE_SA_INIT, (uint32_t)n, 64);
+	assert_int_equal(q.n, RXQ_NEW_MAX);
+	assert_int_equal(q.shed, 300 - RXQ_NEW_MAX);
+	assert_false(rxq_full(&q));
+	/* Setups under way fill the rest, then take the new ones' room,
+	 * the oldest first; full once none is left to shed. */
+	for (n = 0; !rxq_full(&q); n++)
+		push(&q, IKE_AUTH, (uint32_t)(1000 + n), 64);
 	assert_int_equal(n, RXQ_MAX_MSGS);
+	assert_int_equal(q.n_new, 0);
+	assert_int_equal(q.shed, 300);
 	memset(&p, 0, sizeof(p));
 	p.data = big;
 	p.len = msg(big, 64, INFORMATIONAL, 0);
 	assert_int_equal(rxq_push(&q, &p), -1);
+	p.len = msg(big, 64, IKE_SA_INIT, 0);
+	assert_int_equal(rxq_push(&q, &p), 0);
+	assert_int_equal(q.shed, 301);
+	assert_int_equal(q.n, RXQ_MAX_MSGS);
 	rxq_clear(&q);
 	assert_true(rxq_empty(&q));
 	rxq_init(&q);
 	for (n = 0; !rxq_full(&q); n++)
 		push(&q, IKE_AUTH, (uint32_t)n, IKE_MSG_MAX);
-	assert_int_equal(n, (RXQ_MAX_BYTES + IKE_MSG_MAX - 1) / IKE_MSG_MAX);
+	assert_int_equal(n, RXQ_MAX_BYTES / IKE_MSG_MAX);
 	/* Shorter than a header: a setup's class, not read past its end. */
 	rxq_clear(&q);
 	rxq_init(&q);
 	p.len = 10;
 	assert_int_equal(rxq_push(&q, &p), 0);
 	rxq_clear(&q);
-	printf("bounds: %d messages or %u bytes (%zu of 64 kB)\n",
-	    RXQ_MAX_MSGS, RXQ_MAX_BYTES, n);
+	printf("bounds: %d messages (%d new setups, more shed) or %u bytes "
+	    "(%zu of 64 kB)\n", RXQ_MAX_MSGS, RXQ_NEW_MAX, RXQ_MAX_BYTES, n);
 }
 
 static void
@@ -285,6 +310,63 @@ test_sockets(void **state)
 	    (unsigned long long)net_stats()->rx_queue_peak);
 }
 
+/* A loaded responder: 700 IKE_SA_INITs, then one IKE_AUTH, in its
+ * socket. The IKE_AUTH is served before every IKE_SA_INIT; the queue
+ * keeps half its size of them and sheds the rest, so the socket is
+ * drained and nothing behind them is left to the kernel's overflow. */
+static void
+test_sockets_shed(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct sockaddr_in6 to;
+	struct seen s;
+	uint8_t b[300];
+	uint16_t port = (uint16_t)(42000 + (getpid() + 4000) % 8000);
+	ev_timer guard;
+	size_t i, at = 0, shed;
+	int fd;
+
+	assert_non_null(loop);
+	memset(&s, 0, sizeof(s));
+	s.cost = 0.001;
+	s.loop = loop;
+	s.sent = 701;
+	s.shed0 = net_stats()->rx_shed;
+	assert_int_equal(net_open(loop, port, 0, record, &s), 0);
+	ev_timer_init(&guard, guard_cb, 10., 0.);
+	ev_timer_start(loop, &guard);
+	fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	assert_true(fd >= 0);
+	memset(&to, 0, sizeof(to));
+	to.sin6_family = AF_INET6;
+	to.sin6_addr = in6addr_loopback;
+	to.sin6_port = htons(port);
+	for (i = 0; i < 700; i++)
+		assert_true(sendto(fd, b, msg(b, sizeof(b), IKE_SA_INIT,
+		    (uint32_t)i), 0, (struct sockaddr *)&to,
+		    sizeof(to)) > 0);
+	assert_true(sendto(fd, b, msg(b, sizeof(b), IKE_AUTH, 7777), 0,
+	    (struct sockaddr *)&to, sizeof(to)) > 0);
+	ev_run(loop, 0);
+	net_close(loop);
+	close(fd);
+	ev_loop_destroy(loop);
+	shed = (size_t)(net_stats()->rx_shed - s.shed0);
+	/* Every datagram served or shed: none left in the socket. */
+	assert_int_equal(s.n + shed, 701);
+	for (i = 0; i < s.n; i++)
+		if (s.exch[i] == IKE_AUTH)
+			at = i + 1;
+	/* The first pump reads a queue's worth: half kept, half shed, a
+	 * few served (1 ms each, 10 ms a pass); the IKE_AUTH comes with the
+	 * second read and goes before the IKE_SA_INITs still queued. In
+	 * arrival order it would be served last. */
+	assert_true(at >= 1 && at <= 40);
+	assert_true(shed >= RXQ_MAX_MSGS - RXQ_NEW_MAX);
+	printf("shed: an IKE_AUTH sent after 700 IKE_SA_INITs served #%zu of "
+	    "%zu; %zu IKE_SA_INITs shed\n", at, s.n, shed);
+}
+
 int
 main(void)
 {
@@ -294,6 +376,7 @@ main(void)
 		cmocka_unit_test(test_budget),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_sockets),
+		cmocka_unit_test(test_sockets_shed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -238,6 +238,7 @@ static const struct report_daemon daemon_numbers = {
 	.last_reload = 1699995000.25, .reloads_ok = 2, .reloads_failed = 1,
 	.udp_rx = 130, .udp_tx = 128, .udp_dropped = 3,
 	.udp_send_errors = 0, .udp_urgent = 12, .udp_deferred = 2,
+	.udp_shed = 7,
 	.udp_queue_peak = 40,
 };
 
