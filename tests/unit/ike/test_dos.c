@@ -562,6 +562,43 @@ test_cookie_again(void **state)
 	    "the same IKE SA (%u IKE_SA_INITs, one SPI), tunnel up\n", inits);
 }
 
+/* A's first IKE_SA_INIT twice at B (a retransmission, the answer being
+ * late): two COOKIE requests, the second a copy of the first. */
+static enum ep_verdict
+dup_first_init(struct engine_pair *ep, struct ep_pkt *p, void *arg)
+{
+	unsigned *n = arg;
+
+	if (p->from == 0 && ep_pkt_exchange(p) == IKE_SA_INIT &&
+	    !ep_pkt_response(p) && (*n)++ == 0)
+		return EP_DUP;
+	return EP_PASS;
+}
+
+/* The second COOKIE request, for a copy of the request A has already
+ * resent with the cookie, leaves that request outstanding: its answer is
+ * taken and it is retransmitted if lost. (It used to clear it: the
+ * answer was then dropped as unexpected, no retransmission came, and the
+ * SA hung for good: 188 of the N = 10,000 bench's peers.) */
+static void
+test_cookie_twice(void **state)
+{
+	struct ike_peer_conf pa, pb;
+	unsigned n = 0;
+
+	conf(&pa, 0, IKE_START_START);
+	conf(&pb, 1, IKE_START_ADD);
+	pa.retransmit_timeout = 1;
+	set_dos(B, 0, 0, 100, 100, 60);
+	ep_set_hook(&pair, dup_first_init, &n);
+	assert_int_equal(ike_peer_add(B->eng, &pb), 0);
+	assert_int_equal(ike_peer_add(A->eng, &pa), 0);
+	assert_true(ep_run_until(&pair, 3, ep_both_up, NULL));
+	assert_int_equal(stats(B)->cookies_sent, 2);
+	printf("two COOKIE requests for one IKE_SA_INIT: the request with "
+	    "the cookie stays outstanding, tunnel up\n");
+}
+
 /* ---- forged IKE_SA_INITs against a peer's own attempts ---- */
 
 struct attempts {
@@ -761,6 +798,7 @@ main(void)
 		T(test_caps),
 		T(test_cookie_rotation_exchange),
 		T(test_cookie_again),
+		T(test_cookie_twice),
 		T(test_tunnel_with_cookie),
 		T(test_forged_init_start_peer),
 		T(test_forged_init_route_peer),
