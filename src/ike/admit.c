@@ -10,11 +10,49 @@
  * answered as one without: with a new cookie. */
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "ike/admit.h"
 #include "ike/ikev2.h"
 #include "util/addr.h"
 #include "util/clock.h"
+
+bool
+ike_admit_init_cookied(struct ike_sa *sa, const uint8_t *buf, size_t len)
+{
+	const uint8_t *old = sa->init_req;
+	size_t olen = sa->init_req_len, nlen;
+	struct ike_cookie_in in;
+	uint8_t *copy;
+
+	/* HDR, N(COOKIE), <the old request's payloads>: the header alike
+	 * but for the first payload and the length. */
+	if (old == NULL || sa->ni == NULL || sa->msgid_peer != 1 ||
+	    olen < IKE_HDR_LEN || len < IKE_HDR_LEN + 8 ||
+	    buf[16] != IKE_PL_NOTIFY || memcmp(buf, old, 16) != 0 ||
+	    memcmp(buf + 17, old + 17, 7) != 0)
+		return false;
+	nlen = (size_t)buf[30] << 8 | buf[31];
+	if (nlen <= 8 || len != olen + nlen || buf[28] != old[16] ||
+	    buf[33] != 0 || ((unsigned)buf[34] << 8 | buf[35]) != COOKIE ||
+	    memcmp(buf + IKE_HDR_LEN + nlen, old + IKE_HDR_LEN,
+	    olen - IKE_HDR_LEN) != 0)
+		return false;
+	in.ni = sa->ni;
+	in.ni_len = sa->ni_len;
+	in.ipi = &sa->remote;
+	in.spii = sa->ispi;
+	if (ike_cookie_check(&sa->eng->cookies, clock_mono(), &in,
+	    buf + IKE_HDR_LEN + 8, nlen - 8) == IKE_COOKIE_INVALID ||
+	    (copy = malloc(len)) == NULL)
+		return false;
+	memcpy(copy, buf, len);
+	free(sa->init_req);
+	sa->init_req = copy;
+	sa->init_req_len = len;
+	return true;
+}
 
 static bool
 admit_cookie_needed(const struct ike_engine *eng, const struct ike_peer *peer)

@@ -16,6 +16,13 @@
  * dropped (counted, a rate-limited line). */
 int		 ike_admit_init(struct ike_engine *, struct ike_peer *,
 		    const struct ike_addrs *, const struct ike_msg *);
+/* The initiator's request again, now with a valid COOKIE in front and
+ * otherwise the very request the half-open sa was made for: a copy
+ * without it came first, when no cookie was needed yet. The initiator
+ * signs the request it sent last, so sa keeps this one from now on:
+ * true, and the caller answers it as a retransmission. */
+bool		 ike_admit_init_cookied(struct ike_sa *, const uint8_t *buf,
+		    size_t len);
 /* The responder SA made for an admitted request is half-open, */
 void		 ike_admit_half_open(struct ike_sa *);
 /* and is no longer (IKE_AUTH succeeded, or it goes); no-op otherwise. */

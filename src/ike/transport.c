@@ -8,6 +8,7 @@
 
 #include <openssl/crypto.h>
 
+#include "ike/admit.h"
 #include "ike/frag.h"
 #include "ike/sa.h"
 #include "ike/table.h"
@@ -308,9 +309,10 @@ input_init_request(struct ike_engine *eng, const struct ike_addrs *from,
 	if ((sa = ike_table_sa_init(eng, hdr->ispi, from->remote)) != NULL) {
 		/* RFC 7296 2.1: the same request again gets the same answer;
 		 * anything else on this SPI is not for us. */
-		if (sa->init_req != NULL && sa->init_req_len == len &&
-		    memcmp(sa->init_req, buf, len) == 0 && sa->resp != NULL &&
-		    sa->msgid_peer == 1) {
+		if (((sa->init_req != NULL && sa->init_req_len == len &&
+		    memcmp(sa->init_req, buf, len) == 0) ||
+		    ike_admit_init_cookied(sa, buf, len)) &&
+		    sa->resp != NULL && sa->msgid_peer == 1) {
 			eng->stats.rx_retransmit++;
 			transmit(sa, sa->init_resp, sa->init_resp_len);
 		}

@@ -599,6 +599,46 @@ test_cookie_twice(void **state)
 	    "the cookie stays outstanding, tunnel up\n");
 }
 
+/* B's load falls between two copies of A's request: the first draws a
+ * COOKIE request (B turns its thresholds up as it sends it), the second
+ * an SA. A resends with the cookie and takes the SA's answer: it signs
+ * the request with the cookie, so B must verify against that one. */
+static enum ep_verdict
+load_falls(struct engine_pair *ep, struct ep_pkt *p, void *arg)
+{
+	unsigned *n = arg;
+
+	if (p->from == 0 && ep_pkt_exchange(p) == IKE_SA_INIT &&
+	    !ep_pkt_response(p) && (*n)++ == 0)
+		return EP_DUP;
+	if (p->from == 1 && ep_pkt_exchange(p) == IKE_SA_INIT &&
+	    ep_pkt_response(p) && p->buf[16] == IKE_PL_NOTIFY)
+		set_dos(B, 100, 100, 100, 100, 60);
+	return EP_PASS;
+}
+
+static void
+test_cookie_load_falls(void **state)
+{
+	struct ike_peer_conf pa, pb;
+	unsigned n = 0;
+
+	conf(&pa, 0, IKE_START_START);
+	conf(&pb, 1, IKE_START_ADD);
+	set_dos(B, 0, 0, 100, 100, 60);
+	ep_set_hook(&pair, load_falls, &n);
+	assert_int_equal(ike_peer_add(B->eng, &pb), 0);
+	assert_int_equal(ike_peer_add(A->eng, &pa), 0);
+	assert_true(ep_run_until(&pair, 3, ep_both_up, NULL));
+	assert_int_equal(stats(B)->cookies_sent, 1);
+	assert_int_equal(stats(A)->auth_failed, 0);
+	assert_int_equal(stats(B)->auth_failed, 0);
+	assert_int_equal(stats(A)->ike_up, 1);
+	printf("load falls between two copies of a request: the SA made "
+	    "from the copy without the cookie verifies A's AUTH over the "
+	    "request with it, first attempt up\n");
+}
+
 /* ---- forged IKE_SA_INITs against a peer's own attempts ---- */
 
 struct attempts {
@@ -799,6 +839,7 @@ main(void)
 		T(test_cookie_rotation_exchange),
 		T(test_cookie_again),
 		T(test_cookie_twice),
+		T(test_cookie_load_falls),
 		T(test_tunnel_with_cookie),
 		T(test_forged_init_start_peer),
 		T(test_forged_init_route_peer),
