@@ -520,17 +520,11 @@ ike_init_response(struct ike_sa *sa, const struct ike_msg *m,
 			return IKE_INIT_FAILED;
 		}
 		/* The answer to a late copy of the request without it: the
-		 * request with it is out already, but taking this answer
-		 * cleared it (transport.c), and with it its retransmission
-		 * and our wait for its answer. Out again, then. */
+		 * request with it is out already (transport.c drops these
+		 * before they clear it). */
 		if (n->len == sa->cookie_len &&
-		    memcmp(n->data, sa->cookie, n->len) == 0) {
-			if (init_send(sa) == -1) {
-				ike_fail_set(f, "cannot resend IKE_SA_INIT");
-				return IKE_INIT_FAILED;
-			}
+		    memcmp(n->data, sa->cookie, n->len) == 0)
 			return IKE_INIT_RESENT;
-		}
 		if (sa->cookies >= IKE_COOKIES_MAX) {
 			ike_fail_set(f, "peer asked for a COOKIE %u times",
 			    sa->cookies + 1);
