@@ -519,12 +519,8 @@ ike_init_response(struct ike_sa *sa, const struct ike_msg *m,
 			ike_fail_set(f, "peer sent an unusable COOKIE");
 			return IKE_INIT_FAILED;
 		}
-		/* The answer to a late copy of the request without it: the
-		 * request with it is out already (transport.c drops these
-		 * before they clear it). */
-		if (n->len == sa->cookie_len &&
-		    memcmp(n->data, sa->cookie, n->len) == 0)
-			return IKE_INIT_RESENT;
+		/* The answer to a late copy of the request without it never
+		 * gets here: transport.c drops it (input_init_stale). */
 		if (sa->cookies >= IKE_COOKIES_MAX) {
 			ike_fail_set(f, "peer asked for a COOKIE %u times",
 			    sa->cookies + 1);

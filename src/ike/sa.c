@@ -187,11 +187,9 @@ ike_sa_init_unanswered(struct ike_sa *sa)
 		return;
 	log_msg_rl(&sa->peer->rl, LOG_DEBUG, sa->logp, "no answer to "
 	    "IKE_SA_INIT yet: next peer in line may initiate");
-	sa->initiating = false;
-	eng->stats.initiating--;
+	sa_initiation_over(sa);
 	sa->overdue = true;
 	eng->stats.init_overdue++;
-	ike_peer_pace_kick(eng);
 }
 
 int

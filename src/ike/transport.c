@@ -526,7 +526,6 @@ input_follow(struct ike_sa *sa, const struct ike_addrs *from)
 	ike_sa_moved(sa, addr);
 }
 
-/* A response ends our request: what it was for goes up with it. */
 /* A COOKIE request for a copy of our IKE_SA_INIT sent before the one that
  * carries that cookie: the latter is outstanding, and taking this as its
  * answer would clear it, its retransmissions and our wait for the real
@@ -545,6 +544,7 @@ input_init_stale(const struct ike_sa *sa, const struct ike_msg *m)
 	    memcmp(n->data, sa->cookie, n->len) == 0;
 }
 
+/* A response ends our request: what it was for goes up with it. */
 static enum ike_req
 input_answered(struct ike_sa *sa, const struct ike_hdr *hdr)
 {

@@ -258,25 +258,23 @@ guard_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+/* Through net.c's sockets on loopback: n IKE_SA_INITs, then one message
+ * of exchange x, all in the socket before the loop runs; the loop runs
+ * until s says stop (a 10 s guard: a datagram lost would leave it
+ * waiting). */
 static void
-test_sockets(void **state)
+burst(struct seen *s, uint16_t port, size_t n, uint8_t x, size_t xlen)
 {
 	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
 	struct sockaddr_in6 to;
-	struct seen s;
 	uint8_t b[300];
-	uint16_t port = (uint16_t)(42000 + getpid() % 8000);
 	ev_timer guard;
-	size_t i, at = 0;
+	size_t i;
 	int fd;
 
 	assert_non_null(loop);
-	memset(&s, 0, sizeof(s));
-	s.cost = 0.002;
-	s.loop = loop;
-	s.want = 201;
-	assert_int_equal(net_open(loop, port, 0, record, &s), 0);
-	/* A datagram lost would leave the loop waiting. */
+	s->loop = loop;
+	assert_int_equal(net_open(loop, port, 0, record, s), 0);
 	ev_timer_init(&guard, guard_cb, 10., 0.);
 	ev_timer_start(loop, &guard);
 	fd = socket(AF_INET6, SOCK_DGRAM, 0);
@@ -285,16 +283,30 @@ test_sockets(void **state)
 	to.sin6_family = AF_INET6;
 	to.sin6_addr = in6addr_loopback;
 	to.sin6_port = htons(port);
-	for (i = 0; i < 200; i++)
+	for (i = 0; i < n; i++)
 		assert_true(sendto(fd, b, msg(b, sizeof(b), IKE_SA_INIT,
 		    (uint32_t)i), 0, (struct sockaddr *)&to,
 		    sizeof(to)) > 0);
-	assert_true(sendto(fd, b, msg(b, 80, INFORMATIONAL, 7777), 0,
+	assert_true(sendto(fd, b, msg(b, xlen, x, 7777), 0,
 	    (struct sockaddr *)&to, sizeof(to)) > 0);
 	ev_run(loop, 0);
 	net_close(loop);
 	close(fd);
 	ev_loop_destroy(loop);
+	s->loop = NULL;
+}
+
+static void
+test_sockets(void **state)
+{
+	struct seen s;
+	size_t i, at = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.cost = 0.002;
+	s.want = 201;
+	burst(&s, (uint16_t)(42000 + getpid() % 8000), 200, INFORMATIONAL,
+	    80);
 	assert_int_equal(s.n, 201);
 	for (i = 0; i < s.n; i++)
 		if (s.exch[i] == INFORMATIONAL)
@@ -317,40 +329,15 @@ test_sockets(void **state)
 static void
 test_sockets_shed(void **state)
 {
-	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
-	struct sockaddr_in6 to;
 	struct seen s;
-	uint8_t b[300];
-	uint16_t port = (uint16_t)(42000 + (getpid() + 4000) % 8000);
-	ev_timer guard;
 	size_t i, at = 0, shed;
-	int fd;
 
-	assert_non_null(loop);
 	memset(&s, 0, sizeof(s));
 	s.cost = 0.001;
-	s.loop = loop;
 	s.sent = 701;
 	s.shed0 = net_stats()->rx_shed;
-	assert_int_equal(net_open(loop, port, 0, record, &s), 0);
-	ev_timer_init(&guard, guard_cb, 10., 0.);
-	ev_timer_start(loop, &guard);
-	fd = socket(AF_INET6, SOCK_DGRAM, 0);
-	assert_true(fd >= 0);
-	memset(&to, 0, sizeof(to));
-	to.sin6_family = AF_INET6;
-	to.sin6_addr = in6addr_loopback;
-	to.sin6_port = htons(port);
-	for (i = 0; i < 700; i++)
-		assert_true(sendto(fd, b, msg(b, sizeof(b), IKE_SA_INIT,
-		    (uint32_t)i), 0, (struct sockaddr *)&to,
-		    sizeof(to)) > 0);
-	assert_true(sendto(fd, b, msg(b, sizeof(b), IKE_AUTH, 7777), 0,
-	    (struct sockaddr *)&to, sizeof(to)) > 0);
-	ev_run(loop, 0);
-	net_close(loop);
-	close(fd);
-	ev_loop_destroy(loop);
+	burst(&s, (uint16_t)(42000 + (getpid() + 4000) % 8000), 700,
+	    IKE_AUTH, 300);
 	shed = (size_t)(net_stats()->rx_shed - s.shed0);
 	/* Every datagram served or shed: none left in the socket. */
 	assert_int_equal(s.n + shed, 701);
